@@ -1,0 +1,68 @@
+"""``inpaint-studio``: one entry point, one module per subcommand.
+
+Each subcommand module exposes ``add_parser(subparsers)`` which registers its parser
+and sets ``func`` (``args -> exit code``).  Modules are imported lazily by name so
+``inpaint-studio batch`` never pays for Qt and ``gui`` never for training code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from .. import __version__
+
+#: subcommand -> (module, one-line help).  Order is the order in ``--help``.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "gui": ("inpaint_studio.cli.gui", "open the editor (the default without a subcommand)"),
+    "batch": ("inpaint_studio.cli.batch", "fill a folder of photos with per-image or template masks"),
+    "train": ("inpaint_studio.cli.train", "train the generator or the edge model on your photos"),
+    "eval": ("inpaint_studio.cli.eval", "PSNR/SSIM/L1 of a model vs. the Telea baseline"),
+    "models": ("inpaint_studio.cli.models", "list fill and edge methods and their weights"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inpaint-studio",
+        description="Inpaint Studio: paint out objects, sketch structure, batch-remove watermarks.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue  # subcommand not built yet in this checkout
+            raise
+        mod.add_parser(sub, name, help_text)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Plain `inpaint-studio [IMAGE]` opens the editor, like double-clicking the app.
+    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+        argv = ["gui", *argv]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""High-resolution strategy: fill small crops around holes, paste back only hole pixels.
+
+A 24 MP photo with a 1 % hole should cost about as much as the hole, not the photo.
+So each hole region (nearby holes merged) gets a crop with context around it; the
+crop is scaled down so the model sees at most its working size; the fill is scaled
+back up and written into the photo **only where the mask is set**.  Outside the
+mask the output is the input array itself, bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .masks import Box, connected_regions, dilate
+
+
+@dataclass(frozen=True)
+class Region:
+    """One crop to fill.
+
+    Attributes:
+        box: crop in photo pixels (hole bounding box + context), clipped to the photo.
+        hole_box: bounding box of the hole pixels inside it.
+        scale: factor from photo pixels to working pixels (<= 1).
+    """
+
+    box: Box
+    hole_box: Box
+    scale: float
+
+    @property
+    def work_size(self) -> tuple[int, int]:
+        """(width, height) the fill method sees."""
+        return (
+            max(1, int(round(self.box.width * self.scale))),
+            max(1, int(round(self.box.height * self.scale))),
+        )
+
+
+def plan_regions(
+    mask: np.ndarray,
+    working_size: int = 512,
+    context: float = 0.5,
+    min_context: int = 32,
+    merge_distance: int = 16,
+    min_crop: int = 128,
+) -> list[Region]:
+    """Group hole pixels into crops, each with enough surrounding context.
+
+    Args:
+        mask: boolean hole mask of the photo.
+        working_size: longest side the fill method should see.
+        context: margin around a hole as a fraction of the hole's longer side.
+        min_context: margin in photo pixels at least.
+        merge_distance: holes closer than this are filled together.
+        min_crop: crops are grown to at least this side (when the photo allows), so
+            tiny holes still come with context.
+    """
+    h, w = mask.shape
+    if not mask.any():
+        return []
+    # Close small gaps so a dotted stroke becomes one region, not hundreds.
+    probe = dilate(mask, merge_distance // 2) if merge_distance > 1 else mask
+    holes = connected_regions(probe)
+    boxes: list[tuple[Box, Box]] = []
+    for hb in holes:
+        side = max(hb.width, hb.height)
+        margin = max(min_context, int(round(side * context)))
+        cx, cy = (hb.x0 + hb.x1) / 2, (hb.y0 + hb.y1) / 2
+        half_w = max(hb.width / 2 + margin, min_crop / 2)
+        half_h = max(hb.height / 2 + margin, min_crop / 2)
+        box = _clip_box(cx - half_w, cy - half_h, cx + half_w, cy + half_h, w, h)
+        boxes.append((box, hb))
+
+    # Merge overlapping crops until stable: overlapping crops filled separately
+    # would overwrite each other's context.
+    merged = True
+    while merged:
+        merged = False
+        out: list[tuple[Box, Box]] = []
+        for box, hb in boxes:
+            for i, (ob, ohb) in enumerate(out):
+                if ob.overlaps(box):
+                    out[i] = (ob.union(box), ohb.union(hb))
+                    merged = True
+                    break
+            else:
+                out.append((box, hb))
+        boxes = out
+
+    regions = []
+    for box, hb in boxes:
+        hb = Box(max(hb.x0, box.x0), max(hb.y0, box.y0), min(hb.x1, box.x1), min(hb.y1, box.y1))
+        scale = min(1.0, working_size / max(box.width, box.height))
+        regions.append(Region(box=box, hole_box=hb, scale=scale))
+    regions.sort(key=lambda r: (r.box.y0, r.box.x0))
+    return regions
+
+
+def _clip_box(x0: float, y0: float, x1: float, y1: float, w: int, h: int) -> Box:
+    """Clip to the photo, shifting (not shrinking) the box where it hits an edge."""
+    bw, bh = x1 - x0, y1 - y0
+    if bw >= w:
+        x0, x1 = 0, w
+    else:
+        x0 = min(max(0.0, x0), w - bw)
+        x1 = x0 + bw
+    if bh >= h:
+        y0, y1 = 0, h
+    else:
+        y0 = min(max(0.0, y0), h - bh)
+        y1 = y0 + bh
+    return Box(int(np.floor(x0)), int(np.floor(y0)), min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1))))
+
+
+def to_float_rgb(pixels: np.ndarray) -> np.ndarray:
+    """RGB channels as float32 in [0, 1] (alpha dropped: only colour is filled)."""
+    rgb = pixels[..., :3]
+    scale = 65535.0 if pixels.dtype == np.uint16 else 255.0
+    return rgb.astype(np.float32) * np.float32(1.0 / scale)
+
+
+def from_float_rgb(rgb: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    scale = 65535.0 if np.dtype(dtype) == np.uint16 else 255.0
+    return np.clip(np.rint(rgb * scale), 0, scale).astype(dtype)
+
+
+def extract_crop(
+    pixels: np.ndarray,
+    mask: np.ndarray,
+    region: Region,
+    edges: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The working-size inputs of one region: float RGB, boolean hole, float edges.
+
+    The hole is scaled conservatively (a working pixel is hole if any photo pixel under
+    it is) so the model never treats half-covered object pixels as known context.
+    """
+    ys, xs = region.box.slices()
+    rgb = to_float_rgb(pixels[ys, xs])
+    hole = mask[ys, xs]
+    e = edges[ys, xs].astype(np.float32) if edges is not None else None
+    if region.scale < 1.0:
+        size = region.work_size
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        if e is not None:
+            # Max-pool-like: thin strokes must survive downscaling.
+            e = cv2.resize(e, size, interpolation=cv2.INTER_AREA)
+            e = np.clip(e * (1.0 / max(region.scale, 1e-6)) ** 0.5, 0, 1)
+    return np.ascontiguousarray(rgb), hole, e
+
+
+def seam_alpha(hole: np.ndarray, feather_px: int) -> np.ndarray:
+    """Blend weight inside the hole: ramps up over ``feather_px`` from the hole border.
+
+    Outside the hole it is exactly 0, so pasting never touches known pixels.
+    """
+    if feather_px <= 0:
+        return hole.astype(np.float32)
+    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    return np.clip(dist / float(feather_px + 1), 0.0, 1.0).astype(np.float32) * hole
+
+
+def paste_fill(
+    out_pixels: np.ndarray,
+    original: np.ndarray,
+    mask: np.ndarray,
+    region: Region,
+    fill_work: np.ndarray,
+    feather_px: int = 0,
+) -> None:
+    """Scale a working-size fill back and write it into ``out_pixels`` at hole pixels only.
+
+    ``out_pixels`` is modified in place; pixels where ``mask`` is False are never written.
+    """
+    ys, xs = region.box.slices()
+    bw, bh = region.box.width, region.box.height
+    fill = fill_work
+    if fill.shape[:2] != (bh, bw):
+        fill = cv2.resize(fill, (bw, bh), interpolation=cv2.INTER_CUBIC)
+    hole = mask[ys, xs]
+    if not hole.any():
+        return
+    orig_rgb = to_float_rgb(original[ys, xs])
+    alpha = seam_alpha(hole, feather_px)[..., None]
+    blended = alpha * np.clip(fill, 0, 1) + (1.0 - alpha) * orig_rgb
+    new = from_float_rgb(blended, original.dtype)
+    dst = out_pixels[ys, xs]
+    dst[..., :3][hole] = new[hole]

@@ -1,0 +1,484 @@
+"""Loading and saving photos without losing what the user cares about.
+
+Editing happens on a plain numpy array (RGB or RGBA, uint8 or uint16) so every fill
+method sees one layout.  Everything needed to write the photo back the way it came in
+(format, bit depth, grey vs colour, CMYK, EXIF, ICC, JPEG quantisation) travels beside
+the pixels in :class:`LoadedImage`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from .errors import (
+    ImageLoadError,
+    ImageSaveError,
+    ImageTooLargeError,
+    OutputExistsError,
+    UnsupportedImageError,
+)
+
+#: Default refusal limit; a 200 MP RGBA uint16 photo is already 1.6 GB in memory.
+DEFAULT_MAX_PIXELS = 200_000_000
+
+# We enforce our own, configurable limit from the header before decoding; Pillow's
+# global bomb check would otherwise refuse legitimate 100+ MP panoramas.
+Image.MAX_IMAGE_PIXELS = None
+# Truncated files must fail loudly, never decode as grey garbage.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+#: File suffix per Pillow format name, for ``--format`` and "keep".
+FORMAT_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp"}
+SUFFIX_FORMAT = {
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".png": "PNG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+}
+#: Suffixes the batch command and the open dialog treat as photos.
+IMAGE_SUFFIXES = frozenset(SUFFIX_FORMAT)
+
+
+@dataclass
+class LoadedImage:
+    """Pixels ready for editing plus what is needed to save them faithfully.
+
+    Attributes:
+        pixels: ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA, ``uint8`` or ``uint16``,
+            already rotated upright by EXIF orientation.
+        source_mode: what the file held: ``"RGB"``, ``"RGBA"``, ``"L"``, ``"LA"``,
+            ``"CMYK"``, ``"I;16"``, ``"RGB;16"``, ``"RGBA;16"``... Saving converts
+            back to it where the target format allows.
+        format: Pillow format name of the source (``"JPEG"``, ``"PNG"``...) or ``None``.
+        exif: EXIF block with orientation reset to 1 (pixels are already upright).
+        icc_profile: embedded colour profile, copied verbatim on save.
+        save_params: format-specific encoder settings to reuse (JPEG tables, DPI...).
+    """
+
+    pixels: np.ndarray
+    source_mode: str = "RGB"
+    format: str | None = None
+    path: Path | None = None
+    exif: bytes | None = None
+    icc_profile: bytes | None = None
+    save_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.pixels.shape[2] == 4
+
+    @property
+    def is_16bit(self) -> bool:
+        return self.pixels.dtype == np.uint16
+
+    def with_pixels(self, pixels: np.ndarray) -> LoadedImage:
+        """Same metadata, new pixels (the result of an edit)."""
+        return replace(self, pixels=pixels)
+
+
+def _open_checked(path: Path, max_pixels: int) -> Image.Image:
+    if not path.exists():
+        raise ImageLoadError(f"{path}: file not found")
+    if path.is_dir():
+        raise ImageLoadError(f"{path}: is a folder, not an image")
+    if path.stat().st_size == 0:
+        raise ImageLoadError(f"{path}: the file is empty (0 bytes)")
+    try:
+        img = Image.open(path)
+    except UnidentifiedImageError as exc:
+        raise ImageLoadError(f"{path}: not a readable image (unknown or corrupt format)") from exc
+    except OSError as exc:
+        raise ImageLoadError(f"{path}: cannot open: {exc}") from exc
+    w, h = img.size
+    if w <= 0 or h <= 0:
+        raise ImageLoadError(f"{path}: image has no pixels ({w}x{h})")
+    if w * h > max_pixels:
+        img.close()
+        raise ImageTooLargeError(
+            f"{path}: {w}x{h} = {w * h / 1e6:.0f} MP exceeds the limit of "
+            f"{max_pixels / 1e6:.0f} MP (raise it in settings if the file is trusted)"
+        )
+    return img
+
+
+def _is_16bit_colour(img: Image.Image) -> bool:
+    """Pillow silently decodes 48/64-bit PNG and TIFF as 8-bit RGB; detect that case."""
+    if img.format == "PNG":
+        # IHDR: bit depth at byte 24, colour type at 25 (2 = RGB, 6 = RGBA).
+        fp = getattr(img, "fp", None)
+        try:
+            path = img.filename  # type: ignore[attr-defined]
+            with open(path, "rb") as fh:
+                head = fh.read(26)
+            return len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
+        except (OSError, AttributeError, TypeError):
+            return bool(fp is None and False)
+    if img.format == "TIFF":
+        bps = img.tag_v2.get(258) if hasattr(img, "tag_v2") else None  # BitsPerSample
+        spp = img.tag_v2.get(277, 1) if hasattr(img, "tag_v2") else 1  # SamplesPerPixel
+        if isinstance(bps, tuple):
+            bps = bps[0] if bps else None
+        return bps == 16 and spp in (3, 4)
+    return False
+
+
+def _read_16bit_colour(path: Path) -> np.ndarray:
+    import cv2  # local: only this rare path needs OpenCV's 16-bit decoder
+
+    arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if arr is None or arr.dtype != np.uint16 or arr.ndim != 3:
+        raise UnsupportedImageError(f"{path}: could not decode the 16-bit colour image")
+    if arr.shape[2] == 4:
+        return np.ascontiguousarray(arr[..., [2, 1, 0, 3]])
+    return np.ascontiguousarray(arr[..., ::-1])
+
+
+def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
+    """EXIF orientation on a raw array (for the decoders that ignore it)."""
+    ops = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1],
+        5: lambda a: np.swapaxes(a, 0, 1),
+        6: lambda a: np.swapaxes(a, 0, 1)[:, ::-1],
+        7: lambda a: np.swapaxes(a, 0, 1)[::-1, ::-1],
+        8: lambda a: np.swapaxes(a, 0, 1)[::-1],
+    }
+    op = ops.get(orientation)
+    return np.ascontiguousarray(op(arr)) if op else arr
+
+
+def _pixels_from_pil(img: Image.Image, path: Path) -> tuple[np.ndarray, str]:
+    mode = img.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        arr = np.asarray(img)
+        if mode == "I":
+            if arr.min() < 0 or arr.max() > 65535:
+                raise UnsupportedImageError(f"{path}: 32-bit integer images are not supported")
+        gray = arr.astype(np.uint16)
+        return np.repeat(gray[..., None], 3, axis=2), "I;16"
+    if mode in ("F", "I;32", "RGBX", "HSV", "LAB") and mode not in ("RGBX",):
+        if mode == "F":
+            raise UnsupportedImageError(f"{path}: floating-point images are not supported")
+    if mode == "1":
+        return np.asarray(img.convert("RGB")), "L"
+    if mode == "L":
+        g = np.asarray(img)
+        return np.repeat(g[..., None], 3, axis=2), "L"
+    if mode == "LA" or mode == "La":
+        la = np.asarray(img.convert("LA"))
+        return np.dstack([la[..., 0]] * 3 + [la[..., 1]]), "LA"
+    if mode == "P" or mode == "PA":
+        has_alpha = mode == "PA" or "transparency" in img.info
+        conv = img.convert("RGBA" if has_alpha else "RGB")
+        return np.asarray(conv), ("RGBA" if has_alpha else "RGB")
+    if mode in ("RGBA", "RGBa"):
+        return np.asarray(img.convert("RGBA")), "RGBA"
+    if mode == "CMYK":
+        return np.asarray(img.convert("RGB")), "CMYK"
+    try:
+        return np.asarray(img.convert("RGB")), "RGB"
+    except (ValueError, OSError) as exc:
+        raise UnsupportedImageError(f"{path}: image mode {mode!r} is not supported") from exc
+
+
+def load_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+    """Read a photo upright, as RGB(A) uint8/uint16, with its metadata for saving.
+
+    Raises:
+        ImageLoadError: missing, empty, truncated or corrupt file.
+        ImageTooLargeError: more than ``max_pixels`` pixels (checked before decoding).
+        UnsupportedImageError: a mode we cannot edit faithfully (float, 32-bit int).
+    """
+    p = Path(path)
+    img = _open_checked(p, max_pixels)
+    try:
+        with img:
+            fmt = img.format
+            icc = img.info.get("icc_profile")
+            exif_obj = img.getexif()
+            orientation = int(exif_obj.get(0x0112, 1) or 1)
+            save_params: dict[str, Any] = {}
+            if "dpi" in img.info:
+                save_params["dpi"] = img.info["dpi"]
+            if fmt == "JPEG":
+                from PIL import JpegImagePlugin
+
+                save_params["qtables"] = getattr(img, "quantization", None)
+                sampling = JpegImagePlugin.get_sampling(img)
+                if sampling != -1:
+                    save_params["subsampling"] = sampling
+                save_params["progressive"] = bool(img.info.get("progressive", False))
+            elif fmt == "WEBP":
+                save_params["lossless"] = bool(img.info.get("lossless", False))
+            elif fmt == "TIFF":
+                comp = img.info.get("compression")
+                if comp and comp != "raw":
+                    save_params["compression"] = comp
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                if _is_16bit_colour(img):
+                    pixels = _read_16bit_colour(p)
+                    pixels = _apply_orientation(pixels, orientation)
+                    source_mode = "RGBA;16" if pixels.shape[2] == 4 else "RGB;16"
+                else:
+                    img.load()
+                    upright = ImageOps.exif_transpose(img) if orientation != 1 else img
+                    pixels, source_mode = _pixels_from_pil(upright, p)
+    except (ImageLoadError, ImageTooLargeError):
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise ImageLoadError(f"{p}: the file is truncated or corrupt ({exc})") from exc
+
+    if exif_obj:
+        if 0x0112 in exif_obj:
+            exif_obj[0x0112] = 1
+        exif = exif_obj.tobytes()
+    else:
+        exif = None
+    pixels = np.ascontiguousarray(pixels)
+    if not pixels.flags.writeable:
+        pixels = pixels.copy()
+    return LoadedImage(
+        pixels=pixels,
+        source_mode=source_mode,
+        format=fmt,
+        path=p,
+        exif=exif,
+        icc_profile=icc,
+        save_params=save_params,
+    )
+
+
+def format_for_path(path: str | os.PathLike[str]) -> str | None:
+    return SUFFIX_FORMAT.get(Path(path).suffix.lower())
+
+
+def _to_8bit(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr
+    # Rounded 16->8 bit mapping (65535 -> 255), not truncation.
+    return ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def _gray_from_rgb(rgb: np.ndarray) -> np.ndarray:
+    """Luma that maps an untouched grey pixel (g, g, g) back to exactly g."""
+    f = rgb[..., :3].astype(np.float64)
+    g = np.rint(0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2])
+    return g.astype(rgb.dtype)
+
+
+def _encode(image: LoadedImage, fmt: str, quality: int | None) -> tuple[bytes, str]:
+    """Encode to bytes in memory; returns (data, note)."""
+    px = image.pixels
+    mode = image.source_mode
+    kwargs: dict[str, Any] = {}
+    if image.icc_profile and not (fmt == "JPEG" and mode == "CMYK" and False):
+        kwargs["icc_profile"] = image.icc_profile
+    if image.exif and fmt in ("JPEG", "PNG", "WEBP", "TIFF"):
+        kwargs["exif"] = image.exif
+    if "dpi" in image.save_params and fmt in ("JPEG", "PNG", "TIFF"):
+        kwargs["dpi"] = image.save_params["dpi"]
+
+    sixteen = px.dtype == np.uint16
+    gray = mode in ("L", "LA", "I;16")
+    alpha = px.shape[2] == 4
+
+    if sixteen and fmt in ("PNG", "TIFF"):
+        if gray and not alpha:
+            g = _gray_from_rgb(px)
+            pil = Image.fromarray(g.astype("<u2"), mode="I;16")
+        else:
+            return _encode_16bit_colour(image, fmt), ""
+    else:
+        px8 = _to_8bit(px)
+        if fmt in ("JPEG", "BMP") and alpha:
+            px8 = px8[..., :3]
+            alpha = False
+        if gray:
+            g = _gray_from_rgb(px8)
+            pil = Image.fromarray(np.dstack([g, px8[..., 3]]), "LA") if alpha else Image.fromarray(g, "L")
+            if fmt == "JPEG" and pil.mode == "LA":
+                pil = pil.convert("L")
+        elif alpha:
+            pil = Image.fromarray(px8, "RGBA")
+        else:
+            pil = Image.fromarray(np.ascontiguousarray(px8[..., :3]), "RGB")
+        if mode == "CMYK" and fmt in ("JPEG", "TIFF") and pil.mode == "RGB":
+            pil = pil.convert("CMYK")
+
+    if fmt == "JPEG":
+        same_source = image.format == "JPEG" and quality is None and image.save_params.get("qtables")
+        if same_source:
+            # Re-use the source's quantisation tables and chroma subsampling, so a
+            # re-save is as close to lossless as baseline JPEG allows.
+            kwargs["qtables"] = image.save_params["qtables"]
+            if "subsampling" in image.save_params:
+                kwargs["subsampling"] = image.save_params["subsampling"]
+        else:
+            kwargs["quality"] = quality if quality is not None else 95
+            kwargs["subsampling"] = 0 if (quality or 95) >= 90 else 2
+        kwargs["optimize"] = True
+    elif fmt == "WEBP":
+        if image.format == "WEBP" and image.save_params.get("lossless") and quality is None:
+            kwargs["lossless"] = True
+        else:
+            kwargs["quality"] = quality if quality is not None else 95
+    elif fmt == "PNG":
+        kwargs["compress_level"] = 6
+    elif fmt == "TIFF":
+        kwargs["compression"] = image.save_params.get("compression", "tiff_lzw")
+        if kwargs["compression"] in ("jpeg",):
+            kwargs["compression"] = "tiff_lzw"
+    buf = io.BytesIO()
+    pil.save(buf, format=fmt, **kwargs)
+    return buf.getvalue(), ""
+
+
+def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
+    """16-bit RGB(A): Pillow cannot hold it, so PNG goes through OpenCV, TIFF through tifffile."""
+    px = image.pixels
+    if fmt == "TIFF":
+        import tifffile
+
+        buf = io.BytesIO()
+        extratags = []
+        tifffile.imwrite(
+            buf,
+            px,
+            photometric="rgb",
+            extrasamples=("unassalpha",) if px.shape[2] == 4 else None,
+            compression="zlib",
+            iccprofile=image.icc_profile,
+            resolution=image.save_params.get("dpi"),
+            extratags=extratags,
+            metadata=None,
+        )
+        return buf.getvalue()
+    import cv2
+
+    bgr = px[..., [2, 1, 0, 3]] if px.shape[2] == 4 else px[..., ::-1]
+    ok, enc = cv2.imencode(".png", np.ascontiguousarray(bgr))
+    if not ok:
+        raise ImageSaveError("OpenCV could not encode the 16-bit PNG")
+    data = enc.tobytes()
+    chunks = []
+    if image.icc_profile:
+        import zlib
+
+        chunks.append(_png_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(image.icc_profile)))
+    if image.exif:
+        exif = image.exif[6:] if image.exif.startswith(b"Exif\x00\x00") else image.exif
+        chunks.append(_png_chunk(b"eXIf", exif))
+    if chunks:
+        # Insert right after IHDR (8-byte signature + 25-byte IHDR chunk).
+        data = data[:33] + b"".join(chunks) + data[33:]
+    return data
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+    )
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> None:
+    """Write a file so that readers see the old file or the complete new one, never half.
+
+    The data goes to a temporary file in the same folder, is flushed to disk, then
+    renamed into place.  Without ``overwrite`` an existing file is never replaced, even
+    if it appears between the check and the rename (hard-link trick).
+    """
+    dest = Path(path)
+    if dest.exists() and not overwrite:
+        raise OutputExistsError(f"{dest}: already exists (use overwrite to replace it)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, dest)
+        else:
+            try:
+                os.link(tmp, dest)
+            except FileExistsError as exc:
+                raise OutputExistsError(f"{dest}: already exists") from exc
+            except OSError:
+                # Filesystems without hard links: best effort, the check above stands.
+                if dest.exists():
+                    raise OutputExistsError(f"{dest}: already exists") from None
+                os.replace(tmp, dest)
+    except OSError as exc:
+        raise ImageSaveError(f"{dest}: could not write ({exc})") from exc
+    finally:
+        if tmp.exists():
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def save_image(
+    path: str | os.PathLike[str],
+    image: LoadedImage,
+    *,
+    format: str | None = None,
+    quality: int | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Save an edited image atomically, in the source's format and depth unless told otherwise.
+
+    Args:
+        path: destination; its suffix picks the format when ``format`` is ``None``.
+        image: pixels and the metadata to carry over (EXIF, ICC, JPEG tables).
+        format: Pillow format name (``"JPEG"``, ``"PNG"``, ``"TIFF"``, ``"WEBP"``).
+        quality: JPEG/WebP quality 1-100; ``None`` keeps the source's encoding.
+        overwrite: replace an existing file (never done silently).
+
+    Raises:
+        OutputExistsError: the file exists and ``overwrite`` is false.
+        ImageSaveError: encoding or writing failed; nothing was changed on disk.
+    """
+    dest = Path(path)
+    fmt = (format or format_for_path(dest) or image.format or "PNG").upper()
+    if fmt == "JPG":
+        fmt = "JPEG"
+    if dest.exists() and not overwrite:
+        raise OutputExistsError(f"{dest}: already exists (use overwrite to replace it)")
+    try:
+        data, _ = _encode(image, fmt, quality)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ImageSaveError(f"{dest}: could not encode as {fmt} ({exc})") from exc
+    atomic_write_bytes(dest, data, overwrite=overwrite)
+    return dest

@@ -1,0 +1,183 @@
+"""Hole masks: boolean ``(H, W)`` arrays where ``True`` marks pixels to fill.
+
+Masks arrive from paint programs in every shape (white on black, strokes on a
+transparent layer, JPEG-compressed, another size than the photo); this module turns
+all of them into one boolean convention and offers the morphology a mask editor needs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from .errors import ImageLoadError, MaskError
+from .image_io import DEFAULT_MAX_PIXELS, load_image
+
+
+def mask_from_array(arr: np.ndarray, threshold: int = 127) -> np.ndarray:
+    """Binary hole mask from any grey/RGB/RGBA array (uint8 or uint16 or bool).
+
+    Transparent-background masks (any alpha below opaque) use alpha as the hole;
+    opaque masks use brightness, so white (or light) marks the hole.
+    """
+    if arr.dtype == bool:
+        return arr if arr.ndim == 2 else arr.any(axis=2)
+    a = arr
+    if a.dtype == np.uint16:
+        a = (a >> 8).astype(np.uint8)
+    elif a.dtype != np.uint8:
+        a = np.clip(a, 0, 255).astype(np.uint8)
+    if a.ndim == 2:
+        return a > threshold
+    if a.shape[2] in (2, 4):
+        alpha = a[..., -1]
+        if alpha.min() < 255:
+            return alpha > threshold
+        a = a[..., :-1]
+    if a.shape[2] == 1:
+        return a[..., 0] > threshold
+    return a.max(axis=2) > threshold
+
+
+def load_mask(
+    path: str | os.PathLike[str],
+    size: tuple[int, int] | None = None,
+    threshold: int = 127,
+) -> np.ndarray:
+    """Read a mask file; optionally scale it (nearest neighbour) to ``size = (width, height)``."""
+    p = Path(path)
+    try:
+        img = load_image(p, max_pixels=DEFAULT_MAX_PIXELS)
+    except ImageLoadError as exc:
+        raise MaskError(f"mask {exc}") from exc
+    mask = mask_from_array(img.pixels, threshold)
+    if img.source_mode in ("L", "I;16"):
+        mask = mask_from_array(img.pixels[..., 0], threshold)
+    if size is not None:
+        mask = resize_mask(mask, size)
+    return mask
+
+
+def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Nearest-neighbour resize to ``size = (width, height)``; keeps hard edges."""
+    w, h = size
+    if mask.shape == (h, w):
+        return mask
+    out = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    return out.astype(bool)
+
+
+def save_mask(path: str | os.PathLike[str], mask: np.ndarray, *, overwrite: bool = False) -> Path:
+    """Write a mask as an 8-bit PNG, white = hole (the convention every tool reads)."""
+    from .image_io import LoadedImage, save_image
+
+    g = np.where(mask, 255, 0).astype(np.uint8)
+    img = LoadedImage(pixels=np.repeat(g[..., None], 3, axis=2), source_mode="L", format="PNG")
+    return save_image(path, img, format="PNG", overwrite=overwrite)
+
+
+def _disk(radius: int) -> np.ndarray:
+    d = 2 * radius + 1
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d))
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Grow the hole by ``radius`` pixels (round brush), the usual fix for halos."""
+    if radius <= 0:
+        return mask.copy()
+    return cv2.dilate(mask.astype(np.uint8), _disk(radius)).astype(bool)
+
+
+def erode(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Shrink the hole by ``radius`` pixels."""
+    if radius <= 0:
+        return mask.copy()
+    return cv2.erode(mask.astype(np.uint8), _disk(radius)).astype(bool)
+
+
+def feather(mask: np.ndarray, radius: float) -> np.ndarray:
+    """Soft float mask in [0, 1] (Gaussian), for display and soft blending."""
+    m = mask.astype(np.float32)
+    if radius <= 0:
+        return m
+    k = int(2 * round(3 * radius) + 1)
+    return cv2.GaussianBlur(m, (k, k), radius)
+
+
+def threshold(soft: np.ndarray, level: float = 0.5) -> np.ndarray:
+    """Boolean mask from a soft one (float in [0, 1] or uint8)."""
+    if soft.dtype == np.uint8:
+        return soft > int(level * 255)
+    return soft > level
+
+
+def hole_ratio(mask: np.ndarray) -> float:
+    """Fraction of the image that is hole, in [0, 1]."""
+    return float(np.count_nonzero(mask)) / max(1, mask.size)
+
+
+@dataclass(frozen=True)
+class Box:
+    """Half-open pixel box ``[x0, x1) x [y0, y1)``."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> int:
+        return max(0, self.width) * max(0, self.height)
+
+    def overlaps(self, other: Box) -> bool:
+        return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1)
+        )
+
+    def slices(self) -> tuple[slice, slice]:
+        return slice(self.y0, self.y1), slice(self.x0, self.x1)
+
+
+def connected_regions(mask: np.ndarray, min_pixels: int = 1) -> list[Box]:
+    """Bounding boxes of the 8-connected hole regions (tiny specks dropped)."""
+    if not mask.any():
+        return []
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    boxes = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if area >= min_pixels:
+            boxes.append(Box(x, y, x + w, y + h))
+    return boxes
+
+
+def load_mask_for_image(
+    path: str | os.PathLike[str], image_size: tuple[int, int], threshold: int = 127
+) -> np.ndarray:
+    """A mask scaled to the photo it belongs to (``image_size = (width, height)``).
+
+    A mask with another aspect ratio is still scaled (watermark templates are often
+    exported at a different size); callers that care can compare shapes first.
+    """
+    return load_mask(path, size=image_size, threshold=threshold)
+
+
+def mask_image_from_pil(img: Image.Image) -> np.ndarray:
+    """Mask from an in-memory PIL image (clipboard, drag and drop), EXIF-upright."""
+    return mask_from_array(np.asarray(ImageOps.exif_transpose(img)))

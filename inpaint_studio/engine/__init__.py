@@ -1,0 +1,28 @@
+"""Request -> result: device, cancellation, progress, method registry. No Qt here."""
+
+from .cancel import CancelToken, ProgressCallback
+from .engine import Engine, InpaintOptions, InpaintResult
+from .registry import (
+    MethodInfo,
+    default_edge_name,
+    default_fill_name,
+    edge_methods,
+    fill_methods,
+    register_edges,
+    register_fill,
+)
+
+__all__ = [
+    "CancelToken",
+    "Engine",
+    "InpaintOptions",
+    "InpaintResult",
+    "MethodInfo",
+    "ProgressCallback",
+    "default_edge_name",
+    "default_fill_name",
+    "edge_methods",
+    "fill_methods",
+    "register_edges",
+    "register_fill",
+]

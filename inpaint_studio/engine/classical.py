@@ -1,0 +1,75 @@
+"""OpenCV's classical fills (Telea 2004, Navier-Stokes): always available, the fallback
+when neural weights are missing and the baseline every model is measured against."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .registry import MethodInfo, register_edges, register_fill
+
+
+class OpenCVFill:
+    """``cv2.inpaint`` on an 8-bit crop (the hole is synthesised, so 8 bits suffice)."""
+
+    working_size = 1024
+
+    def __init__(self, name: str, flag: int, radius: int = 5) -> None:
+        self.name = name
+        self._flag = flag
+        self._radius = radius
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        img8 = np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+        out = cv2.inpaint(img8, hole.astype(np.uint8), self._radius, self._flag)
+        return out.astype(np.float32) * np.float32(1.0 / 255.0)
+
+
+class CannyOfFill:
+    """Edges for the overlay without a network: Canny on a Telea fill of the hole.
+
+    Crude (it continues straight structure only) but always there, so the edge tools
+    work even when the edge model's weights are missing.
+    """
+
+    name = "canny"
+    working_size = 512
+
+    def __init__(self) -> None:
+        self._fill = OpenCVFill("telea", cv2.INPAINT_TELEA)
+
+    def edges(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        filled = self._fill.fill(rgb, hole, None)
+        gray = cv2.cvtColor(np.clip(filled * 255, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+        gray = cv2.GaussianBlur(gray, (0, 0), 2.0)
+        e = cv2.Canny(gray, 30, 90)
+        return (e > 0).astype(np.float32)
+
+
+register_fill(
+    MethodInfo(
+        name="telea",
+        description="OpenCV Telea fast marching (classical, instant, blurry on big holes)",
+        kind="classical",
+        factory=lambda device: OpenCVFill("telea", cv2.INPAINT_TELEA),
+        priority=10,
+    )
+)
+register_fill(
+    MethodInfo(
+        name="ns",
+        description="OpenCV Navier-Stokes (classical)",
+        kind="classical",
+        factory=lambda device: OpenCVFill("ns", cv2.INPAINT_NS),
+        priority=5,
+    )
+)
+register_edges(
+    MethodInfo(
+        name="canny",
+        description="Canny edges of a Telea fill (classical fallback)",
+        kind="classical",
+        factory=lambda device: CannyOfFill(),
+        priority=10,
+    )
+)

@@ -1,0 +1,248 @@
+"""The one path from a request (photo, mask, edges, options) to a result.
+
+The GUI worker, ``inpaint-studio batch`` and ``inpaint-studio eval`` all call
+:meth:`Engine.inpaint`, so a fix or a speed-up here reaches every front end.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core import hires
+from ..core.errors import InpaintStudioError, MaskError, WeightsError
+from .cancel import CancelToken, ProgressCallback, no_progress
+from .device import is_out_of_memory, resolve_device
+from .registry import (
+    default_edge_name,
+    default_fill_name,
+    edge_info,
+    fill_info,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class InpaintOptions:
+    """What the user chose; every field has a sensible default.
+
+    Attributes:
+        method: registered fill name, or ``"auto"`` for the best one available.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        working_size: longest side a crop is scaled to; ``None`` = the method's own.
+        context: margin around each hole, as a fraction of the hole size.
+        feather: seam width in photo pixels inside the hole; ``None`` = automatic
+            (0 when the crop is filled at full resolution, else about one working pixel).
+        use_edges: pass edge guidance to methods that take it.
+        dilate: grow the mask by this many pixels first (covers halos of objects).
+    """
+
+    method: str = "auto"
+    device: str = "auto"
+    working_size: int | None = None
+    context: float = 0.5
+    feather: int | None = None
+    use_edges: bool = True
+    dilate: int = 0
+    edge_method: str = "auto"
+
+
+@dataclass
+class InpaintResult:
+    """The filled photo (same shape and dtype as the input) and how it was made."""
+
+    pixels: np.ndarray
+    mask: np.ndarray
+    method: str
+    device: str
+    regions: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Caches built methods per (name, device); safe to call from one worker thread.
+
+    The instance cache is guarded by a lock so the GUI can ask for method lists from
+    the UI thread while a fill runs in the worker.
+    """
+
+    def __init__(self) -> None:
+        self._instances: dict[tuple[str, str, str], object] = {}
+        self._lock = threading.Lock()
+
+    # -- method building ------------------------------------------------------------
+    def _build(self, table: str, name: str, device: str) -> object:
+        key = (table, name, device)
+        with self._lock:
+            inst = self._instances.get(key)
+        if inst is None:
+            info = fill_info(name) if table == "fill" else edge_info(name)
+            inst = info.factory(device)
+            with self._lock:
+                self._instances[key] = inst
+        return inst
+
+    def forget(self) -> None:
+        """Drop built models (frees GPU memory; next call rebuilds)."""
+        with self._lock:
+            self._instances.clear()
+
+    def resolve_method(self, name: str) -> str:
+        return default_fill_name() if name in ("auto", "", None) else name
+
+    # -- public API -----------------------------------------------------------------
+    def inpaint(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        edges: np.ndarray | None = None,
+        options: InpaintOptions | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> InpaintResult:
+        """Fill the hole of ``image`` (RGB/RGBA, uint8/uint16) where ``mask`` is True.
+
+        Pixels where the (possibly dilated) mask is False are returned unchanged, bit
+        for bit; alpha is never changed.  A neural method whose weights are missing or
+        damaged falls back to Telea, and a GPU out-of-memory retries on the CPU; both
+        add a line to ``result.warnings``.
+
+        Raises:
+            MaskError: mask shape differs from the image.
+            CancelledError: ``cancel`` was set; nothing partial is returned.
+        """
+        opts = options or InpaintOptions()
+        progress = progress or no_progress
+        cancel = cancel or CancelToken()
+        t0 = time.perf_counter()
+        _check_inputs(image, mask, edges)
+        if opts.dilate > 0:
+            from ..core.masks import dilate
+
+            mask = dilate(mask, opts.dilate)
+        warnings: list[str] = []
+        name = self.resolve_method(opts.method)
+        device = resolve_device(opts.device) if fill_info(name).kind == "neural" else "cpu"
+        method, name, device = self._method_with_fallback(name, device, warnings)
+
+        out = image.copy()
+        if not mask.any():
+            progress(1.0, "nothing to fill")
+            return InpaintResult(out, mask, name, device, 0, time.perf_counter() - t0, warnings)
+
+        working = opts.working_size or int(getattr(method, "working_size", 512))
+        regions = hires.plan_regions(mask, working_size=working, context=opts.context)
+        use_edges = edges if (opts.use_edges and edges is not None) else None
+        for i, region in enumerate(regions):
+            cancel.raise_if_cancelled()
+            progress(i / len(regions), f"filling region {i + 1}/{len(regions)} with {name}")
+            rgb, hole, e = hires.extract_crop(image, mask, region, use_edges)
+            try:
+                fill = method.fill(rgb, hole, e)  # type: ignore[attr-defined]
+            except Exception as exc:
+                if device != "cpu" and is_out_of_memory(exc):
+                    warnings.append("GPU out of memory: continued on the CPU (slower)")
+                    self.forget()
+                    _empty_cuda_cache()
+                    device = "cpu"
+                    method = self._build("fill", name, device)
+                    fill = method.fill(rgb, hole, e)  # type: ignore[attr-defined]
+                else:
+                    raise
+            feather = opts.feather
+            if feather is None:
+                feather = 0 if region.scale >= 1.0 else int(round(1.0 / region.scale))
+            hires.paste_fill(out, image, mask, region, fill, feather_px=feather)
+        cancel.raise_if_cancelled()
+        progress(1.0, "done")
+        return InpaintResult(out, mask, name, device, len(regions), time.perf_counter() - t0, warnings)
+
+    def hallucinate_edges(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        options: InpaintOptions | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> np.ndarray:
+        """Predicted edge map (float32 ``(H, W)`` in [0, 1]) inside the hole, zero outside.
+
+        This is the editable overlay of the GUI: the user erases or adds strokes and
+        passes the result back as ``edges`` to :meth:`inpaint`.
+        """
+        opts = options or InpaintOptions()
+        progress = progress or no_progress
+        cancel = cancel or CancelToken()
+        _check_inputs(image, mask, None)
+        name = default_edge_name() if opts.edge_method in ("auto", "", None) else opts.edge_method
+        info = edge_info(name)
+        device = resolve_device(opts.device) if info.kind == "neural" else "cpu"
+        try:
+            method = self._build("edges", name, device)
+        except WeightsError as exc:
+            log.warning("%s; using Canny edges", exc)
+            name, device = "canny", "cpu"
+            method = self._build("edges", name, device)
+        out = np.zeros(mask.shape, np.float32)
+        working = opts.working_size or int(getattr(method, "working_size", 512))
+        regions = hires.plan_regions(mask, working_size=working, context=opts.context)
+        import cv2
+
+        for i, region in enumerate(regions):
+            cancel.raise_if_cancelled()
+            progress(i / max(1, len(regions)), f"edges {i + 1}/{len(regions)}")
+            rgb, hole, _ = hires.extract_crop(image, mask, region, None)
+            e = method.edges(rgb, hole)  # type: ignore[attr-defined]
+            ys, xs = region.box.slices()
+            if e.shape != (region.box.height, region.box.width):
+                e = cv2.resize(e, (region.box.width, region.box.height), interpolation=cv2.INTER_LINEAR)
+            h = mask[ys, xs]
+            out[ys, xs][h] = np.clip(e[h], 0, 1)
+        progress(1.0, "done")
+        return out
+
+    def _method_with_fallback(self, name: str, device: str, warnings: list[str]) -> tuple[object, str, str]:
+        try:
+            return self._build("fill", name, device), name, device
+        except WeightsError as exc:
+            warnings.append(f"{exc}; using the classical Telea fill instead")
+            log.warning("%s", warnings[-1])
+            return self._build("fill", "telea", "cpu"), "telea", "cpu"
+        except Exception as exc:
+            if device != "cpu" and is_out_of_memory(exc):
+                warnings.append("GPU out of memory while loading the model: using the CPU")
+                return self._build("fill", name, "cpu"), name, "cpu"
+            raise
+
+
+def _empty_cuda_cache() -> None:
+    try:
+        import torch
+
+        torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001 - best effort only
+        pass
+
+
+def _check_inputs(image: np.ndarray, mask: np.ndarray, edges: np.ndarray | None) -> None:
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise InpaintStudioError(f"image must be (H, W, 3|4), got {image.shape}")
+    if image.dtype not in (np.uint8, np.uint16):
+        raise InpaintStudioError(f"image must be uint8 or uint16, got {image.dtype}")
+    if mask.shape != image.shape[:2]:
+        raise MaskError(
+            f"mask is {mask.shape[1]}x{mask.shape[0]} but the image is "
+            f"{image.shape[1]}x{image.shape[0]}; scale the mask to the image first"
+        )
+    if mask.dtype != bool:
+        raise MaskError(f"mask must be boolean, got {mask.dtype}")
+    if edges is not None and edges.shape != image.shape[:2]:
+        raise MaskError(f"edge map is {edges.shape} but the image is {image.shape[:2]}")

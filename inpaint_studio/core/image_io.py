@@ -109,7 +109,7 @@ def _open_checked(path: Path, max_pixels: int) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise ImageLoadError(f"{path}: not a readable image (unknown or corrupt format)") from exc
     except OSError as exc:
-        raise ImageLoadError(f"{path}: cannot open: {exc}") from exc
+        raise ImageLoadError(f"{path}: not a readable image; the file is truncated or corrupt ({exc})") from exc
     w, h = img.size
     if w <= 0 or h <= 0:
         raise ImageLoadError(f"{path}: image has no pixels ({w}x{h})")
@@ -126,14 +126,12 @@ def _is_16bit_colour(img: Image.Image) -> bool:
     """Pillow silently decodes 48/64-bit PNG and TIFF as 8-bit RGB; detect that case."""
     if img.format == "PNG":
         # IHDR: bit depth at byte 24, colour type at 25 (2 = RGB, 6 = RGBA).
-        fp = getattr(img, "fp", None)
         try:
-            path = img.filename  # type: ignore[attr-defined]
-            with open(path, "rb") as fh:
+            with open(img.filename, "rb") as fh:  # type: ignore[attr-defined]
                 head = fh.read(26)
-            return len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
         except (OSError, AttributeError, TypeError):
-            return bool(fp is None and False)
+            return False
+        return len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
     if img.format == "TIFF":
         bps = img.tag_v2.get(258) if hasattr(img, "tag_v2") else None  # BitsPerSample
         spp = img.tag_v2.get(277, 1) if hasattr(img, "tag_v2") else 1  # SamplesPerPixel
@@ -141,6 +139,29 @@ def _is_16bit_colour(img: Image.Image) -> bool:
             bps = bps[0] if bps else None
         return bps == 16 and spp in (3, 4)
     return False
+
+
+def _webp_is_lossless(path: Path) -> bool:
+    """Walk the RIFF chunks: a ``VP8L`` image chunk means lossless (Pillow does not say)."""
+    import struct
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+                return False
+            while True:
+                hdr = fh.read(8)
+                if len(hdr) < 8:
+                    return False
+                fourcc, size = hdr[:4], struct.unpack("<I", hdr[4:])[0]
+                if fourcc == b"VP8L":
+                    return True
+                if fourcc == b"VP8 ":
+                    return False
+                fh.seek(size + (size & 1), 1)
+    except OSError:
+        return False
 
 
 def _read_16bit_colour(path: Path) -> np.ndarray:
@@ -178,9 +199,8 @@ def _pixels_from_pil(img: Image.Image, path: Path) -> tuple[np.ndarray, str]:
                 raise UnsupportedImageError(f"{path}: 32-bit integer images are not supported")
         gray = arr.astype(np.uint16)
         return np.repeat(gray[..., None], 3, axis=2), "I;16"
-    if mode in ("F", "I;32", "RGBX", "HSV", "LAB") and mode not in ("RGBX",):
-        if mode == "F":
-            raise UnsupportedImageError(f"{path}: floating-point images are not supported")
+    if mode == "F":
+        raise UnsupportedImageError(f"{path}: floating-point images are not supported")
     if mode == "1":
         return np.asarray(img.convert("RGB")), "L"
     if mode == "L":
@@ -231,7 +251,7 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
                     save_params["subsampling"] = sampling
                 save_params["progressive"] = bool(img.info.get("progressive", False))
             elif fmt == "WEBP":
-                save_params["lossless"] = bool(img.info.get("lossless", False))
+                save_params["lossless"] = _webp_is_lossless(p)
             elif fmt == "TIFF":
                 comp = img.info.get("compression")
                 if comp and comp != "raw":
@@ -294,7 +314,7 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> tuple[bytes, s
     px = image.pixels
     mode = image.source_mode
     kwargs: dict[str, Any] = {}
-    if image.icc_profile and not (fmt == "JPEG" and mode == "CMYK" and False):
+    if image.icc_profile:
         kwargs["icc_profile"] = image.icc_profile
     if image.exif and fmt in ("JPEG", "PNG", "WEBP", "TIFF"):
         kwargs["exif"] = image.exif
@@ -308,7 +328,7 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> tuple[bytes, s
     if sixteen and fmt in ("PNG", "TIFF"):
         if gray and not alpha:
             g = _gray_from_rgb(px)
-            pil = Image.fromarray(g.astype("<u2"), mode="I;16")
+            pil = Image.fromarray(np.ascontiguousarray(g.astype(np.uint16)))  # -> mode I;16
         else:
             return _encode_16bit_colour(image, fmt), ""
     else:
@@ -328,6 +348,9 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> tuple[bytes, s
         if mode == "CMYK" and fmt in ("JPEG", "TIFF") and pil.mode == "RGB":
             pil = pil.convert("CMYK")
 
+    if mode == "CMYK" and pil.mode != "CMYK":
+        # A CMYK profile attached to RGB pixels would make viewers show garbage colours.
+        kwargs.pop("icc_profile", None)
     if fmt == "JPEG":
         same_source = image.format == "JPEG" and quality is None and image.save_params.get("qtables")
         if same_source:
@@ -363,7 +386,6 @@ def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
         import tifffile
 
         buf = io.BytesIO()
-        extratags = []
         tifffile.imwrite(
             buf,
             px,
@@ -371,8 +393,6 @@ def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
             extrasamples=("unassalpha",) if px.shape[2] == 4 else None,
             compression="zlib",
             iccprofile=image.icc_profile,
-            resolution=image.save_params.get("dpi"),
-            extratags=extratags,
             metadata=None,
         )
         return buf.getvalue()

@@ -1,0 +1,96 @@
+"""``inpaint-studio batch``: fill a folder (or one photo) from the command line.
+
+Exit codes: 0 all succeeded, 1 some failed (or interrupted), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
+    p = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text
+        + ". MASKS is a folder of masks matched by file name (photo.jpg <- photo.png or "
+        "photo_mask.png), or one mask file used for every photo (watermark template). "
+        "White (or opaque, for transparent masks) marks the hole; a mask of another size is scaled.",
+    )
+    p.add_argument("input", type=Path, help="photo or folder of photos (searched recursively)")
+    p.add_argument("--masks", "-m", type=Path, required=True, help="mask folder or one template mask")
+    p.add_argument("--out", "-o", type=Path, required=True, help="output folder (subfolders kept)")
+    p.add_argument("--model", default="auto", help="fill method (see `inpaint-studio models`); default: best")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument(
+        "--format", default="keep", choices=["keep", "png", "jpg", "webp", "tif"], help="output format"
+    )
+    p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality (default: keep source's)")
+    p.add_argument("--dilate", type=int, default=0, help="grow each mask by N pixels first")
+    p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.errors import InpaintStudioError
+    from ..engine import Engine, InpaintOptions
+    from ..engine.batch import plan_batch, run_batch
+    from ..engine.registry import fill_info
+
+    if args.quality is not None and not 1 <= args.quality <= 100:
+        print("error: --quality must be between 1 and 100", file=sys.stderr)
+        return 2
+    try:
+        if args.model != "auto":
+            fill_info(args.model)
+        items = plan_batch(args.input, args.masks, args.out, args.format, args.overwrite)
+    except InpaintStudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not items:
+        print(f"error: no photos found in {args.input}", file=sys.stderr)
+        return 2
+
+    engine = Engine()
+    options = InpaintOptions(method=args.model, device=args.device, dilate=args.dilate)
+    todo = sum(1 for i in items if not i.skip_reason)
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(items), unit="photo", dynamic_ncols=True, file=sys.stderr)
+    warned: set[str] = set()
+
+    def on_item(_i: int, item, outcome) -> None:  # noqa: ANN001
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(item.source.name[-30:])
+        for w in outcome.warnings:
+            if w not in warned:
+                warned.add(w)
+                (bar.write if bar else print)(f"warning: {w}")
+        if outcome.status == "failed":
+            (bar.write if bar else print)(f"FAILED {outcome.message}")
+
+    print(f"{len(items)} photos, {todo} to process, model={engine.resolve_method(args.model)}", file=sys.stderr)
+    try:
+        summary = run_batch(items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print("interrupted: re-run the same command to resume (finished files are skipped)", file=sys.stderr)
+        return 1
+    if bar is not None:
+        bar.close()
+    print(
+        f"done in {summary.seconds:.1f}s: {len(summary.ok)} filled, {len(summary.failed)} failed, "
+        f"{len(summary.skipped)} skipped"
+    )
+    for item, why in summary.skipped:
+        print(f"  skipped {item.source}: {why}")
+    for _item, why in summary.failed:
+        print(f"  failed  {why}")
+    return summary.exit_code

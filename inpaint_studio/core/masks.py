@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .errors import ImageLoadError, MaskError
-from .image_io import DEFAULT_MAX_PIXELS, load_image
+from .image_io import DEFAULT_MAX_PIXELS, _open_checked
 
 
 def mask_from_array(arr: np.ndarray, threshold: int = 127) -> np.ndarray:
@@ -49,18 +49,42 @@ def load_mask(
     size: tuple[int, int] | None = None,
     threshold: int = 127,
 ) -> np.ndarray:
-    """Read a mask file; optionally scale it (nearest neighbour) to ``size = (width, height)``."""
+    """Read a mask file; optionally scale it (nearest neighbour) to ``size = (width, height)``.
+
+    Decodes straight to one channel (no RGB detour): a 24 MP mask is read in a
+    fraction of the time a photo takes.
+    """
     p = Path(path)
     try:
-        img = load_image(p, max_pixels=DEFAULT_MAX_PIXELS)
+        img = _open_checked(p, DEFAULT_MAX_PIXELS)
+        with img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+                img.mode == "P" and "transparency" in img.info
+            )
+            if has_alpha:
+                alpha = np.asarray(img.convert("RGBA").getchannel("A"))
+                mask = alpha > threshold if alpha.min() < 255 else None
+            else:
+                mask = None
+            if mask is None:
+                if img.mode.startswith("I"):
+                    arr = np.asarray(img)
+                    mask = (arr.astype(np.int64) >> 8) > threshold if arr.max() > 255 else arr > threshold
+                elif img.mode == "L":
+                    mask = np.asarray(img) > threshold
+                else:
+                    # Brightest channel, so a pure red or white stroke both count as hole.
+                    rgb = img.convert("RGB")
+                    mask = np.asarray(rgb).max(axis=2) > threshold
     except ImageLoadError as exc:
         raise MaskError(f"mask {exc}") from exc
-    mask = mask_from_array(img.pixels, threshold)
-    if img.source_mode in ("L", "I;16"):
-        mask = mask_from_array(img.pixels[..., 0], threshold)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise MaskError(f"mask {p}: truncated or corrupt ({exc})") from exc
     if size is not None:
         mask = resize_mask(mask, size)
-    return mask
+    return np.ascontiguousarray(mask)
 
 
 def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:

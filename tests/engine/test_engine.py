@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from inpaint_studio.core.errors import CancelledError, MaskError, UnknownMethodError, WeightsError
+from inpaint_studio.engine import CancelToken, Engine, InpaintOptions, MethodInfo, register_fill
+from inpaint_studio.engine import registry
+from tests.helpers import box_mask, photo
+
+
+def test_telea_fills_hole_and_keeps_outside() -> None:
+    img = photo(80, 100)
+    mask = box_mask(80, 100, 30, 50, 40, 70)
+    r = Engine().inpaint(img, mask, options=InpaintOptions(method="telea"))
+    assert r.method == "telea" and r.regions == 1
+    np.testing.assert_array_equal(r.pixels[~mask], img[~mask])
+    # The red square's top-left corner is inside the hole; Telea replaces it with its surroundings.
+    assert np.abs(r.pixels[mask].astype(int) - img[mask].astype(int)).mean() > 1
+
+
+def test_wrong_mask_shape_is_a_clear_error() -> None:
+    with pytest.raises(MaskError, match="scale the mask"):
+        Engine().inpaint(photo(20, 30), np.zeros((30, 20), bool))
+
+
+def test_unknown_method() -> None:
+    with pytest.raises(UnknownMethodError, match="available"):
+        Engine().inpaint(photo(20, 30), box_mask(20, 30, 1, 5, 1, 5), options=InpaintOptions(method="nope"))
+
+
+def test_empty_mask_returns_copy() -> None:
+    img = photo(10, 10)
+    r = Engine().inpaint(img, np.zeros((10, 10), bool))
+    assert r.regions == 0 and r.pixels is not img
+    np.testing.assert_array_equal(r.pixels, img)
+
+
+class _Slow:
+    name = "test-slow"
+    working_size = 64
+
+    def __init__(self, started: threading.Event) -> None:
+        self.started = started
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        self.started.set()
+        return rgb
+
+
+def test_cancel_between_regions() -> None:
+    started = threading.Event()
+    token = CancelToken()
+
+    class CancelAfterFirst(_Slow):
+        def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+            token.cancel()
+            return rgb
+
+    register_fill(MethodInfo("test-cancel", "test", "classical", lambda d: CancelAfterFirst(started)))
+    mask = np.zeros((200, 400), bool)
+    mask[10:20, 10:20] = True
+    mask[150:160, 350:360] = True
+    calls: list[float] = []
+    with pytest.raises(CancelledError):
+        Engine().inpaint(
+            photo(200, 400), mask, options=InpaintOptions(method="test-cancel"), cancel=token,
+            progress=lambda f, m: calls.append(f),
+        )
+    assert calls == [0.0]  # second region never started
+
+
+def test_missing_weights_fall_back_to_telea_with_warning() -> None:
+    def broken(_device: str) -> object:
+        raise WeightsError("weights/x.safetensors: file not found")
+
+    register_fill(MethodInfo("test-broken", "test", "neural", broken))
+    img = photo(40, 40)
+    mask = box_mask(40, 40, 10, 20, 10, 20)
+    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-broken", device="cpu"))
+    assert r.method == "telea"
+    assert any("x.safetensors" in w and "Telea" in w for w in r.warnings)
+
+
+def test_gpu_oom_retries_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    class OOMOnCuda:
+        name = "test-oom"
+        working_size = 64
+
+        def __init__(self, device: str) -> None:
+            self.device = device
+
+        def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+            if self.device == "cuda":
+                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return np.zeros_like(rgb)
+
+    register_fill(MethodInfo("test-oom", "test", "neural", lambda d: OOMOnCuda(d)))
+    monkeypatch.setattr("inpaint_studio.engine.engine.resolve_device", lambda d: "cuda")
+    img = photo(40, 40)
+    mask = box_mask(40, 40, 10, 20, 10, 20)
+    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-oom", device="cuda"))
+    assert r.device == "cpu"
+    assert any("out of memory" in w for w in r.warnings)
+    assert (r.pixels[mask] == 0).all()
+
+
+def test_edges_are_passed_to_method_and_hallucinated_only_in_hole() -> None:
+    seen: dict[str, object] = {}
+
+    class Spy:
+        name = "test-spy"
+        working_size = 512
+
+        def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+            seen["edges"] = edges
+            return rgb
+
+    register_fill(MethodInfo("test-spy", "test", "classical", lambda d: Spy()))
+    img = photo(60, 60)
+    mask = box_mask(60, 60, 20, 40, 20, 40)
+    edges = np.zeros((60, 60), np.float32)
+    edges[30, :] = 1
+    Engine().inpaint(img, mask, edges, InpaintOptions(method="test-spy"))
+    assert isinstance(seen["edges"], np.ndarray) and seen["edges"].max() == 1
+    Engine().inpaint(img, mask, edges, InpaintOptions(method="test-spy", use_edges=False))
+    assert seen["edges"] is None
+    e = Engine().hallucinate_edges(img, mask, InpaintOptions(edge_method="canny"))
+    assert e.shape == (60, 60) and e.dtype == np.float32
+    assert (e[~mask] == 0).all()
+
+
+def test_registry_lists_classical_methods() -> None:
+    names = {m.name for m in registry.fill_methods()}
+    assert {"telea", "ns"} <= names
+    assert registry.default_fill_name() in names

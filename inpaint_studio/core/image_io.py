@@ -239,7 +239,10 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
             icc = img.info.get("icc_profile")
             exif_obj = img.getexif()
             orientation = int(exif_obj.get(0x0112, 1) or 1)
-            save_params: dict[str, Any] = {}
+            save_params: dict[str, Any] = {"orientation": orientation}
+            st = p.stat()
+            # Lets a JPEG save check the source is still the file we decoded.
+            save_params["source_stat"] = (st.st_size, st.st_mtime_ns)
             if "dpi" in img.info:
                 save_params["dpi"] = img.info["dpi"]
             if fmt == "JPEG":
@@ -429,6 +432,26 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
     )
 
 
+def _try_splice(image: LoadedImage, changed: np.ndarray) -> bytes | None:
+    if (
+        image.format != "JPEG"
+        or image.path is None
+        or image.source_mode not in ("RGB", "L")
+        or image.pixels.dtype != np.uint8
+        or changed.shape != image.pixels.shape[:2]
+    ):
+        return None
+    try:
+        st = image.path.stat()
+    except OSError:
+        return None
+    if image.save_params.get("source_stat") != (st.st_size, st.st_mtime_ns):
+        return None  # the file on disk is no longer the one we decoded
+    from .jpeg_splice import splice_jpeg
+
+    return splice_jpeg(image.path, image.pixels, changed, int(image.save_params.get("orientation", 1)))
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> None:
     """Write a file so that readers see the old file or the complete new one, never half.
 
@@ -476,8 +499,14 @@ def save_image(
     format: str | None = None,
     quality: int | None = None,
     overwrite: bool = False,
+    changed: np.ndarray | None = None,
 ) -> Path:
     """Save an edited image atomically, in the source's format and depth unless told otherwise.
+
+    When the source is a JPEG saved again as JPEG with its own settings and ``changed``
+    (boolean ``(H, W)``, the pixels the edit may have touched) is given, only the 8x8
+    blocks under ``changed`` are recompressed; the rest of the file's coefficients are
+    copied, so pixels away from the edit stay bit-identical (see ``jpeg_splice``).
 
     Args:
         path: destination; its suffix picks the format when ``format`` is ``None``.
@@ -496,8 +525,12 @@ def save_image(
         fmt = "JPEG"
     if dest.exists() and not overwrite:
         raise OutputExistsError(f"{dest}: already exists (use overwrite to replace it)")
+    data = None
+    if changed is not None and fmt == "JPEG" and quality is None:
+        data = _try_splice(image, changed)
     try:
-        data, _ = _encode(image, fmt, quality)
+        if data is None:
+            data, _ = _encode(image, fmt, quality)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ImageSaveError(f"{dest}: could not encode as {fmt} ({exc})") from exc
     atomic_write_bytes(dest, data, overwrite=overwrite)

@@ -150,7 +150,9 @@ def process_item(
     mask = load_mask(item.mask, size=(img.width, img.height))
     result = engine.inpaint(img.pixels, mask, None, options, cancel=cancel)
     # The destination's suffix picks the format ("keep" kept the source's suffix).
-    save_image(item.dest, img.with_pixels(result.pixels), quality=quality, overwrite=overwrite)
+    save_image(
+        item.dest, img.with_pixels(result.pixels), quality=quality, overwrite=overwrite, changed=result.mask
+    )
     return ItemOutcome("ok", "", time.perf_counter() - t0, result.warnings)
 
 

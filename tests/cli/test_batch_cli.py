@@ -47,7 +47,15 @@ def test_batch_template_mask_mixed_folder(photos: Path, tmp_path: Path, capsys: 
         np.testing.assert_array_equal(b.pixels[~m], a.pixels[~m])
         assert (b.pixels[m] != a.pixels[m]).any()
     with Image.open(out / "rot.jpg") as o:
-        assert o.getexif().get(0x010F) == "Cam" and o.size == (60, 80)
+        assert o.getexif().get(0x010F) == "Cam"
+    # Upright as the source shows (EXIF orientation kept, pixels spliced in stored order).
+    a, b = load_image(photos / "rot.jpg"), load_image(out / "rot.jpg")
+    assert b.pixels.shape == a.pixels.shape == (80, 60, 3)
+    m = load_mask(tmp_path / "wm.png", size=(a.width, a.height))
+    ys, xs = np.nonzero(m)
+    far = np.ones_like(m)
+    far[max(0, ys.min() - 18) : ys.max() + 19, max(0, xs.min() - 18) : xs.max() + 19] = False
+    np.testing.assert_array_equal(b.pixels[far], a.pixels[far])
 
 
 def test_batch_resume_skips_existing_and_overwrite_redoes(photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

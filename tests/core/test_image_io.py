@@ -163,3 +163,39 @@ def load_image_from_array(a: np.ndarray):  # noqa: ANN201
     from inpaint_studio.core.image_io import LoadedImage
 
     return LoadedImage(pixels=a, source_mode="RGB", format="PNG")
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 3])
+@pytest.mark.parametrize("subsampling", [0, 2])
+def test_jpeg_resave_keeps_untouched_blocks_bit_identical(tmp_path: Path, orientation: int, subsampling: int) -> None:
+    im = Image.fromarray(photo(120, 152, seed=orientation))
+    ex = im.getexif()
+    ex[0x0112] = orientation
+    ex[0x010F] = "Cam"
+    im.save(tmp_path / "s.jpg", exif=ex.tobytes(), quality=85, subsampling=subsampling)
+    img = load_image(tmp_path / "s.jpg")
+    h, w = img.pixels.shape[:2]
+    hole = np.zeros((h, w), bool)
+    hole[40:60, 50:75] = True
+    px = img.pixels.copy()
+    px[hole] = [0, 255, 0]
+    out = save_image(tmp_path / "o.jpg", img.with_pixels(px), changed=hole)
+    again = load_image(out)
+    assert again.pixels.shape == img.pixels.shape
+    # Changes stay within the MCUs touching the hole plus one chroma sample (<= 16+2 px).
+    ys, xs = np.nonzero(hole)
+    near = np.zeros_like(hole)
+    near[max(0, ys.min() - 18) : ys.max() + 19, max(0, xs.min() - 18) : xs.max() + 19] = True
+    np.testing.assert_array_equal(again.pixels[~near], img.pixels[~near])
+    assert again.pixels[hole][:, 1].mean() > 230  # the edit is there
+    with Image.open(out) as o:
+        assert o.getexif().get(0x010F) == "Cam"
+
+
+def test_jpeg_resave_without_changed_mask_reencodes_whole_file(tmp_path: Path) -> None:
+    Image.fromarray(photo(64, 64)).save(tmp_path / "s.jpg", quality=80)
+    img = load_image(tmp_path / "s.jpg")
+    out = save_image(tmp_path / "o.jpg", img)
+    # Same tables: close, but a full re-encode is not bit-exact everywhere.
+    d = np.abs(load_image(out).pixels.astype(int) - img.pixels.astype(int))
+    assert d.mean() < 2

@@ -43,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
     if args.quality is not None and not 1 <= args.quality <= 100:
         print("error: --quality must be between 1 and 100", file=sys.stderr)
         return 2
+    from ..engine.device import cuda_available
+
+    if args.device == "cuda" and not cuda_available():
+        print("error: --device cuda but no CUDA GPU is available (use --device auto or cpu)", file=sys.stderr)
+        return 2
     try:
         if args.model != "auto":
             fill_info(args.model)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +51,10 @@ class InpaintOptions:
     use_edges: bool = True
     dilate: int = 0
     edge_method: str = "auto"
+    #: Longest side of the quick first pass delivered to ``on_preview`` (0 = no preview).
+    preview_size: int = 0
+    #: Regions filled per call of a method's ``fill_batch`` (when it has one).
+    batch_size: int = 8
 
 
 @dataclass
@@ -106,13 +111,18 @@ class Engine:
         *,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        on_preview: Callable[[InpaintResult], None] | None = None,
     ) -> InpaintResult:
         """Fill the hole of ``image`` (RGB/RGBA, uint8/uint16) where ``mask`` is True.
 
         Pixels where the (possibly dilated) mask is False are returned unchanged, bit
         for bit; alpha is never changed.  A neural method whose weights are missing or
         damaged falls back to Telea, and a GPU out-of-memory retries on the CPU; both
-        add a line to ``result.warnings``.
+        add a line to ``result.warnings``.  With ``options.preview_size`` and
+        ``on_preview``, a quick low-resolution result is delivered first.
+
+        A method may offer ``fill_batch(list of (rgb, hole, edges)) -> list of fills``
+        to fill several regions of one photo in one network call.
 
         Raises:
             MaskError: mask shape differs from the image.
@@ -132,37 +142,78 @@ class Engine:
         device = resolve_device(opts.device) if fill_info(name).kind == "neural" else "cpu"
         method, name, device = self._method_with_fallback(name, device, warnings)
 
-        out = image.copy()
         if not mask.any():
             progress(1.0, "nothing to fill")
-            return InpaintResult(out, mask, name, device, 0, time.perf_counter() - t0, warnings)
+            return InpaintResult(image.copy(), mask, name, device, 0, time.perf_counter() - t0, warnings)
 
         working = opts.working_size or int(getattr(method, "working_size", 512))
-        regions = hires.plan_regions(mask, working_size=working, context=opts.context)
         use_edges = edges if (opts.use_edges and edges is not None) else None
-        for i, region in enumerate(regions):
+        if on_preview is not None and 0 < opts.preview_size < working:
+            # Quick low-resolution pass first, so the GUI can show something at once.
+            pv, method, device, _ = self._fill_regions(
+                image, mask, use_edges, opts, opts.preview_size, method, name, device,
+                lambda f, m: progress(0.2 * f, "preview: " + m), cancel, warnings,
+            )
+            on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings)))
+            inner = lambda f, m: progress(0.2 + 0.8 * f, m)  # noqa: E731
+        else:
+            inner = progress
+        out, method, device, n = self._fill_regions(
+            image, mask, use_edges, opts, working, method, name, device, inner, cancel, warnings
+        )
+        cancel.raise_if_cancelled()
+        progress(1.0, "done")
+        return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings)
+
+    def _fill_regions(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        edges: np.ndarray | None,
+        opts: InpaintOptions,
+        working: int,
+        method: object,
+        name: str,
+        device: str,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+        warnings: list[str],
+    ) -> tuple[np.ndarray, object, str, int]:
+        """Crop, fill (batched where the method allows) and paste every hole region."""
+        out = image.copy()
+        regions = hires.plan_regions(mask, working_size=working, context=opts.context)
+        batched = hasattr(method, "fill_batch") and opts.batch_size > 1
+        step = opts.batch_size if batched else 1
+        for start in range(0, len(regions), step):
             cancel.raise_if_cancelled()
-            progress(i / len(regions), f"filling region {i + 1}/{len(regions)} with {name}")
-            rgb, hole, e = hires.extract_crop(image, mask, region, use_edges)
+            group = regions[start : start + step]
+            progress(start / len(regions), f"filling region {start + 1}/{len(regions)} with {name}")
+            crops = [hires.extract_crop(image, mask, r, edges) for r in group]
             try:
-                fill = method.fill(rgb, hole, e)  # type: ignore[attr-defined]
+                fills = self._call_fill(method, crops, batched)
             except Exception as exc:
                 if device != "cpu" and is_out_of_memory(exc):
                     warnings.append("GPU out of memory: continued on the CPU (slower)")
+                    log.warning("%s", warnings[-1])
                     self.forget()
                     _empty_cuda_cache()
                     device = "cpu"
                     method = self._build("fill", name, device)
-                    fill = method.fill(rgb, hole, e)  # type: ignore[attr-defined]
+                    fills = self._call_fill(method, crops, batched)
                 else:
                     raise
-            feather = opts.feather
-            if feather is None:
-                feather = 0 if region.scale >= 1.0 else int(round(1.0 / region.scale))
-            hires.paste_fill(out, image, mask, region, fill, feather_px=feather)
-        cancel.raise_if_cancelled()
-        progress(1.0, "done")
-        return InpaintResult(out, mask, name, device, len(regions), time.perf_counter() - t0, warnings)
+            for region, fill in zip(group, fills):
+                feather = opts.feather
+                if feather is None:
+                    feather = 0 if region.scale >= 1.0 else int(round(1.0 / region.scale))
+                hires.paste_fill(out, image, mask, region, fill, feather_px=feather)
+        return out, method, device, len(regions)
+
+    @staticmethod
+    def _call_fill(method: object, crops: list, batched: bool) -> list[np.ndarray]:
+        if batched:
+            return list(method.fill_batch(crops))  # type: ignore[attr-defined]
+        return [method.fill(rgb, hole, e) for rgb, hole, e in crops]  # type: ignore[attr-defined]
 
     def hallucinate_edges(
         self,

@@ -98,3 +98,9 @@ def test_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     out = capsys.readouterr().out
     assert "batch" in out and "models" in out
+
+
+def test_cuda_without_gpu_is_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("inpaint_studio.engine.device.cuda_available", lambda: False)
+    (tmp_path / "a.png").write_bytes(b"x")
+    assert main(["batch", str(tmp_path / "a.png"), "--masks", str(tmp_path / "a.png"), "--out", str(tmp_path / "o"), "--device", "cuda"]) == 2

@@ -136,3 +136,51 @@ def test_registry_lists_classical_methods() -> None:
     names = {m.name for m in registry.fill_methods()}
     assert {"telea", "ns"} <= names
     assert registry.default_fill_name() in names
+
+
+def test_preview_comes_first_at_low_resolution() -> None:
+    sizes: list[tuple[int, int]] = []
+
+    class Recorder:
+        name = "test-rec"
+        working_size = 512
+
+        def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+            sizes.append(rgb.shape[:2])
+            return np.zeros_like(rgb)
+
+    register_fill(MethodInfo("test-rec", "test", "classical", lambda d: Recorder()))
+    img = photo(300, 400)
+    mask = box_mask(300, 400, 100, 200, 100, 300)
+    previews: list[object] = []
+    r = Engine().inpaint(
+        img, mask, options=InpaintOptions(method="test-rec", preview_size=128), on_preview=previews.append
+    )
+    assert len(previews) == 1 and max(sizes[0]) <= 128 and max(sizes[1]) > 128
+    np.testing.assert_array_equal(previews[0].pixels[~mask], img[~mask])
+    assert (r.pixels[mask][:, :3] == 0).all()
+
+
+def test_fill_batch_groups_regions() -> None:
+    calls: list[int] = []
+
+    class Batched:
+        name = "test-batch"
+        working_size = 512
+
+        def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+            raise AssertionError("fill_batch should be used")
+
+        def fill_batch(self, crops: list) -> list[np.ndarray]:
+            calls.append(len(crops))
+            return [np.ones_like(rgb) for rgb, _h, _e in crops]
+
+    register_fill(MethodInfo("test-batch", "test", "classical", lambda d: Batched()))
+    img = photo(1300, 1300)
+    mask = np.zeros((1300, 1300), bool)
+    for i in range(5):
+        mask[20 + i * 250 : 30 + i * 250, 20 + i * 250 : 30 + i * 250] = True
+    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-batch", batch_size=4))
+    assert calls == [4, 1] and r.regions == 5
+    assert (r.pixels[mask] == 255).all()
+    np.testing.assert_array_equal(r.pixels[~mask], img[~mask])

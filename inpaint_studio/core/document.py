@@ -1,0 +1,448 @@
+"""The editable state of one photo: paint layers, fill results and their history.
+
+Numpy only, no Qt, so every edit (brush stroke, fill, grow/shrink) is unit-testable
+without a window.  The GUI wraps each :class:`Entry` in a ``QUndoStack`` command; the
+document keeps the same entries so a project file can carry the history to resume.
+
+Why diff atoms: a 24 MP mask is 24 MB; a full copy per stroke would exhaust memory in a
+few hundred strokes.  A stroke touches a small box, so an :class:`Atom` keeps only that
+box's old and new pixels (napari's labels layer does the same).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+#: Paint layers (uint8 ``(H, W)``, 0 = empty, 255 = full) in drawing order.
+PAINT_LAYERS: tuple[str, ...] = ("mask", "sketch", "edges")
+PaintLayerName = Literal["mask", "sketch", "edges"]
+#: Box ``(y0, y1, x0, x1)``, half-open, in photo pixels.
+BBox = tuple[int, int, int, int]
+#: Mask pixels at or above this value are hole when a fill runs.
+MASK_THRESHOLD = 128
+#: Undo depth; each entry holds only the pixels it changed.
+DEFAULT_HISTORY_LIMIT = 200
+#: Stroke tiles whose old pixels are saved on first touch (see :class:`Stroke`).
+_TILE = 128
+
+
+@dataclass
+class ResultLayer:
+    """One fill kept as a patch over the photo, so it can be hidden or removed later.
+
+    Only the bounding box of the filled hole is stored (``pixels`` is the crop of the
+    filled photo, ``mask`` says which crop pixels the fill replaced): a result of a small
+    hole in a 24 MP photo costs kilobytes, not 72 MB.
+    """
+
+    bbox: BBox
+    pixels: np.ndarray
+    mask: np.ndarray
+    method: str = ""
+    device: str = ""
+    visible: bool = True
+    warnings: list[str] = field(default_factory=list)
+    uid: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"Fill {self.uid} ({self.method})" if self.method else f"Fill {self.uid}"
+
+
+@dataclass
+class Atom:
+    """Old and new pixels of one box of one paint layer."""
+
+    layer: str
+    bbox: BBox
+    old: np.ndarray
+    new: np.ndarray
+
+
+@dataclass
+class Entry:
+    """One undo step: pixel atoms plus at most one result layer added or removed.
+
+    ``result_added`` is inserted at ``result_index`` on redo and taken out on undo;
+    ``result_removed`` the other way round.  ``visibility`` toggles a result's ``visible``.
+    """
+
+    text: str
+    atoms: list[Atom] = field(default_factory=list)
+    result_added: ResultLayer | None = None
+    result_removed: ResultLayer | None = None
+    result_index: int = -1
+    visibility: tuple[int, bool] | None = None
+
+    def nbytes(self) -> int:
+        n = sum(a.old.nbytes + a.new.nbytes for a in self.atoms)
+        for r in (self.result_added, self.result_removed):
+            if r is not None:
+                n += r.pixels.nbytes + r.mask.nbytes
+        return n
+
+
+def _clip_bbox(b: BBox, h: int, w: int) -> BBox | None:
+    y0, y1, x0, x1 = max(0, b[0]), min(h, b[1]), max(0, b[2]), min(w, b[3])
+    if y0 >= y1 or x0 >= x1:
+        return None
+    return (y0, y1, x0, x1)
+
+
+def union_bbox(a: BBox | None, b: BBox | None) -> BBox | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+
+
+def mask_bbox(mask: np.ndarray) -> BBox | None:
+    """Tight box of the True/non-zero pixels, or ``None`` when there are none."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
+
+
+def segment_alpha(
+    shape: tuple[int, int],
+    p0: tuple[float, float],
+    p1: tuple[float, float],
+    radius: float,
+    hardness: float,
+) -> tuple[BBox, np.ndarray] | None:
+    """Coverage (float32 in [0, 1]) of a round brush swept from ``p0`` to ``p1``.
+
+    Points are ``(x, y)`` in photo pixels with pixel centres at ``+0.5``, so a click at
+    scene position (10.5, 20.5) is centred on pixel column 10, row 20.  ``hardness`` 1 is
+    a hard edge; lower values fade the outer ``1 - hardness`` of the radius.  Returns the
+    clipped box and its coverage, or ``None`` when the dab misses the photo.
+    """
+    h, w = shape
+    r = max(0.5, float(radius))
+    (ax, ay), (bx, by) = p0, p1
+    box = _clip_bbox(
+        (
+            int(math.floor(min(ay, by) - r)),
+            int(math.ceil(max(ay, by) + r)) + 1,
+            int(math.floor(min(ax, bx) - r)),
+            int(math.ceil(max(ax, bx) + r)) + 1,
+        ),
+        h,
+        w,
+    )
+    if box is None:
+        return None
+    y0, y1, x0, x1 = box
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
+    xs = np.arange(x0, x1, dtype=np.float32)[None, :] + 0.5
+    dx, dy = bx - ax, by - ay
+    ll = dx * dx + dy * dy
+    if ll > 1e-9:
+        t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / ll, 0.0, 1.0)
+        px, py = ax + t * dx, ay + t * dy
+    else:
+        px, py = np.float32(ax), np.float32(ay)
+    d = np.sqrt((xs - px) ** 2 + (ys - py) ** 2)
+    soft = max(1e-3, r * (1.0 - float(np.clip(hardness, 0.0, 1.0))))
+    # Hard brush: full inside r, anti-aliased over one pixel; soft: linear ramp inwards.
+    if soft <= 1.0:
+        alpha = np.clip(r - d + 0.5, 0.0, 1.0)
+    else:
+        alpha = np.clip((r - d) / soft, 0.0, 1.0)
+    if not (alpha > 0).any():
+        return None
+    return box, alpha.astype(np.float32)
+
+
+class Stroke:
+    """An open brush stroke on one paint layer; ``Document.end_stroke`` turns it into an Entry.
+
+    Old pixels are saved per tile the first time a dab reaches it, so a long stroke costs
+    only the tiles it crossed, and the undo atom is exact even where dabs overlap.
+    """
+
+    def __init__(self, layer: str, data: np.ndarray, erase: bool, value: int) -> None:
+        self.layer = layer
+        self.erase = erase
+        self.value = int(value)
+        self._data = data
+        self._tiles: dict[tuple[int, int], np.ndarray] = {}
+        self.bbox: BBox | None = None
+
+    def save_tiles(self, box: BBox) -> None:
+        y0, y1, x0, x1 = box
+        for ty in range(y0 // _TILE, (y1 - 1) // _TILE + 1):
+            for tx in range(x0 // _TILE, (x1 - 1) // _TILE + 1):
+                if (ty, tx) not in self._tiles:
+                    sl = (slice(ty * _TILE, (ty + 1) * _TILE), slice(tx * _TILE, (tx + 1) * _TILE))
+                    self._tiles[(ty, tx)] = self._data[sl].copy()
+        self.bbox = union_bbox(self.bbox, box)
+
+    def old_pixels(self) -> np.ndarray:
+        assert self.bbox is not None
+        y0, y1, x0, x1 = self.bbox
+        old = self._data[y0:y1, x0:x1].copy()
+        for (ty, tx), tile in self._tiles.items():
+            ty0, tx0 = ty * _TILE, tx * _TILE
+            # Intersection of the tile with the box, in both coordinate frames.
+            iy0, iy1 = max(y0, ty0), min(y1, ty0 + tile.shape[0])
+            ix0, ix1 = max(x0, tx0), min(x1, tx0 + tile.shape[1])
+            if iy0 < iy1 and ix0 < ix1:
+                old[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0] = tile[
+                    iy0 - ty0 : iy1 - ty0, ix0 - tx0 : ix1 - tx0
+                ]
+        return old
+
+
+class Document:
+    """Photo, paint layers, result layers and a bounded undo history.
+
+    The photo itself is never modified: what the user sees (and what the next fill
+    reads) is :meth:`composite`, the photo with every visible result pasted on top.
+    """
+
+    def __init__(self, photo: np.ndarray, history_limit: int = DEFAULT_HISTORY_LIMIT) -> None:
+        if photo.ndim != 3 or photo.shape[2] not in (3, 4):
+            raise ValueError(f"photo must be (H, W, 3|4), got {photo.shape}")
+        self.photo = photo
+        h, w = photo.shape[:2]
+        self.layers: dict[str, np.ndarray] = {n: np.zeros((h, w), np.uint8) for n in PAINT_LAYERS}
+        self.visible: dict[str, bool] = {n: True for n in PAINT_LAYERS}
+        self.results: list[ResultLayer] = []
+        self.undo_stack: deque[Entry] = deque(maxlen=history_limit)
+        self.redo_stack: list[Entry] = []
+        self._stroke: Stroke | None = None
+        self._next_uid = 1
+        #: Bumped on every change; autosave compares it with the last saved revision.
+        self.revision = 0
+
+    # -- geometry -------------------------------------------------------------------
+    @property
+    def height(self) -> int:
+        return int(self.photo.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.photo.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.height, self.width)
+
+    # -- derived arrays ---------------------------------------------------------------
+    def hole(self) -> np.ndarray:
+        """The boolean mask a fill uses."""
+        return self.layers["mask"] >= MASK_THRESHOLD
+
+    def guidance(self) -> np.ndarray | None:
+        """Edited edges plus sketch as the engine's ``edges`` argument (None if empty)."""
+        e, s = self.layers["edges"], self.layers["sketch"]
+        if not e.any() and not s.any():
+            return None
+        return np.maximum(e, s).astype(np.float32) * np.float32(1.0 / 255.0)
+
+    def composite(self, upto: int | None = None) -> np.ndarray:
+        """The photo with visible results pasted in order (the first ``upto`` only)."""
+        out = self.photo.copy()
+        for r in self.results[:upto]:
+            if r.visible:
+                self._paste(out, r)
+        return out
+
+    @staticmethod
+    def _paste(out: np.ndarray, r: ResultLayer) -> None:
+        y0, y1, x0, x1 = r.bbox
+        region = out[y0:y1, x0:x1]
+        region[r.mask] = r.pixels[r.mask]
+
+    # -- strokes ----------------------------------------------------------------------
+    def begin_stroke(self, layer: str, erase: bool = False, value: int = 255) -> None:
+        if layer not in self.layers:
+            raise KeyError(f"not a paint layer: {layer!r}")
+        self._stroke = Stroke(layer, self.layers[layer], erase, value)
+
+    @property
+    def stroking(self) -> bool:
+        return self._stroke is not None
+
+    def stroke_to(
+        self,
+        p0: tuple[float, float],
+        p1: tuple[float, float],
+        radius: float,
+        hardness: float = 1.0,
+    ) -> BBox | None:
+        """Sweep the brush from ``p0`` to ``p1`` (photo ``(x, y)``); returns the dirty box."""
+        st = self._stroke
+        if st is None:
+            raise RuntimeError("stroke_to outside begin_stroke/end_stroke")
+        hit = segment_alpha(self.shape, p0, p1, radius, hardness)
+        if hit is None:
+            return None
+        box, alpha = hit
+        st.save_tiles(box)
+        y0, y1, x0, x1 = box
+        data = self.layers[st.layer]
+        region = data[y0:y1, x0:x1]
+        if st.erase:
+            keep = np.rint((1.0 - alpha) * 255.0).astype(np.uint8)
+            np.minimum(region, keep, out=region)
+        else:
+            paint = np.rint(alpha * st.value).astype(np.uint8)
+            np.maximum(region, paint, out=region)
+        self.revision += 1
+        return box
+
+    def end_stroke(self, text: str | None = None) -> Entry | None:
+        """Close the stroke and record it (``None`` when it changed nothing)."""
+        st, self._stroke = self._stroke, None
+        if st is None or st.bbox is None:
+            return None
+        y0, y1, x0, x1 = st.bbox
+        old = st.old_pixels()
+        new = self.layers[st.layer][y0:y1, x0:x1].copy()
+        if np.array_equal(old, new):
+            return None
+        verb = "Erase" if st.erase else "Paint"
+        entry = Entry(text or f"{verb} {st.layer}", [Atom(st.layer, st.bbox, old, new)])
+        self._record(entry)
+        return entry
+
+    # -- whole-layer edits (grow/shrink/feather/clear/load/edges) -----------------------
+    def set_layer(self, layer: str, data: np.ndarray, text: str) -> Entry | None:
+        """Replace a paint layer; the history keeps only the box that changed."""
+        cur = self.layers[layer]
+        if data.shape != cur.shape:
+            raise ValueError(f"{layer} is {data.shape[::-1]}, photo is {cur.shape[::-1]}")
+        data = data.astype(np.uint8, copy=False)
+        diff = cur != data
+        box = mask_bbox(diff)
+        if box is None:
+            return None
+        y0, y1, x0, x1 = box
+        atom = Atom(layer, box, cur[y0:y1, x0:x1].copy(), data[y0:y1, x0:x1].copy())
+        cur[y0:y1, x0:x1] = atom.new
+        entry = Entry(text, [atom])
+        self._record(entry)
+        return entry
+
+    def add_result(
+        self,
+        filled: np.ndarray,
+        hole: np.ndarray,
+        method: str = "",
+        device: str = "",
+        warnings: list[str] | None = None,
+        clear_paint: bool = True,
+    ) -> Entry | None:
+        """Keep a fill as a new result layer; by default clear the mask, sketch and edges
+        it consumed in the same undo step (one Ctrl+Z brings them back with the hole)."""
+        box = mask_bbox(hole)
+        if box is None:
+            return None
+        y0, y1, x0, x1 = box
+        res = ResultLayer(
+            bbox=box,
+            pixels=filled[y0:y1, x0:x1].copy(),
+            mask=hole[y0:y1, x0:x1].copy(),
+            method=method,
+            device=device,
+            warnings=list(warnings or []),
+            uid=self._next_uid,
+        )
+        self._next_uid += 1
+        atoms: list[Atom] = []
+        if clear_paint:
+            for name in PAINT_LAYERS:
+                data = self.layers[name]
+                b = mask_bbox(data)
+                if b is None:
+                    continue
+                by0, by1, bx0, bx1 = b
+                atoms.append(Atom(name, b, data[by0:by1, bx0:bx1].copy(), np.zeros((by1 - by0, bx1 - bx0), np.uint8)))
+        entry = Entry(f"Fill ({method})" if method else "Fill", atoms, result_added=res, result_index=len(self.results))
+        self._apply(entry, forward=True)
+        self._record(entry)
+        return entry
+
+    def remove_result(self, index: int) -> Entry:
+        res = self.results[index]
+        entry = Entry(f"Remove {res.name}", result_removed=res, result_index=index)
+        self._apply(entry, forward=True)
+        self._record(entry)
+        return entry
+
+    def set_result_visible(self, index: int, visible: bool) -> Entry | None:
+        if self.results[index].visible == visible:
+            return None
+        entry = Entry(("Show " if visible else "Hide ") + self.results[index].name, visibility=(index, visible))
+        self._apply(entry, forward=True)
+        self._record(entry)
+        return entry
+
+    # -- history ----------------------------------------------------------------------
+    def _record(self, entry: Entry) -> None:
+        self.undo_stack.append(entry)
+        self.redo_stack.clear()
+        self.revision += 1
+
+    def _apply(self, entry: Entry, forward: bool) -> None:
+        for atom in entry.atoms if forward else reversed(entry.atoms):
+            y0, y1, x0, x1 = atom.bbox
+            self.layers[atom.layer][y0:y1, x0:x1] = atom.new if forward else atom.old
+        add, rem = entry.result_added, entry.result_removed
+        if (add is not None and forward) or (rem is not None and not forward):
+            r = add if forward else rem
+            assert r is not None
+            self.results.insert(min(entry.result_index, len(self.results)), r)
+        if (add is not None and not forward) or (rem is not None and forward):
+            r = add if not forward else rem
+            self.results.remove(r)  # type: ignore[arg-type]
+        if entry.visibility is not None:
+            idx, vis = entry.visibility
+            self.results[idx].visible = vis if forward else not vis
+        self.revision += 1
+
+    def undo(self) -> Entry | None:
+        if not self.undo_stack:
+            return None
+        entry = self.undo_stack.pop()
+        self._apply(entry, forward=False)
+        self.redo_stack.append(entry)
+        return entry
+
+    def redo(self) -> Entry | None:
+        if not self.redo_stack:
+            return None
+        entry = self.redo_stack.pop()
+        self._apply(entry, forward=True)
+        self.undo_stack.append(entry)
+        return entry
+
+    def history_bytes(self) -> int:
+        return sum(e.nbytes() for e in self.undo_stack) + sum(e.nbytes() for e in self.redo_stack)
+
+    def next_uid(self) -> int:
+        return self._next_uid
+
+    def set_next_uid(self, uid: int) -> None:
+        self._next_uid = max(self._next_uid, uid)
+
+
+def entry_bbox(entry: Entry) -> BBox | None:
+    """Photo box an entry changed (what the canvas must repaint)."""
+    box: BBox | None = None
+    for a in entry.atoms:
+        box = union_bbox(box, a.bbox)
+    for r in (entry.result_added, entry.result_removed):
+        if r is not None:
+            box = union_bbox(box, r.bbox)
+    return box

@@ -70,7 +70,7 @@ def main() -> int:
             t2 = time.perf_counter()
             res = engine.inpaint(img.pixels, mask, None, InpaintOptions(method=args.model))
             t3 = time.perf_counter()
-            save_image(tmp / f"out_{frac}_{rep}.jpg", img.with_pixels(res.pixels))
+            save_image(tmp / f"out_{frac}_{rep}.jpg", img.with_pixels(res.pixels), changed=res.mask)
             t4 = time.perf_counter()
             assert np.array_equal(res.pixels[~mask], img.pixels[~mask]), "outside pixels changed"
             for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):

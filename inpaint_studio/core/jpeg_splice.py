@@ -93,7 +93,6 @@ def splice_jpeg(
             sub = _subsampling_for(y_grid, tuple(src.Cb.shape[:2]))
             if sub is None or src.Cb.shape != src.Cr.shape:
                 return None
-            pil = Image.fromarray(np.ascontiguousarray(stored), "RGB")
         else:
             sub = 0
             g = np.rint(
@@ -102,6 +101,20 @@ def splice_jpeg(
                 + 0.114 * stored[..., 2]
             ).astype(np.uint8)
             pil = Image.fromarray(g, "L")
+        if not mask.any():
+            return None
+        # Encode only the MCU-aligned box around the change: block DCTs depend on their
+        # own MCU alone, so a crop's coefficients equal the full image's there.
+        mcu_y = 8 * max(1, round(y_grid[0] / src.Cb.shape[0])) if ncomp == 3 else 8
+        mcu_x = 8 * max(1, round(y_grid[1] / src.Cb.shape[1])) if ncomp == 3 else 8
+        ys, xs = np.nonzero(mask)
+        y0, x0 = (ys.min() // mcu_y) * mcu_y, (xs.min() // mcu_x) * mcu_x
+        y1 = min(stored.shape[0], -(-(ys.max() + 1) // mcu_y) * mcu_y)
+        x1 = min(stored.shape[1], -(-(xs.max() + 1) // mcu_x) * mcu_x)
+        if ncomp == 1:
+            pil = pil.crop((x0, y0, x1, y1))
+        else:
+            pil = Image.fromarray(np.ascontiguousarray(stored[y0:y1, x0:x1]), "RGB")
         tables = [src.qt[i].astype(int).flatten().tolist() for i in range(src.qt.shape[0])]
         buf = io.BytesIO()
         pil.save(buf, "JPEG", qtables=tables, subsampling=sub)
@@ -111,23 +124,24 @@ def splice_jpeg(
         try:
             new = jpeglib.read_dct(tmp_in)
             comps = ["Y"] + (["Cb", "Cr"] if ncomp == 3 else [])
-            for i, c in enumerate(comps):
-                a, b = getattr(src, c), getattr(new, c)
-                if a.shape != b.shape:
-                    return None
+            for i, _c in enumerate(comps):
                 qa = src.qt[int(src.quant_tbl_no[i])]
                 qb = new.qt[int(new.quant_tbl_no[i])]
                 if not np.array_equal(qa, qb):
                     return None
+            sub_mask = mask[y0:y1, x0:x1]
             for c in comps:
                 a, b = getattr(src, c), getattr(new, c)
-                grid = a.shape[:2]
                 step = (
-                    max(1, round(y_grid[0] / grid[0])) * 8,
-                    max(1, round(y_grid[1] / grid[1])) * 8,
+                    max(1, round(y_grid[0] / a.shape[0])) * 8,
+                    max(1, round(y_grid[1] / a.shape[1])) * 8,
                 )
-                dirty = _dirty_blocks(mask, grid, step)
-                a[dirty] = b[dirty]
+                by0, bx0 = y0 // step[0], x0 // step[1]
+                nby = min(b.shape[0], a.shape[0] - by0)
+                nbx = min(b.shape[1], a.shape[1] - bx0)
+                dirty = _dirty_blocks(sub_mask, (nby, nbx), step)
+                view = a[by0 : by0 + nby, bx0 : bx0 + nbx]
+                view[dirty] = b[:nby, :nbx][dirty]
                 setattr(src, c, a)
             fd2, tmp_out = tempfile.mkstemp(suffix=".jpg")
             os.close(fd2)

@@ -199,3 +199,20 @@ def test_jpeg_resave_without_changed_mask_reencodes_whole_file(tmp_path: Path) -
     # Same tables: close, but a full re-encode is not bit-exact everywhere.
     d = np.abs(load_image(out).pixels.astype(int) - img.pixels.astype(int))
     assert d.mean() < 2
+
+
+@pytest.mark.parametrize("gray", [False, True])
+def test_jpeg_splice_at_image_corner_and_grey(tmp_path: Path, gray: bool) -> None:
+    im = Image.fromarray(photo(101, 133, seed=5))  # sizes not multiples of the MCU
+    (im.convert("L") if gray else im).save(tmp_path / "s.jpg", quality=90)
+    img = load_image(tmp_path / "s.jpg")
+    hole = np.zeros(img.pixels.shape[:2], bool)
+    hole[90:, 120:] = True  # touches the partial bottom-right MCU
+    px = img.pixels.copy()
+    px[hole] = 255
+    again = load_image(save_image(tmp_path / "o.jpg", img.with_pixels(px), changed=hole))
+    assert again.source_mode == img.source_mode
+    near = np.zeros_like(hole)
+    near[70:, 100:] = True
+    np.testing.assert_array_equal(again.pixels[~near], img.pixels[~near])
+    assert again.pixels[hole].mean() > 235

@@ -138,20 +138,25 @@ def extract_crop(
 
     The hole is scaled conservatively (a working pixel is hole if any photo pixel under
     it is) so the model never treats half-covered object pixels as known context.
+    Scaling happens on the integer pixels, before the float conversion, so a crop of
+    a 24 MP photo never exists as float32 at full size.
     """
     ys, xs = region.box.slices()
-    rgb = to_float_rgb(pixels[ys, xs])
+    crop = pixels[ys, xs, :3]
     hole = mask[ys, xs]
-    e = edges[ys, xs].astype(np.float32) if edges is not None else None
+    e = edges[ys, xs] if edges is not None else None
     if region.scale < 1.0:
         size = region.work_size
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        crop = cv2.resize(np.ascontiguousarray(crop), size, interpolation=cv2.INTER_AREA)
+        hole = cv2.resize(hole.view(np.uint8), size, interpolation=cv2.INTER_AREA) > 0
         if e is not None:
-            # Max-pool-like: thin strokes must survive downscaling.
-            e = cv2.resize(e, size, interpolation=cv2.INTER_AREA)
+            e = cv2.resize(e.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+            # Thin strokes must survive downscaling: boost what averaging thinned out.
             e = np.clip(e * (1.0 / max(region.scale, 1e-6)) ** 0.5, 0, 1)
-    return np.ascontiguousarray(rgb), hole, e
+    rgb = to_float_rgb(crop)
+    if e is not None:
+        e = e.astype(np.float32)
+    return np.ascontiguousarray(rgb), np.ascontiguousarray(hole), e
 
 
 def seam_alpha(hole: np.ndarray, feather_px: int) -> np.ndarray:
@@ -161,7 +166,7 @@ def seam_alpha(hole: np.ndarray, feather_px: int) -> np.ndarray:
     """
     if feather_px <= 0:
         return hole.astype(np.float32)
-    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    dist = cv2.distanceTransform(hole.view(np.uint8), cv2.DIST_L2, 3)
     return np.clip(dist / float(feather_px + 1), 0.0, 1.0).astype(np.float32) * hole
 
 
@@ -176,18 +181,40 @@ def paste_fill(
     """Scale a working-size fill back and write it into ``out_pixels`` at hole pixels only.
 
     ``out_pixels`` is modified in place; pixels where ``mask`` is False are never written.
+    Only the hole's bounding box is touched, and the upscaled fill stays in the photo's
+    integer type, so memory follows the hole, not the crop.
     """
-    ys, xs = region.box.slices()
-    bw, bh = region.box.width, region.box.height
-    fill = fill_work
-    if fill.shape[:2] != (bh, bw):
-        fill = cv2.resize(fill, (bw, bh), interpolation=cv2.INTER_CUBIC)
-    hole = mask[ys, xs]
+    box = region.box
+    hb = region.hole_box
+    # Hole bounding box in crop coordinates (a little wider for the cubic kernel).
+    hy0, hx0 = hb.y0 - box.y0, hb.x0 - box.x0
+    hy1, hx1 = hb.y1 - box.y0, hb.x1 - box.x0
+    hole = mask[hb.y0 : hb.y1, hb.x0 : hb.x1]
     if not hole.any():
         return
-    orig_rgb = to_float_rgb(original[ys, xs])
-    alpha = seam_alpha(hole, feather_px)[..., None]
-    blended = alpha * np.clip(fill, 0, 1) + (1.0 - alpha) * orig_rgb
-    new = from_float_rgb(blended, original.dtype)
-    dst = out_pixels[ys, xs]
-    dst[..., :3][hole] = new[hole]
+    small = from_float_rgb(np.clip(fill_work, 0, 1), original.dtype)
+    if small.shape[:2] != (box.height, box.width):
+        sy = small.shape[0] / box.height
+        sx = small.shape[1] / box.width
+        # Resize only the window of the fill that lands on the hole's bounding box.
+        m = np.float32([[sx, 0, (hx0 + 0.5) * sx - 0.5], [0, sy, (hy0 + 0.5) * sy - 0.5]])
+        fill = cv2.warpAffine(
+            small, m, (hx1 - hx0, hy1 - hy0),
+            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
+        )
+    else:
+        fill = small[hy0:hy1, hx0:hx1]
+    dst = out_pixels[hb.y0 : hb.y1, hb.x0 : hb.x1]
+    if feather_px > 0:
+        alpha = seam_alpha(hole, feather_px)
+        band = hole & (alpha < 1.0)
+        solid = hole & ~band
+        dst[..., :3][solid] = fill[solid]
+        if band.any():
+            a = alpha[band][:, None]
+            orig = original[hb.y0 : hb.y1, hb.x0 : hb.x1, :3][band].astype(np.float32)
+            mixed = a * fill[band].astype(np.float32) + (1.0 - a) * orig
+            top = 65535 if original.dtype == np.uint16 else 255
+            dst[..., :3][band] = np.clip(np.rint(mixed), 0, top).astype(original.dtype)
+    else:
+        dst[..., :3][hole] = fill[hole]

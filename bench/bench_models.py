@@ -1,0 +1,203 @@
+"""Network and engine speed: DeepFill v2 forward, engine end-to-end, Telea reference.
+
+Run:  .venv/bin/python bench/bench_models.py [--sizes 256,512,1024] [--batch 4]
+      [--device cpu|cuda] [--json out.json] [--skip-fullres]
+
+Prints Markdown tables and writes JSON.  Each section:
+- forward: bare ``DeepFillGenerator`` under ``torch.inference_mode`` at each size,
+  batch 1 and batched, median of N runs after warm-up, with the FLOP count of one
+  forward (``torch.utils.flop_counter``) and the achieved GFLOP/s;
+- engine: ``Engine.inpaint`` on a 512x512 photo whose hole spans the crop (so the
+  network sees 512x512) vs. the bare forward at 512 -> the engine's overhead;
+- fullres: 6000x4000 photo with 1 %, 5 %, 20 % holes through the engine, deepfill and
+  telea, each in a fresh subprocess so its peak RSS is its own.
+A benchmark, not a test: numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _median_time(fn, repeats: int, warmup: int = 1) -> float:  # noqa: ANN001
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
+
+
+def _generator(device: str):  # noqa: ANN202
+    """The shipped generator (its weights' width), else the paper's width 48."""
+    import torch
+
+    from inpaint_studio.models.deepfill import DeepFillGenerator
+
+    try:
+        from inpaint_studio.engine.neural import load_generator  # type: ignore[attr-defined]
+
+        net = load_generator(device)
+        source = "shipped weights"
+    except Exception as exc:  # noqa: BLE001 - benchmark still useful with random weights
+        net = DeepFillGenerator(48).to(device).eval()
+        source = f"random init, cnum 48 ({type(exc).__name__})"
+    return net.to(device).eval(), source, torch
+
+
+def bench_forward(sizes: list[int], batch: int, device: str, repeats: int) -> dict:
+    net, source, torch = _generator(device)
+    from torch.utils.flop_counter import FlopCounterMode
+
+    rows = []
+    for s in sizes:
+        for b in sorted({1, batch}):
+            x = torch.rand(b, 3, s, s, device=device) * 2 - 1
+            m = torch.zeros(b, 1, s, s, device=device)
+            m[..., s // 4 : 3 * s // 4, s // 4 : 3 * s // 4] = 1
+            e = torch.zeros(b, 1, s, s, device=device)
+            with torch.inference_mode():
+                with FlopCounterMode(display=False) as fc:
+                    net(x, m, e)
+                flops = fc.get_total_flops()
+
+                def run() -> None:
+                    net(x, m, e)
+                    if device.startswith("cuda"):
+                        torch.cuda.synchronize()
+
+                t = _median_time(run, repeats if s <= 512 else max(1, repeats // 2))
+            rows.append(
+                {"size": s, "batch": b, "seconds": t, "per_image_s": t / b, "gflop": flops / 1e9,
+                 "gflops_per_s": flops / 1e9 / t}
+            )
+    return {"source": source, "rows": rows, "threads": torch.get_num_threads()}
+
+
+def bench_engine_overhead(device: str, repeats: int) -> dict:
+    import torch
+
+    from inpaint_studio.engine import Engine, InpaintOptions
+
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 255, (512, 512, 3), dtype=np.uint8)
+    mask = np.zeros((512, 512), bool)
+    mask[128:384, 128:384] = True  # with context the crop is the whole 512x512 photo
+    eng = Engine()
+    opts = InpaintOptions(method="deepfill", device=device)
+    try:
+        r = eng.inpaint(img, mask, options=opts)
+    except Exception as exc:  # noqa: BLE001
+        return {"skipped": f"deepfill unavailable: {exc}"}
+    if r.method != "deepfill":
+        return {"skipped": f"deepfill unavailable: {r.warnings}"}
+    t_engine = _median_time(lambda: eng.inpaint(img, mask, options=opts), repeats)
+    net, _, _ = _generator(device)
+    x = torch.rand(1, 3, 512, 512) * 2 - 1
+    m = torch.from_numpy(mask[None, None].astype(np.float32))
+    e = torch.zeros(1, 1, 512, 512)
+    with torch.inference_mode():
+        t_net = _median_time(lambda: net(x.to(device), m.to(device), e.to(device)), repeats)
+    t_telea = _median_time(lambda: eng.inpaint(img, mask, options=InpaintOptions(method="telea")), repeats)
+    return {"engine_s": t_engine, "network_s": t_net, "overhead": t_engine / t_net - 1, "telea_s": t_telea}
+
+
+FULLRES_CHILD = r"""
+import json, resource, sys, time, numpy as np
+sys.path.insert(0, {root!r})
+from inpaint_studio.engine import Engine, InpaintOptions
+frac, method, device = {frac}, {method!r}, {device!r}
+h, w = 4000, 6000
+rng = np.random.default_rng(0)
+img = np.empty((h, w, 3), np.uint8)
+for y in range(0, h, 500):
+    img[y:y+500] = rng.integers(0, 255, (min(500, h-y), w, 3), dtype=np.uint8)
+mask = np.zeros((h, w), bool)
+sh = int((frac * w * h / 3) ** 0.5); sw = 3 * sh
+mask[h - sh - 200:h - 200, w - sw - 200:w - 200] = True
+eng = Engine()
+opts = InpaintOptions(method=method, device=device)
+ts = []
+for _ in range({repeats}):
+    t0 = time.perf_counter(); r = eng.inpaint(img, mask, options=opts); ts.append(time.perf_counter() - t0)
+assert np.array_equal(r.pixels[~mask], img[~mask])
+print(json.dumps({{"seconds": float(np.median(ts)), "method": r.method, "regions": r.regions,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def bench_fullres(device: str, repeats: int) -> list[dict]:
+    rows = []
+    for method in ("deepfill", "telea"):
+        for frac in (0.01, 0.05, 0.2):
+            code = FULLRES_CHILD.format(root=str(ROOT), frac=frac, method=method, device=device, repeats=repeats)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                rows.append({"method": method, "hole": frac, "error": out.stderr.strip().splitlines()[-1:]})
+                continue
+            rows.append({"hole": frac, **json.loads(out.stdout.strip().splitlines()[-1])})
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="256,512,1024")
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--skip-fullres", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    import torch
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+          f"threads {torch.get_num_threads()}, device {args.device}")
+    result: dict = {"device": args.device, "cores": os.cpu_count()}
+    fw = bench_forward([int(s) for s in args.sizes.split(",")], args.batch, args.device, args.repeats)
+    result["forward"] = fw
+    print(f"\n### Generator forward ({fw['source']})\n")
+    print("| size | batch | s / call | s / image | GFLOP / call | GFLOP/s |")
+    print("|---|---|---|---|---|---|")
+    for r in fw["rows"]:
+        print(f"| {r['size']}² | {r['batch']} | {r['seconds']:.3f} | {r['per_image_s']:.3f} | "
+              f"{r['gflop']:.1f} | {r['gflops_per_s']:.0f} |")
+    eo = bench_engine_overhead(args.device, args.repeats)
+    result["engine"] = eo
+    print("\n### Engine end-to-end on a 512² photo\n")
+    if "skipped" in eo:
+        print(eo["skipped"])
+    else:
+        print(f"engine {eo['engine_s']:.3f} s vs bare network {eo['network_s']:.3f} s: overhead "
+              f"{eo['overhead'] * 100:+.1f} %; Telea on the same request {eo['telea_s']:.3f} s")
+    if not args.skip_fullres:
+        rows = bench_fullres(args.device, max(1, args.repeats // 2))
+        result["fullres"] = rows
+        print("\n### 6000×4000 photo through the engine (fill only; each row its own process)\n")
+        print("| method | hole | regions | s | peak RSS MB |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            if "error" in r:
+                print(f"| {r['method']} | {r['hole']:.0%} | error: {r['error']} | | |")
+            else:
+                print(f"| {r['method']} | {r['hole']:.0%} | {r['regions']} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} |")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -216,3 +216,19 @@ def test_jpeg_splice_at_image_corner_and_grey(tmp_path: Path, gray: bool) -> Non
     near[70:, 100:] = True
     np.testing.assert_array_equal(again.pixels[~near], img.pixels[~near])
     assert again.pixels[hole].mean() > 235
+
+
+def test_decompression_bomb_header_refused_with_default_limit(tmp_path: Path) -> None:
+    """A tiny file claiming 30000x30000 pixels is refused from its header alone."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1000)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    (tmp_path / "bomb.png").write_bytes(data)
+    with pytest.raises(ImageTooLargeError, match="900 MP"):
+        load_image(tmp_path / "bomb.png")

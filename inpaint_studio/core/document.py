@@ -361,13 +361,15 @@ class Document:
         self._next_uid += 1
         atoms: list[Atom] = []
         if clear_paint:
+            # Only what this fill consumed: paint in the hole's box (plus the brush's soft
+            # fringe).  Paint added elsewhere while the fill ran is kept.
+            cb = _clip_bbox((y0 - 2, y1 + 2, x0 - 2, x1 + 2), self.height, self.width)
+            assert cb is not None
+            cy0, cy1, cx0, cx1 = cb
             for name in PAINT_LAYERS:
-                data = self.layers[name]
-                b = mask_bbox(data)
-                if b is None:
-                    continue
-                by0, by1, bx0, bx1 = b
-                atoms.append(Atom(name, b, data[by0:by1, bx0:bx1].copy(), np.zeros((by1 - by0, bx1 - bx0), np.uint8)))
+                old = self.layers[name][cy0:cy1, cx0:cx1]
+                if old.any():
+                    atoms.append(Atom(name, cb, old.copy(), np.zeros_like(old)))
         entry = Entry(f"Fill ({method})" if method else "Fill", atoms, result_added=res, result_index=len(self.results))
         self._apply(entry, forward=True)
         self._record(entry)

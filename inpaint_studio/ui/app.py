@@ -1,0 +1,85 @@
+"""QApplication set-up and the event loop, shared by ``inpaint-studio gui`` and the
+packaged app.  Kept apart from ``cli/gui.py`` so argument parsing never imports Qt."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .settings import APP, ORG
+
+log = logging.getLogger(__name__)
+
+
+def resources_dir() -> Path:
+    """``resources/`` next to the package, or inside a PyInstaller bundle."""
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    return base / "resources"
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv or [sys.argv[0]])
+    app.setOrganizationName(ORG)
+    app.setApplicationName(APP)
+    icon = resources_dir() / "icon.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app  # type: ignore[return-value]
+
+
+def _install_excepthooks(window: object) -> None:
+    """One error funnel: uncaught exceptions are logged and shown, the app keeps running."""
+
+    def hook(tp: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("uncaught: %s", "".join(traceback.format_exception(tp, exc, tb)))
+        show = getattr(window, "show_notice", None)
+        if show is not None:
+            show(f"Internal error: {tp.__name__}: {exc}", "error")
+
+    sys.excepthook = hook
+
+    def thook(args: threading.ExceptHookArgs) -> None:
+        log.error("uncaught in thread %s: %s", args.thread, args.exc_value)
+
+    threading.excepthook = thook
+
+
+def run_gui(image: str | None = None, smoke_test: bool = False, recover: bool = True) -> int:
+    """Open the editor; with ``smoke_test`` show it, spin the event loop briefly, exit 0."""
+    app = make_app()
+    from .main_window import MainWindow
+
+    win = MainWindow()
+    _install_excepthooks(win)
+    if smoke_test:
+        win.prompt_on_close = False
+    win.show()
+    if image:
+        win.open_path(image)
+    if smoke_test:
+        app.processEvents()
+        ok = win.isVisible()
+        QTimer.singleShot(300, win.close)
+        QTimer.singleShot(400, app.quit)
+        app.exec()
+        print(f"smoke test: window {'opened' if ok else 'FAILED'}; fill methods: "
+              f"{win.tools.fill_combo.count() - 1}", flush=True)
+        return 0 if ok else 1
+    if recover and not image and not os.environ.get("INPAINT_STUDIO_NO_RECOVERY"):
+        QTimer.singleShot(0, win.offer_recovery)
+    try:
+        return int(app.exec())
+    except Exception as exc:  # pragma: no cover - last resort
+        QMessageBox.critical(None, "Inpaint Studio", str(exc))
+        return 1

@@ -1,0 +1,438 @@
+"""The photo view: zoom/pan, brush painting into the document, overlays and compare.
+
+Scene coordinates are photo pixels (the photo item sits at (0, 0) unscaled), so a
+mouse position maps to a pixel with one ``mapToScene`` and no bookkeeping of zoom.
+
+Why the overlay is one ARGB image that wraps a numpy buffer: converting a 24 MP layer
+to a QImage per stroke would take hundreds of milliseconds.  A brush dab only recomposes
+the pixels of its dirty box into that buffer and calls ``update(rect)``; with
+``DeviceCoordinateCache`` Qt repaints just that rectangle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from ..core.document import BBox, Document, Entry, ResultLayer
+
+#: Overlay colours (RGB) and opacity per paint layer, drawn bottom to top.
+OVERLAY_STYLE: dict[str, tuple[tuple[int, int, int], float]] = {
+    "mask": ((255, 40, 40), 0.45),
+    "edges": ((40, 255, 120), 0.95),
+    "sketch": ((255, 215, 0), 1.0),
+}
+MIN_ZOOM, MAX_ZOOM = 0.01, 64.0
+
+
+def to_display_rgb8(pixels: np.ndarray) -> np.ndarray:
+    """8-bit contiguous copy for display (16-bit photos are shown at 8 bits)."""
+    if pixels.dtype == np.uint16:
+        pixels = (pixels >> 8).astype(np.uint8)
+    return np.ascontiguousarray(pixels)
+
+
+def qimage_from_array(arr: np.ndarray) -> QImage:
+    """Deep-copied QImage from an RGB/RGBA uint8 array (the array may then be freed)."""
+    arr = to_display_rgb8(arr)
+    h, w = arr.shape[:2]
+    fmt = QImage.Format.Format_RGBA8888 if arr.shape[2] == 4 else QImage.Format.Format_RGB888
+    return QImage(arr.data, w, h, arr.strides[0], fmt).copy()
+
+
+class OverlayItem(QGraphicsItem):
+    """Mask/sketch/edges drawn from one premultiplied ARGB buffer kept in sync by box."""
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__()
+        self.doc = doc
+        h, w = doc.shape
+        # B, G, R, A byte order = Format_ARGB32_Premultiplied on little-endian machines.
+        self.buf = np.zeros((h, w, 4), np.uint8)
+        self.image = QImage(self.buf.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.refresh(None)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self.doc.width, self.doc.height)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        r = option.exposedRect.toAlignedRect().intersected(self.boundingRect().toAlignedRect())
+        if not r.isEmpty():
+            painter.drawImage(r, self.image, r)
+
+    def refresh(self, box: BBox | None) -> None:
+        """Recompose ``box`` (None = everything) from the document's layers."""
+        if box is None:
+            # In bands, so a 24 MP recomposition never holds 4 float copies of the photo.
+            h = self.doc.height
+            for y in range(0, h, 512):
+                self._compose((y, min(h, y + 512), 0, self.doc.width))
+            self.update()
+            return
+        self._compose(box)
+        y0, y1, x0, x1 = box
+        self.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def _compose(self, box: BBox) -> None:
+        y0, y1, x0, x1 = box
+        acc_c = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
+        acc_a = np.zeros((y1 - y0, x1 - x0), np.float32)
+        for name, (rgb, opacity) in OVERLAY_STYLE.items():
+            if not self.doc.visible.get(name, True):
+                continue
+            v = self.doc.layers[name][y0:y1, x0:x1]
+            if not v.any():
+                continue
+            a = v.astype(np.float32) * np.float32(opacity / 255.0)
+            keep = 1.0 - a
+            acc_c *= keep[..., None]
+            acc_c += a[..., None] * np.asarray(rgb, np.float32)
+            acc_a *= keep
+            acc_a += a
+        out = self.buf[y0:y1, x0:x1]
+        out[..., 0] = np.rint(acc_c[..., 2]).astype(np.uint8)
+        out[..., 1] = np.rint(acc_c[..., 1]).astype(np.uint8)
+        out[..., 2] = np.rint(acc_c[..., 0]).astype(np.uint8)
+        out[..., 3] = np.rint(acc_a * 255.0).astype(np.uint8)
+
+
+class ImageCanvas(QGraphicsView):
+    """Photo, results, overlays and the brush; emits finished strokes as history entries."""
+
+    strokeFinished = Signal(object)  # Entry
+    zoomChanged = Signal(float)
+    cursorMoved = Signal(int, int)
+    compareHeld = Signal(bool)
+    brushSizeStep = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setMouseTracking(True)
+        self.setBackgroundBrush(QColor(48, 48, 52))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(False)  # the main window takes drops
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+        self.doc: Document | None = None
+        self.photo_item: QGraphicsPixmapItem | None = None
+        self.overlay: OverlayItem | None = None
+        self.results_clip: QGraphicsRectItem | None = None
+        self.split_line: QGraphicsLineItem | None = None
+        self._result_items: dict[int, QGraphicsPixmapItem] = {}
+        self.cursor_item = QGraphicsEllipseItem()
+        self.cursor_item2 = QGraphicsEllipseItem()
+        pen = QPen(QColor(0, 0, 0, 200), 0)
+        pen2 = QPen(QColor(255, 255, 255, 230), 0, Qt.PenStyle.DashLine)
+        self.cursor_item.setPen(pen)
+        self.cursor_item2.setPen(pen2)
+        for it in (self.cursor_item, self.cursor_item2):
+            it.setZValue(100)
+            it.setVisible(False)
+        # Painting state.
+        self.active_layer = "mask"
+        self.erase_tool = False
+        self.brush_size = 40.0  # diameter in photo pixels
+        self.sketch_size = 3.0
+        self.hardness = 0.8
+        self.painting_enabled = True
+        self._last: tuple[float, float] | None = None
+        self._panning = False
+        self._space = False
+        self._pan_from = QPointF()
+        self._split = 0.0
+        self._comparing = False
+
+    # -- document ---------------------------------------------------------------------------
+    def set_document(self, doc: Document | None) -> None:
+        """Show ``doc`` (one photo conversion per document, never per stroke)."""
+        sc = self.scene()
+        for it in (self.cursor_item, self.cursor_item2):
+            if it.scene() is sc:
+                sc.removeItem(it)
+        sc.clear()
+        self._result_items.clear()
+        self.doc = doc
+        self.photo_item = self.overlay = self.results_clip = self.split_line = None
+        if doc is None:
+            return
+        self.photo_item = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(doc.photo)))
+        self.photo_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        sc.addItem(self.photo_item)
+        self.results_clip = QGraphicsRectItem(QRectF(0, 0, doc.width, doc.height))
+        self.results_clip.setPen(QPen(Qt.PenStyle.NoPen))
+        self.results_clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
+        sc.addItem(self.results_clip)
+        self.overlay = OverlayItem(doc)
+        self.overlay.setZValue(10)
+        sc.addItem(self.overlay)
+        self.split_line = QGraphicsLineItem()
+        self.split_line.setPen(QPen(QColor(255, 255, 255, 220), 0))
+        self.split_line.setZValue(20)
+        sc.addItem(self.split_line)
+        sc.addItem(self.cursor_item)
+        sc.addItem(self.cursor_item2)
+        sc.setSceneRect(QRectF(0, 0, doc.width, doc.height))
+        self.sync_results()
+        self.set_split(self._split)
+        self.fit()
+
+    def sync_results(self) -> None:
+        """Make result items match ``doc.results`` (crops are converted once each)."""
+        if self.doc is None or self.results_clip is None:
+            return
+        live = {r.uid: (i, r) for i, r in enumerate(self.doc.results)}
+        for uid in list(self._result_items):
+            if uid not in live:
+                it = self._result_items.pop(uid)
+                it.setParentItem(None)
+                self.scene().removeItem(it)
+        for uid, (i, r) in live.items():
+            it = self._result_items.get(uid)
+            if it is None:
+                it = self._make_result_item(r)
+                self._result_items[uid] = it
+            it.setZValue(i)
+            it.setVisible(r.visible)
+
+    def _make_result_item(self, r: ResultLayer) -> QGraphicsPixmapItem:
+        px = to_display_rgb8(r.pixels)
+        rgba = np.empty(px.shape[:2] + (4,), np.uint8)
+        rgba[..., :3] = px[..., :3]
+        rgba[..., 3] = np.where(r.mask, 255, 0)
+        it = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(rgba)), self.results_clip)
+        it.setOffset(r.bbox[2], r.bbox[0])
+        return it
+
+    def refresh_overlay(self, box: BBox | None = None) -> None:
+        if self.overlay is not None:
+            self.overlay.refresh(box)
+
+    def apply_entry_view(self, entry: Entry | None) -> None:
+        """Repaint what an undo/redo of ``entry`` changed."""
+        if entry is None:
+            return
+        for a in entry.atoms:
+            self.refresh_overlay(a.bbox)
+        if entry.result_added or entry.result_removed or entry.visibility:
+            self.sync_results()
+
+    # -- view -------------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return float(self.transform().m11())
+
+    def set_zoom(self, z: float, anchor_view_centre: bool = True) -> None:
+        z = max(MIN_ZOOM, min(MAX_ZOOM, z))
+        old = self.transformationAnchor()
+        if anchor_view_centre:
+            self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        f = z / self.zoom()
+        self.scale(f, f)
+        self.setTransformationAnchor(old)
+        self.zoomChanged.emit(self.zoom())
+        self._update_cursor_item()
+
+    def fit(self) -> None:
+        if self.doc is None:
+            return
+        self.fitInView(QRectF(0, 0, self.doc.width, self.doc.height), Qt.AspectRatioMode.KeepAspectRatio)
+        self.zoomChanged.emit(self.zoom())
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        mods = event.modifiers()
+        dy = event.angleDelta().y() or event.pixelDelta().y()
+        if mods & Qt.KeyboardModifier.AltModifier:
+            dy = dy or event.angleDelta().x()
+            self.brushSizeStep.emit(1 if dy > 0 else -1)
+            return
+        if dy == 0:
+            return
+        # Exponential in the delta: smooth on touchpads (small deltas), 1.2x per notch.
+        f = 1.2 ** (dy / 120.0)
+        z = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * f))
+        f = z / self.zoom()
+        self.scale(f, f)
+        self.zoomChanged.emit(self.zoom())
+        self._update_cursor_item()
+
+    # -- compare ----------------------------------------------------------------------------
+    def set_comparing(self, on: bool) -> None:
+        """Show the untouched photo (results and overlays hidden) while ``on``."""
+        self._comparing = on
+        if self.results_clip is not None:
+            self.results_clip.setVisible(not on)
+        if self.overlay is not None:
+            self.overlay.setVisible(not on)
+        if self.split_line is not None:
+            self.split_line.setVisible(not on and self._split > 0)
+
+    def set_split(self, fraction: float) -> None:
+        """Left ``fraction`` of the photo shows *before*, the rest *after* (0 = all after)."""
+        self._split = max(0.0, min(1.0, fraction))
+        if self.doc is None or self.results_clip is None or self.split_line is None:
+            return
+        x = self._split * self.doc.width
+        self.results_clip.setRect(QRectF(x, 0, self.doc.width - x, self.doc.height))
+        self.split_line.setLine(x, 0, x, self.doc.height)
+        self.split_line.setVisible(self._split > 0 and not self._comparing)
+
+    # -- brush ------------------------------------------------------------------------------
+    def current_diameter(self) -> float:
+        return self.sketch_size if self.active_layer in ("sketch", "edges") else self.brush_size
+
+    def _update_cursor_item(self, scene_pos: QPointF | None = None) -> None:
+        if scene_pos is not None:
+            self._cursor_scene = scene_pos
+        pos = getattr(self, "_cursor_scene", None)
+        show = pos is not None and self.doc is not None and not self._panning and not self._space
+        for it in (self.cursor_item, self.cursor_item2):
+            it.setVisible(bool(show))
+        if not show:
+            return
+        r = self.current_diameter() / 2.0
+        rect = QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r)
+        self.cursor_item.setRect(rect)
+        self.cursor_item2.setRect(rect)
+
+    def _scene_xy(self, event: QMouseEvent) -> tuple[float, float]:
+        """Photo coordinates of the centre of the viewport pixel under the mouse."""
+        inv, _ = self.viewportTransform().inverted()
+        p = inv.map(event.position() + QPointF(0.5, 0.5))
+        return (p.x(), p.y())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (
+            self._space and event.button() == Qt.MouseButton.LeftButton
+        ):
+            self._panning = True
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            self._update_cursor_item()
+            return
+        if self.doc is None or not self.painting_enabled:
+            return
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            erase = self.erase_tool or event.button() == Qt.MouseButton.RightButton
+            layer = self.active_layer
+            if not self.doc.visible.get(layer, True):
+                # Painting on a hidden layer would be invisible work; show it first.
+                self.doc.visible[layer] = True
+                self.refresh_overlay()
+            self.doc.begin_stroke(layer, erase=erase)
+            p = self._scene_xy(event)
+            self._last = p
+            self._dab(p, p)
+            event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._panning:
+            d = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(d.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(d.y()))
+            return
+        x, y = self._scene_xy(event)
+        self._update_cursor_item(QPointF(x, y))
+        self.cursorMoved.emit(int(x // 1), int(y // 1))
+        if self.doc is not None and self.doc.stroking and self._last is not None:
+            p = self._scene_xy(event)
+            self._dab(self._last, p)
+            self._last = p
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._panning:
+            self._panning = False
+            self.viewport().setCursor(
+                Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.CrossCursor
+            )
+            return
+        if self.doc is not None and self.doc.stroking:
+            entry = self.doc.end_stroke()
+            self._last = None
+            if entry is not None:
+                self.strokeFinished.emit(entry)
+
+    def leaveEvent(self, event: object) -> None:  # type: ignore[override]
+        self._cursor_scene = None
+        self._update_cursor_item()
+        super().leaveEvent(event)  # type: ignore[arg-type]
+
+    def _dab(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
+        assert self.doc is not None
+        r = self.current_diameter() / 2.0
+        hard = 1.0 if self.active_layer in ("sketch", "edges") else self.hardness
+        box = self.doc.stroke_to(p0, p1, r, hard)
+        if box is not None:
+            self.refresh_overlay(box)
+
+    # -- keys -------------------------------------------------------------------------------
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
+        return False  # Tab is the compare key here, not focus navigation
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            self._update_cursor_item()
+            return
+        if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backslash):
+            if not event.isAutoRepeat():
+                self.set_comparing(True)
+                self.compareHeld.emit(True)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if event.isAutoRepeat():
+            return
+        if key == Qt.Key.Key_Space:
+            self._space = False
+            self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+            self._update_cursor_item()
+            return
+        if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backslash):
+            self.set_comparing(False)
+            self.compareHeld.emit(False)
+            return
+        super().keyReleaseEvent(event)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if self.doc is not None and self.doc.photo.shape[2] == 4:
+            # Checkerboard under transparent photos.
+            painter.save()
+            painter.setClipRect(QRectF(0, 0, self.doc.width, self.doc.height))
+            painter.fillRect(rect, QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern))
+            painter.restore()

@@ -1,0 +1,869 @@
+"""The editor window: wires the canvas, panels, undo stack, worker and files together.
+
+Every modal question goes through the small ``ask_*``/``choose_*`` methods so tests can
+answer them without a dialog ever opening.  Engine calls are only ever submitted to the
+worker, with a snapshot of the document; results come back on the GUI thread and are
+added to the document only if it is still the same document.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+from ..core import masks as maskops
+from ..core.document import Document, Entry
+from ..core.errors import InpaintStudioError
+from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
+from ..core.project import PROJECT_SUFFIX, load_project, save_project
+from ..engine import Engine, InpaintOptions, InpaintResult
+from ..engine.registry import fill_info
+from .autosave import Autosaver, find_recoverable
+from .canvas import ImageCanvas
+from .export_dialog import EXPORT_FORMATS, ExportDialog
+from .layers_panel import LayersPanel
+from .settings import AppSettings
+from .tool_panel import ToolPanel
+from .undo import push_entry, rebuild_stack
+from .worker import WorkerHost
+
+log = logging.getLogger(__name__)
+IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
+OPEN_FILTER = f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUFFIXES))} *{PROJECT_SUFFIX});;{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
+
+
+class NoticeBar(QWidget):
+    """Readable errors and warnings above the canvas; never a modal that blocks work."""
+
+    STYLES = {
+        "error": "background:#5c1f1f;color:#ffecec;",
+        "warning": "background:#5a4a12;color:#fff6d6;",
+        "info": "background:#1f3b5c;color:#e6f1ff;",
+    }
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 4, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("✕")
+        close.setFlat(True)
+        close.setFixedWidth(28)
+        close.clicked.connect(self.hide)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.level = ""
+        self.setAutoFillBackground(True)
+        self.hide()
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        self.level = level
+        self.label.setText(text)
+        self.setStyleSheet(self.STYLES.get(level, ""))
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine: Engine | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Inpaint Studio")
+        self.setAcceptDrops(True)
+        self.settings = AppSettings()
+        self.engine = engine or Engine()
+        self.worker = WorkerHost(self)
+        self.undo_stack = QUndoStack(self)
+        self.autosaver = Autosaver(parent=self)
+        self.doc: Document | None = None
+        self.loaded: LoadedImage | None = None
+        self.photo_path: Path | None = None
+        self.project_path: Path | None = None
+        self.prompt_on_close = True
+        self.tool = "brush"
+        self.last_result: InpaintResult | None = None
+        self._job_kind: dict[int, str] = {}
+        self._clean_revision = 0
+
+        self.canvas = ImageCanvas()
+        self.canvas.brush_size = float(self.settings.brush_size)
+        self.canvas.sketch_size = float(self.settings.sketch_size)
+        self.canvas.hardness = self.settings.hardness
+        self.notice = NoticeBar()
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(self.notice)
+        cl.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
+
+        self.tools = ToolPanel(
+            self.settings.brush_size,
+            self.settings.sketch_size,
+            self.settings.hardness,
+            self.settings.fill_method,
+            self.settings.edge_method,
+            self.settings.device,
+        )
+        self.layers = LayersPanel()
+        self._dock("Tools", self.tools, "toolsDock")
+        self._dock("Layers", self.layers, "layersDock")
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self._update_enabled()
+        geo = self.settings.geometry()
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1400, 900)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        self._update_model_label()
+
+    # -- construction ---------------------------------------------------------------------------
+    def _dock(self, title: str, w: QWidget, name: str) -> QDockWidget:
+        d = QDockWidget(title, self)
+        d.setObjectName(name)
+        d.setWidget(w)
+        d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
+        return d
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_job)
+        self.model_label = QLabel()
+        self.zoom_label = QLabel("")
+        self.pos_label = QLabel("")
+        sb.addPermanentWidget(self.progress_bar)
+        sb.addPermanentWidget(self.cancel_button)
+        sb.addPermanentWidget(self.model_label)
+        sb.addPermanentWidget(self.pos_label)
+        sb.addPermanentWidget(self.zoom_label)
+
+    def _action(self, text: str, slot: Any, shortcuts: Any = None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcuts is not None:
+            if not isinstance(shortcuts, (list, tuple)):
+                shortcuts = [shortcuts]
+            a.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.triggered.connect(lambda _=False: slot())
+        self.addAction(a)  # shortcuts work even with menus hidden
+        return a
+
+    def _build_actions(self) -> None:
+        K = QKeySequence
+        self.act_open = self._action("&Open…", self.open_dialog, K.StandardKey.Open)
+        self.act_paste = self._action("&Paste image", self.paste, K.StandardKey.Paste)
+        self.act_save = self._action("&Save project", self.save_project, K.StandardKey.Save)
+        self.act_save_as = self._action("Save project &as…", lambda: self.save_project(ask=True), "Ctrl+Shift+S")
+        self.act_export = self._action("&Export image…", self.export_dialog, "Ctrl+E")
+        self.act_batch = self._action("&Batch…", self.batch_dialog, "Ctrl+B")
+        self.act_quit = self._action("&Quit", self.close, K.StandardKey.Quit)
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcuts([K("Ctrl+Z")])
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([K("Ctrl+Shift+Z"), K("Ctrl+Y")])
+        self.addAction(self.act_undo)
+        self.addAction(self.act_redo)
+        self.act_fit = self._action("&Fit to window", self.canvas.fit, ["Ctrl+0", "Esc"])
+        self.act_100 = self._action("&Actual pixels (100 %)", self.canvas.actual_size, "Ctrl+1")
+        self.act_zoom_in = self._action("Zoom &in", lambda: self.canvas.set_zoom(self.canvas.zoom() * 1.25), K.StandardKey.ZoomIn)
+        self.act_zoom_out = self._action("Zoom &out", lambda: self.canvas.set_zoom(self.canvas.zoom() / 1.25), K.StandardKey.ZoomOut)
+        self.act_brush = self._action("&Brush", lambda: self.set_tool("brush"), "B")
+        self.act_eraser = self._action("&Eraser", lambda: self.set_tool("eraser"), "E")
+        self.act_sketch = self._action("&Sketch", self.sketch_tool, "S", "Draw thin structure lines that guide the fill")
+        self.act_mask_layer = self._action("Paint &mask", lambda: self.set_active_layer("mask"), "M")
+        self.act_edges_layer = self._action("Edit &edges", lambda: self.set_active_layer("edges"), "G")
+        self.act_smaller = self._action("Smaller brush", lambda: self.step_brush(-1), "[")
+        self.act_bigger = self._action("Bigger brush", lambda: self.step_brush(1), "]")
+        self.act_fill = self._action("&Fill", self.fill, ["F", "Ctrl+Return", "Ctrl+Enter"], "Inpaint the masked area")
+        self.act_edges = self._action("&Re-hallucinate edges", self.hallucinate_edges, "Ctrl+G")
+        self.act_cancel = self._action("&Cancel", self.cancel_job, "Ctrl+.")
+        self.act_about = self._action("&About", self.about)
+        self.act_keys = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1")
+
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([self.act_open, self.act_paste])
+        self.recent_menu = QMenu("Open &recent", self)
+        m.addMenu(self.recent_menu)
+        m.addSeparator()
+        m.addActions([self.act_save, self.act_save_as, self.act_export])
+        m.addSeparator()
+        m.addAction(self.act_batch)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo])
+        m = mb.addMenu("&View")
+        m.addActions([self.act_fit, self.act_100, self.act_zoom_in, self.act_zoom_out])
+        m = mb.addMenu("&Tools")
+        m.addActions([self.act_brush, self.act_eraser, self.act_sketch, self.act_mask_layer,
+                      self.act_edges_layer, self.act_smaller, self.act_bigger])
+        m = mb.addMenu("&Inpaint")
+        m.addActions([self.act_fill, self.act_edges, self.act_cancel])
+        m = mb.addMenu("&Help")
+        m.addActions([self.act_keys, self.act_about])
+        self._rebuild_recent()
+
+    def _connect(self) -> None:
+        c, t, lp = self.canvas, self.tools, self.layers
+        c.strokeFinished.connect(self._on_stroke)
+        c.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
+        c.cursorMoved.connect(lambda x, y: self.pos_label.setText(f"{x}, {y}"))
+        c.brushSizeStep.connect(self.step_brush)
+        t.toolChanged.connect(self.set_tool)
+        t.brushSizeChanged.connect(self._set_brush_size)
+        t.sketchSizeChanged.connect(self._set_sketch_size)
+        t.hardnessChanged.connect(self._set_hardness)
+        t.fillMethodChanged.connect(self._on_fill_method)
+        t.edgeMethodChanged.connect(self._on_edge_method)
+        t.deviceChanged.connect(self._on_device)
+        t.splitChanged.connect(c.set_split)
+        t.fillRequested.connect(self.fill)
+        t.cancelRequested.connect(self.cancel_job)
+        lp.paintVisibilityChanged.connect(self._on_paint_visibility)
+        lp.resultVisibilityChanged.connect(self._on_result_visibility)
+        lp.activeLayerChanged.connect(self.set_active_layer)
+        lp.removeResultRequested.connect(self._remove_result)
+        lp.maskOp.connect(self.mask_op)
+        lp.edgesOp.connect(self._edges_op)
+        lp.sketchOp.connect(lambda _op: self._clear_layer("sketch"))
+        self.worker.busyChanged.connect(self._on_busy)
+        self.worker.progress.connect(self._on_progress)
+        self.undo_stack.indexChanged.connect(lambda _i: self._after_history())
+        self.autosaver.failed.connect(lambda m: self.statusBar().showMessage(f"Autosave failed: {m}", 8000))
+
+    # -- notices -------------------------------------------------------------------------------
+    def show_notice(self, text: str, level: str = "info") -> None:
+        self.notice.show_message(text, level)
+        self.statusBar().showMessage(text.splitlines()[0], 10000)
+
+    # -- questions (tests replace these) ---------------------------------------------------------
+    def ask_yes_no(self, title: str, text: str) -> bool:
+        r = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        return r == QMessageBox.StandardButton.Yes
+
+    def ask_save_changes(self) -> str:
+        """``save``, ``discard`` or ``cancel``."""
+        r = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "Save this editing session as a project before closing?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(r, "cancel")
+
+    def choose_open_path(self, title: str, filt: str, kind: str) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self, title, self.settings.last_dir(kind), filt)
+        return Path(path) if path else None
+
+    def choose_save_path(self, title: str, suggested: str, filt: str, kind: str) -> Path | None:
+        start = str(Path(self.settings.last_dir(kind)) / suggested)
+        path, _ = QFileDialog.getSaveFileName(self, title, start, filt)
+        return Path(path) if path else None
+
+    # -- files -------------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        p = self.choose_open_path("Open photo or project", OPEN_FILTER, "open")
+        if p is not None:
+            self.open_path(p)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a photo or an ``.isproj`` project; errors become a notice, never a crash."""
+        p = Path(path)
+        if not self._confirm_discard():
+            return False
+        try:
+            if p.suffix.lower() == PROJECT_SUFFIX:
+                self._open_project(p)
+            else:
+                img = load_image(p)
+                self._set_document(Document(img.pixels), img, p, None)
+        except InpaintStudioError as exc:
+            self.show_notice(str(exc), "error")
+            return False
+        except (OSError, ValueError) as exc:
+            self.show_notice(f"Could not open {p}: {exc}", "error")
+            return False
+        self.settings.set_last_dir("open", p)
+        self.settings.add_recent(p)
+        self._rebuild_recent()
+        return True
+
+    def _open_project(self, p: Path, autosave_of: Path | None = None) -> None:
+        holder: dict[str, LoadedImage] = {}
+
+        def loader(photo: Path) -> np.ndarray:
+            holder["img"] = load_image(photo)
+            return holder["img"].pixels
+
+        doc, info = load_project(p, load_photo=loader)
+        loaded = holder.get("img")
+        self._set_document(doc, loaded, info.photo_path, None if autosave_of else p)
+        if autosave_of is None:
+            self._clean_revision = doc.revision
+
+    def open_array(self, pixels: np.ndarray, name: str = "pasted image") -> None:
+        if not self._confirm_discard():
+            return
+        self._set_document(Document(pixels), None, None, None)
+        self.setWindowTitle(f"{name} - Inpaint Studio")
+
+    def paste(self) -> None:
+        cb = QGuiApplication.clipboard()
+        md = cb.mimeData()
+        if md is not None and md.hasUrls():
+            for u in md.urls():
+                if u.isLocalFile():
+                    self.open_path(u.toLocalFile())
+                    return
+        img = cb.image()
+        if img.isNull():
+            self.show_notice("The clipboard holds no image", "warning")
+            return
+        self.open_array(qimage_to_array(img))
+
+    def _set_document(self, doc: Document, loaded: LoadedImage | None, photo: Path | None, project: Path | None) -> None:
+        self.worker.cancel()
+        self.doc = doc
+        self.loaded = loaded
+        self.photo_path = photo
+        self.project_path = project
+        self.last_result = None
+        self.canvas.set_document(doc)
+        self.undo_stack.clear()
+        rebuild_stack(self.undo_stack, doc, self._refresh_entry)
+        self.canvas.refresh_overlay()
+        self.canvas.sync_results()
+        self.layers.refresh(doc, self.canvas.active_layer)
+        self.autosaver.attach(doc, photo)
+        self._clean_revision = doc.revision
+        name = project.name if project else (photo.name if photo else "pasted image")
+        self.setWindowTitle(f"{name} ({doc.width}×{doc.height}) - Inpaint Studio")
+        self.notice.hide()
+        self._update_enabled()
+        self.canvas.setFocus()
+
+    def _confirm_discard(self) -> bool:
+        if self.doc is None or not self.prompt_on_close or self.doc.revision == self._clean_revision:
+            return True
+        choice = self.ask_save_changes()
+        if choice == "save":
+            return self.save_project()
+        return choice == "discard"
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for f in files:
+            a = self.recent_menu.addAction(f)
+            a.triggered.connect(lambda _=False, f=f: self.open_path(f))
+        if files:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", lambda: (self.settings.clear_recent(), self._rebuild_recent()))
+        self.recent_menu.setEnabled(bool(files))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        md = event.mimeData()
+        if md.hasUrls() or md.hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        md = event.mimeData()
+        for u in md.urls():
+            if isinstance(u, QUrl) and u.isLocalFile():
+                self.open_path(u.toLocalFile())
+                event.acceptProposedAction()
+                return
+        if md.hasImage():
+            img = QImage(md.imageData())
+            if not img.isNull():
+                self.open_array(qimage_to_array(img))
+                event.acceptProposedAction()
+
+    def save_project(self, ask: bool = False) -> bool:
+        if self.doc is None:
+            return False
+        path = self.project_path
+        if path is None or ask:
+            stem = self.photo_path.stem if self.photo_path else "untitled"
+            path = self.choose_save_path("Save project", stem + PROJECT_SUFFIX, f"Projects (*{PROJECT_SUFFIX})", "project")
+            if path is None:
+                return False
+            if path.suffix.lower() != PROJECT_SUFFIX:
+                path = path.with_suffix(PROJECT_SUFFIX)
+        return self.save_project_to(path)
+
+    def save_project_to(self, path: Path) -> bool:
+        assert self.doc is not None
+        try:
+            save_project(path, self.doc, self.photo_path)
+        except (OSError, InpaintStudioError) as exc:
+            self.show_notice(f"Could not save the project: {exc}", "error")
+            return False
+        self.project_path = path
+        self._clean_revision = self.doc.revision
+        self.undo_stack.setClean()
+        self.settings.set_last_dir("project", path)
+        self.settings.add_recent(path)
+        self._rebuild_recent()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        if self.doc is None:
+            return
+        folder = self.settings.last_dir("export")
+        if self.photo_path and folder == str(Path.home()):
+            folder = str(self.photo_path.parent)
+        dlg = ExportDialog(self.photo_path, folder, self.settings.export_format, self.settings.export_quality, self)
+        if dlg.exec() != ExportDialog.DialogCode.Accepted:
+            return
+        self.settings.export_format = dlg.fmt()
+        self.settings.export_quality = dlg.quality.value()
+        self.export_to(dlg.path(), dlg.fmt(), dlg.quality_value())
+
+    def export_to(self, path: Path, fmt: str = "keep", quality: int | None = None) -> Path | None:
+        """Save the composite; asks before replacing any file, twice for the original."""
+        if self.doc is None:
+            return None
+        path = Path(path)
+        fmt_name = EXPORT_FORMATS.get(fmt, EXPORT_FORMATS["keep"])[2]
+        overwrite = False
+        if path.exists():
+            is_original = self.photo_path is not None and path.resolve() == self.photo_path.resolve()
+            q = (
+                f"{path.name} is the ORIGINAL photo. Replace it with the edited image? This cannot be undone."
+                if is_original
+                else f"{path.name} already exists. Replace it?"
+            )
+            if not self.ask_yes_no("Replace file?", q):
+                return None
+            overwrite = True
+        comp = self.doc.composite()
+        changed = np.zeros(self.doc.shape, bool)
+        for r in self.doc.results:
+            if r.visible:
+                y0, y1, x0, x1 = r.bbox
+                changed[y0:y1, x0:x1] |= r.mask
+        base = self.loaded or LoadedImage(pixels=comp, source_mode="RGBA" if comp.shape[2] == 4 else "RGB", format="PNG")
+        try:
+            out = save_image(path, base.with_pixels(comp), format=fmt_name, quality=quality, overwrite=overwrite, changed=changed)
+        except InpaintStudioError as exc:
+            self.show_notice(str(exc), "error")
+            return None
+        self.settings.set_last_dir("export", out)
+        self.statusBar().showMessage(f"Exported {out}", 8000)
+        return out
+
+    # -- tools ---------------------------------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self.canvas.erase_tool = tool == "eraser"
+        self.tools.set_tool(tool)
+        self.statusBar().showMessage(f"{tool.capitalize()} on {self.canvas.active_layer}", 3000)
+
+    def sketch_tool(self) -> None:
+        self.set_active_layer("sketch")
+        self.set_tool("brush")
+
+    def set_active_layer(self, name: str) -> None:
+        self.canvas.active_layer = name
+        self.layers.set_active(name)
+        self.canvas._update_cursor_item()
+        self.statusBar().showMessage(f"Painting on {name} (right-drag erases)", 3000)
+
+    def step_brush(self, direction: int) -> None:
+        if self.canvas.active_layer in ("sketch", "edges"):
+            v = int(self.canvas.sketch_size)
+            v = max(1, min(50, v + direction * max(1, v // 5)))
+            self.tools.set_sketch_size(v)
+            self._set_sketch_size(v)
+        else:
+            v = int(self.canvas.brush_size)
+            v = max(1, min(500, v + direction * max(1, v // 8)))
+            self.tools.set_brush_size(v)
+            self._set_brush_size(v)
+
+    def _set_brush_size(self, v: int) -> None:
+        self.canvas.brush_size = float(v)
+        self.settings.brush_size = v
+        self.canvas._update_cursor_item()
+
+    def _set_sketch_size(self, v: int) -> None:
+        self.canvas.sketch_size = float(v)
+        self.settings.sketch_size = v
+        self.canvas._update_cursor_item()
+
+    def _set_hardness(self, v: float) -> None:
+        self.canvas.hardness = v
+        self.settings.hardness = v
+
+    def _on_fill_method(self, name: str) -> None:
+        self.settings.fill_method = name
+        self._update_model_label()
+
+    def _on_edge_method(self, name: str) -> None:
+        self.settings.edge_method = name
+
+    def _on_device(self, dev: str) -> None:
+        self.settings.device = dev
+        self._update_model_label()
+
+    def _update_model_label(self) -> None:
+        m = self.tools.fill_combo.currentData() or "auto"
+        d = self.tools.device_combo.currentData() or "auto"
+        shown = self.engine.resolve_method(str(m))
+        self.model_label.setText(f"Model: {shown} · Device: {d}")
+
+    def options(self) -> InpaintOptions:
+        return InpaintOptions(
+            method=str(self.tools.fill_combo.currentData() or "auto"),
+            device=str(self.tools.device_combo.currentData() or "auto"),
+            edge_method=str(self.tools.edge_combo.currentData() or "auto"),
+        )
+
+    # -- edits ---------------------------------------------------------------------------------------
+    def _refresh_entry(self, entry: Entry | None) -> None:
+        self.canvas.apply_entry_view(entry)
+        if entry is not None and (entry.result_added or entry.result_removed or entry.visibility):
+            self.layers.refresh(self.doc)
+
+    def _push(self, entry: Entry | None) -> None:
+        if self.doc is None or entry is None:
+            return
+        push_entry(self.undo_stack, self.doc, entry, self._refresh_entry)
+        self._refresh_entry(entry)
+
+    def _after_history(self) -> None:
+        self.autosaver.changed()
+        self._update_enabled()
+
+    def _on_stroke(self, entry: Entry) -> None:
+        self._push(entry)
+
+    def _on_paint_visibility(self, name: str, on: bool) -> None:
+        if self.doc is None:
+            return
+        self.doc.visible[name] = on
+        self.canvas.refresh_overlay()
+        self.autosaver.changed()
+
+    def _on_result_visibility(self, idx: int, on: bool) -> None:
+        if self.doc is not None and 0 <= idx < len(self.doc.results):
+            self._push(self.doc.set_result_visible(idx, on))
+
+    def _remove_result(self, idx: int) -> None:
+        if self.doc is not None and 0 <= idx < len(self.doc.results):
+            self._push(self.doc.remove_result(idx))
+
+    def _clear_layer(self, name: str) -> None:
+        if self.doc is not None:
+            self._push(self.doc.set_layer(name, np.zeros(self.doc.shape, np.uint8), f"Clear {name}"))
+
+    def _edges_op(self, op: str) -> None:
+        if op == "hallucinate":
+            self.hallucinate_edges()
+        else:
+            self._clear_layer("edges")
+
+    def mask_op(self, op: str) -> None:
+        doc = self.doc
+        if doc is None:
+            return
+        n = self.tools.grow_spin.value()
+        hole = doc.hole()
+        if op == "grow":
+            new = maskops.dilate(hole, n)
+        elif op == "shrink":
+            new = maskops.erode(hole, n)
+        elif op == "feather":
+            soft = maskops.feather(hole, n / 2.0)
+            self._push(doc.set_layer("mask", np.rint(np.clip(soft, 0, 1) * 255).astype(np.uint8), "Feather mask"))
+            return
+        elif op == "invert":
+            new = ~hole
+        elif op == "clear":
+            new = np.zeros(doc.shape, bool)
+        elif op == "load":
+            p = self.choose_open_path("Load mask", IMAGE_FILTER, "mask")
+            if p is None:
+                return
+            self.load_mask_file(p)
+            return
+        elif op == "save":
+            stem = self.photo_path.stem if self.photo_path else "mask"
+            p = self.choose_save_path("Save mask", f"{stem}-mask.png", "PNG (*.png)", "mask")
+            if p is not None:
+                self.save_mask_file(p)
+            return
+        else:
+            raise ValueError(op)
+        self._push(doc.set_layer("mask", np.where(new, 255, 0).astype(np.uint8), f"{op.capitalize()} mask"))
+
+    def load_mask_file(self, p: Path) -> bool:
+        if self.doc is None:
+            return False
+        try:
+            m = maskops.load_mask(p, size=(self.doc.width, self.doc.height))
+        except InpaintStudioError as exc:
+            self.show_notice(str(exc), "error")
+            return False
+        self.settings.set_last_dir("mask", p)
+        self._push(self.doc.set_layer("mask", np.where(m, 255, 0).astype(np.uint8), "Load mask"))
+        return True
+
+    def save_mask_file(self, p: Path) -> bool:
+        if self.doc is None:
+            return False
+        overwrite = False
+        if p.exists():
+            if not self.ask_yes_no("Replace file?", f"{p.name} already exists. Replace it?"):
+                return False
+            overwrite = True
+        try:
+            maskops.save_mask(p, self.doc.hole(), overwrite=overwrite)
+        except InpaintStudioError as exc:
+            self.show_notice(str(exc), "error")
+            return False
+        self.settings.set_last_dir("mask", p)
+        self.statusBar().showMessage(f"Saved mask {p}", 5000)
+        return True
+
+    # -- jobs ----------------------------------------------------------------------------------------
+    def fill(self) -> int | None:
+        """Submit a fill of the current mask (guided by edges + sketch) to the worker."""
+        doc = self.doc
+        if doc is None:
+            self.show_notice("Open a photo first (Ctrl+O, drag and drop, or paste)", "info")
+            return None
+        hole = doc.hole()
+        if not hole.any():
+            self.show_notice("Paint over what should disappear first (B = brush)", "info")
+            return None
+        image = doc.composite()
+        edges = doc.guidance()
+        opts = self.options()
+        engine = self.engine
+
+        def job(progress: Any, cancel: Any) -> InpaintResult:
+            return engine.inpaint(image, hole, edges, opts, progress=progress, cancel=cancel)
+
+        jid = self.worker.submit(
+            "Fill",
+            job,
+            on_done=lambda res, d=doc: self._fill_done(d, res),
+            on_error=lambda msg: self.show_notice(f"Fill failed: {msg}", "error"),
+            on_cancel=lambda: self.statusBar().showMessage("Fill cancelled", 5000),
+        )
+        self._job_kind[jid] = "fill"
+        self.statusBar().showMessage("Filling…")
+        return jid
+
+    def _fill_done(self, doc: Document, res: InpaintResult) -> None:
+        if doc is not self.doc:
+            return  # the user opened another photo meanwhile
+        self.last_result = res
+        entry = doc.add_result(res.pixels, res.mask, res.method, res.device, res.warnings)
+        self._push(entry)
+        self.canvas.sync_results()
+        self.layers.refresh(doc)
+        self.tools.last_run.setText(f"Last fill: {res.method} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")
+        self.model_label.setText(f"Model: {res.method} · Device: {res.device}")
+        if res.warnings:
+            self.show_notice("Fill finished with warnings:\n" + "\n".join(res.warnings), "warning")
+        else:
+            self.statusBar().showMessage(f"Filled with {res.method} on {res.device} in {res.seconds:.1f} s", 8000)
+        self.autosaver.changed()
+
+    def hallucinate_edges(self) -> int | None:
+        """Predict edges in the hole; they replace the edges layer there (one undo step)."""
+        doc = self.doc
+        if doc is None:
+            return None
+        hole = doc.hole()
+        if not hole.any():
+            self.show_notice("Paint a mask first: edges are predicted inside the hole", "info")
+            return None
+        image = doc.composite()
+        opts = self.options()
+        engine = self.engine
+
+        def job(progress: Any, cancel: Any) -> np.ndarray:
+            return engine.hallucinate_edges(image, hole, opts, progress=progress, cancel=cancel)
+
+        jid = self.worker.submit(
+            "Edge prediction",
+            job,
+            on_done=lambda e, d=doc, h=hole: self._edges_done(d, h, e),
+            on_error=lambda msg: self.show_notice(f"Edge prediction failed: {msg}", "error"),
+            on_cancel=lambda: self.statusBar().showMessage("Edge prediction cancelled", 5000),
+        )
+        self._job_kind[jid] = "edges"
+        return jid
+
+    def _edges_done(self, doc: Document, hole: np.ndarray, e: np.ndarray) -> None:
+        if doc is not self.doc:
+            return
+        new = doc.layers["edges"].copy()
+        new[hole] = np.rint(np.clip(e[hole], 0, 1) * 255).astype(np.uint8)
+        doc.visible["edges"] = True
+        self._push(doc.set_layer("edges", new, "Hallucinate edges"))
+        self.canvas.refresh_overlay()
+        self.layers.refresh(doc)
+        self.set_active_layer("edges")
+        self.statusBar().showMessage("Edges predicted: edit them (brush adds, right-drag erases), then Fill", 8000)
+
+    def cancel_job(self) -> None:
+        if self.worker.busy:
+            self.worker.cancel()
+            self.statusBar().showMessage("Cancelling…", 3000)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.progress_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.tools.set_busy(busy)
+        if busy:
+            self.progress_bar.setValue(0)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress_bar.setValue(int(fraction * 1000))
+        self.statusBar().showMessage(message)
+
+    def _update_enabled(self) -> None:
+        has = self.doc is not None
+        for a in (self.act_save, self.act_save_as, self.act_export, self.act_fill, self.act_edges):
+            a.setEnabled(has)
+        self.tools.fill_btn.setEnabled(has)
+
+    # -- dialogs -------------------------------------------------------------------------------------
+    def batch_dialog(self) -> None:
+        from .batch_dialog import BatchDialog
+
+        dlg = BatchDialog(self.engine, self.worker, self.settings, self)
+        dlg.exec()
+
+    def about(self) -> None:
+        names = []
+        for n in ("telea",):
+            try:
+                names.append(fill_info(n).description)
+            except InpaintStudioError:
+                pass
+        QMessageBox.about(
+            self,
+            "About Inpaint Studio",
+            f"<b>Inpaint Studio {__version__}</b><br>Paint out objects, sketch structure, batch-remove watermarks.",
+        )
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)
+
+    # -- recovery and exit -----------------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """At start-up: reopen the newest autosave left by a crash, if the user wants it."""
+        found = find_recoverable()
+        if not found:
+            return False
+        path, meta = found[0]
+        photo = meta.get("photo") or "a pasted image"
+        if self.ask_yes_no(
+            "Recover unsaved work?",
+            f"Inpaint Studio did not exit cleanly. Recover the editing session of\n{photo}?",
+        ):
+            try:
+                self._open_project(path, autosave_of=path)
+            except InpaintStudioError as exc:
+                self.show_notice(f"Could not recover: {exc}", "error")
+                return False
+            self.doc.revision += 1  # type: ignore[union-attr] # recovered work is unsaved work
+            self.autosaver.changed()
+            for p, _ in found[1:]:
+                p.unlink(missing_ok=True)
+            if path != self.autosaver.path:
+                path.unlink(missing_ok=True)
+            return True
+        for p, _ in found:
+            p.unlink(missing_ok=True)
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.prompt_on_close and not self._confirm_discard():
+            event.ignore()
+            return
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.worker.shutdown()
+        self.autosaver.discard()
+        self.autosaver.shutdown()
+        event.accept()
+
+
+def qimage_to_array(img: QImage) -> np.ndarray:
+    """RGB or RGBA uint8 copy of a QImage (clipboard, drops)."""
+    has_alpha = img.hasAlphaChannel()
+    img = img.convertToFormat(QImage.Format.Format_RGBA8888 if has_alpha else QImage.Format.Format_RGB888)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    c = 4 if has_alpha else 3
+    buf = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)
+    return buf[:, : w * c].reshape(h, w, c).copy()
+
+
+SHORTCUTS_HELP = """<table>
+<tr><td><b>B</b> / <b>E</b></td><td>brush / eraser (right-drag always erases)</td></tr>
+<tr><td><b>S</b></td><td>sketch structure lines</td></tr>
+<tr><td><b>M</b> / <b>G</b></td><td>paint the mask / edit predicted edges</td></tr>
+<tr><td><b>[</b> <b>]</b>, Alt+wheel</td><td>brush size</td></tr>
+<tr><td><b>F</b>, Ctrl+Enter</td><td>fill</td></tr>
+<tr><td>Ctrl+G</td><td>re-hallucinate edges</td></tr>
+<tr><td>hold <b>Tab</b> or <b>\\</b></td><td>show the original</td></tr>
+<tr><td>wheel, Space+drag, middle-drag</td><td>zoom, pan</td></tr>
+<tr><td>Ctrl+0 / Ctrl+1</td><td>fit / 100 %</td></tr>
+<tr><td>Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y</td><td>undo, redo</td></tr>
+<tr><td>Ctrl+O / Ctrl+S / Ctrl+E</td><td>open, save project, export</td></tr>
+</table>"""
+
+

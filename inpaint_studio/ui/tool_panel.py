@@ -1,0 +1,208 @@
+"""Brush, model and compare controls: the right-hand "Tools" dock.
+
+Widgets write user choices back through signals; ``set_*`` methods update them from the
+model with signals blocked (napari's two-way binding), so keyboard shortcuts such as
+``[``/``]`` and the spin boxes never fight.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.device import cuda_available
+from ..engine.registry import default_edge_name, default_fill_name, edge_methods, fill_methods
+
+
+def fill_method_choices() -> list[tuple[str, str, bool, str]]:
+    """``(name, label, enabled, tooltip)`` for every registered fill plus ``auto``."""
+    out = [("auto", f"auto (best available: {default_fill_name()})", True, "The best fill whose weights are present")]
+    for m in fill_methods():
+        ok, why = m.available()
+        label = f"{m.name} ({m.kind})" if ok else f"{m.name} (unavailable)"
+        out.append((m.name, label, True, m.description + ("" if ok else f"\nUnavailable: {why}; Telea is used instead")))
+    return out
+
+
+def edge_method_choices() -> list[tuple[str, str, bool, str]]:
+    out = [("auto", f"auto (best available: {default_edge_name()})", True, "The best edge model available")]
+    for m in edge_methods():
+        ok, why = m.available()
+        label = f"{m.name} ({m.kind})" if ok else f"{m.name} (unavailable)"
+        out.append((m.name, label, True, m.description + ("" if ok else f"\nUnavailable: {why}")))
+    return out
+
+
+def fill_combo(items: list[tuple[str, str, bool, str]], current: str) -> QComboBox:
+    cb = QComboBox()
+    for name, label, enabled, tip in items:
+        cb.addItem(label, name)
+        i = cb.count() - 1
+        cb.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+    idx = cb.findData(current)
+    cb.setCurrentIndex(max(0, idx))
+    return cb
+
+
+def device_combo(current: str) -> QComboBox:
+    cb = QComboBox()
+    cb.addItem("auto", "auto")
+    cb.addItem("CPU", "cpu")
+    cb.addItem("CUDA GPU", "cuda")
+    if not cuda_available():
+        # Visible but disabled, with the reason, so users see why their GPU is not used.
+        model = cb.model()
+        item = model.item(2)  # type: ignore[attr-defined]
+        item.setEnabled(False)
+        cb.setItemData(2, "No CUDA GPU found (or torch is a CPU build)", Qt.ItemDataRole.ToolTipRole)
+        if current == "cuda":
+            current = "auto"
+    cb.setCurrentIndex(max(0, cb.findData(current)))
+    return cb
+
+
+class ToolPanel(QWidget):
+    toolChanged = Signal(str)  # "brush" | "eraser"
+    brushSizeChanged = Signal(int)
+    sketchSizeChanged = Signal(int)
+    hardnessChanged = Signal(float)
+    fillMethodChanged = Signal(str)
+    edgeMethodChanged = Signal(str)
+    deviceChanged = Signal(str)
+    splitChanged = Signal(float)
+    fillRequested = Signal()
+    cancelRequested = Signal()
+
+    def __init__(
+        self,
+        brush: int,
+        sketch: int,
+        hardness: float,
+        fill_method: str,
+        edge_method: str,
+        device: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+
+        tools = QGroupBox("Tool")
+        tl = QFormLayout(tools)
+        row = QHBoxLayout()
+        self.tool_group = QButtonGroup(self)
+        self.brush_btn = QToolButton()
+        self.brush_btn.setText("Brush (B)")
+        self.eraser_btn = QToolButton()
+        self.eraser_btn.setText("Eraser (E)")
+        for i, b in enumerate((self.brush_btn, self.eraser_btn)):
+            b.setCheckable(True)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.tool_group.addButton(b, i)
+            row.addWidget(b)
+        self.brush_btn.setChecked(True)
+        self.tool_group.idClicked.connect(lambda i: self.toolChanged.emit("brush" if i == 0 else "eraser"))
+        tl.addRow(row)
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(1, 500)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setValue(brush)
+        self.size_spin.setToolTip("Mask brush diameter in photo pixels ([ and ] change it)")
+        self.size_spin.valueChanged.connect(self.brushSizeChanged)
+        tl.addRow("Mask brush", self.size_spin)
+        self.sketch_spin = QSpinBox()
+        self.sketch_spin.setRange(1, 50)
+        self.sketch_spin.setSuffix(" px")
+        self.sketch_spin.setValue(sketch)
+        self.sketch_spin.setToolTip("Width of sketch and edge strokes")
+        self.sketch_spin.valueChanged.connect(self.sketchSizeChanged)
+        tl.addRow("Sketch / edges", self.sketch_spin)
+        self.hard_slider = QSlider(Qt.Orientation.Horizontal)
+        self.hard_slider.setRange(0, 100)
+        self.hard_slider.setValue(int(round(hardness * 100)))
+        self.hard_slider.setToolTip("Brush hardness: 100 % = crisp edge")
+        self.hard_slider.valueChanged.connect(lambda v: self.hardnessChanged.emit(v / 100.0))
+        tl.addRow("Hardness", self.hard_slider)
+        self.grow_spin = QSpinBox()
+        self.grow_spin.setRange(1, 100)
+        self.grow_spin.setValue(4)
+        self.grow_spin.setSuffix(" px")
+        self.grow_spin.setToolTip("Pixels for Grow / Shrink / Feather")
+        tl.addRow("Grow / shrink by", self.grow_spin)
+        lay.addWidget(tools)
+
+        model = QGroupBox("Model")
+        ml = QFormLayout(model)
+        self.fill_combo = fill_combo(fill_method_choices(), fill_method)
+        self.fill_combo.currentIndexChanged.connect(
+            lambda _i: self.fillMethodChanged.emit(str(self.fill_combo.currentData()))
+        )
+        ml.addRow("Fill", self.fill_combo)
+        self.edge_combo = fill_combo(edge_method_choices(), edge_method)
+        self.edge_combo.currentIndexChanged.connect(
+            lambda _i: self.edgeMethodChanged.emit(str(self.edge_combo.currentData()))
+        )
+        ml.addRow("Edges", self.edge_combo)
+        self.device_combo = device_combo(device)
+        self.device_combo.currentIndexChanged.connect(
+            lambda _i: self.deviceChanged.emit(str(self.device_combo.currentData()))
+        )
+        ml.addRow("Device", self.device_combo)
+        self.last_run = QLabel("")
+        self.last_run.setWordWrap(True)
+        self.last_run.setObjectName("lastRun")
+        ml.addRow(self.last_run)
+        btns = QHBoxLayout()
+        self.fill_btn = QPushButton("Fill (F)")
+        self.fill_btn.setObjectName("fillButton")
+        self.fill_btn.setToolTip("Inpaint the masked area using sketch + edges as guidance (F or Ctrl+Enter)")
+        self.fill_btn.clicked.connect(self.fillRequested)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setEnabled(False)
+        self.cancel_btn.clicked.connect(self.cancelRequested)
+        btns.addWidget(self.fill_btn, 2)
+        btns.addWidget(self.cancel_btn, 1)
+        ml.addRow(btns)
+        lay.addWidget(model)
+
+        cmp_box = QGroupBox("Compare")
+        cl = QFormLayout(cmp_box)
+        self.split_slider = QSlider(Qt.Orientation.Horizontal)
+        self.split_slider.setRange(0, 100)
+        self.split_slider.setValue(0)
+        self.split_slider.setToolTip("Left of the line shows the original; hold Tab or \\ for the whole photo")
+        self.split_slider.valueChanged.connect(lambda v: self.splitChanged.emit(v / 100.0))
+        cl.addRow("Before | after", self.split_slider)
+        hint = QLabel("Hold Tab (or \\) to see the original")
+        hint.setStyleSheet("color: palette(mid);")
+        cl.addRow(hint)
+        lay.addWidget(cmp_box)
+        lay.addStretch(1)
+
+    def set_tool(self, tool: str) -> None:
+        with QSignalBlocker(self.tool_group):
+            (self.brush_btn if tool == "brush" else self.eraser_btn).setChecked(True)
+
+    def set_brush_size(self, v: int) -> None:
+        with QSignalBlocker(self.size_spin):
+            self.size_spin.setValue(v)
+
+    def set_sketch_size(self, v: int) -> None:
+        with QSignalBlocker(self.sketch_spin):
+            self.sketch_spin.setValue(v)
+
+    def set_busy(self, busy: bool) -> None:
+        self.cancel_btn.setEnabled(busy)

@@ -22,7 +22,9 @@ class AppSettings:
     """Typed access to the app's QSettings keys."""
 
     def __init__(self) -> None:
-        self.qs = QSettings(ORG, APP)
+        # INI everywhere (not the registry): one code path, and tests redirect it with
+        # QSettings.setPath(IniFormat, UserScope, tmp).
+        self.qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG, APP)
 
     def _get(self, key: str, default: Any, kind: type) -> Any:
         v = self.qs.value(key, default)

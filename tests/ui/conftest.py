@@ -1,0 +1,115 @@
+"""UI fixtures: isolated settings and data dir, a synthetic photo, test-only fill methods."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from inpaint_studio.core.errors import WeightsError
+from inpaint_studio.core.image_io import LoadedImage, save_image
+from inpaint_studio.engine import registry
+from inpaint_studio.engine.registry import MethodInfo, register_fill
+from tests.helpers import photo
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Nothing a test does reaches the user's QSettings or autosave folder."""
+    d = tmp_path / "qsettings"
+    d.mkdir()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(d))
+    monkeypatch.setenv("INPAINT_STUDIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("INPAINT_STUDIO_NO_RECOVERY", "1")
+    yield d
+
+
+class SlowFill:
+    """Sleeps (GIL released, like a torch call) then returns a flat grey fill."""
+
+    name = "test-slow"
+    working_size = 512
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        time.sleep(self.delay)
+        return np.full_like(rgb, 0.5)
+
+
+class BoomFill:
+    name = "test-boom"
+    working_size = 512
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        raise RuntimeError("boom: the model exploded")
+
+
+class RecordFill:
+    """Remembers the edges it was given, fills with a constant."""
+
+    name = "test-record"
+    working_size = 512
+    seen: list[np.ndarray | None] = []
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        RecordFill.seen.append(None if edges is None else edges.copy())
+        return np.full_like(rgb, 0.25)
+
+
+def _no_weights(device: str) -> object:
+    raise WeightsError("weights file test.safetensors not found")
+
+
+TEST_METHODS = {
+    "test-slow": lambda d: SlowFill(1.0),
+    "test-boom": lambda d: BoomFill(),
+    "test-record": lambda d: RecordFill(),
+    "test-noweights": _no_weights,
+}
+
+
+@pytest.fixture
+def test_methods() -> Iterator[None]:
+    """Register test-only fills for one test (priority below telea: 'auto' is unchanged)."""
+    for name, factory in TEST_METHODS.items():
+        register_fill(MethodInfo(name=name, description=f"test only: {name}", kind="classical", factory=factory, priority=-100))
+    RecordFill.seen = []
+    yield
+    for name in TEST_METHODS:
+        registry._FILLS.pop(name, None)
+
+
+@pytest.fixture
+def photo_file(tmp_path: Path) -> Path:
+    p = tmp_path / "photo.png"
+    save_image(p, LoadedImage(pixels=photo(300, 400), format="PNG"))
+    return p
+
+
+@pytest.fixture
+def window(qtbot, test_methods: None) -> Iterator[object]:  # noqa: ANN001 - qtbot fixture
+    from inpaint_studio.ui.main_window import MainWindow
+
+    win = MainWindow()
+    win.prompt_on_close = False
+    qtbot.addWidget(win)
+    win.resize(1000, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.worker.cancel()
+    win.close()
+
+
+def choose(win: object, method: str) -> None:
+    cb = win.tools.fill_combo  # type: ignore[attr-defined]
+    i = cb.findData(method)
+    assert i >= 0, f"{method} not listed"
+    cb.setCurrentIndex(i)

@@ -1,0 +1,59 @@
+"""``inpaint-studio train {generator,edges}``: train on any folder of your own photos."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("model", choices=["generator", "edges"], help="DeepFill v2 generator or EdgeConnect edge model")
+    p.add_argument("--data", required=True, help="folder of photos (searched recursively: jpg/png/webp)")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="checkpoints, samples and log.jsonl go here")
+    p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
+    p.add_argument("--steps", type=int, default=10000, help="train until this global step")
+    p.add_argument("--size", type=int, default=128, help="square crop size (multiple of 8)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--lr", type=float, default=3e-4, help="generator learning rate")
+    p.add_argument("--d-lr", type=float, default=1e-4, help="discriminator learning rate")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cnum", type=int, default=32, help="generator base width (paper: 48)")
+    p.add_argument("--edge-width", type=int, default=32, help="edge model base width (paper: 64)")
+    p.add_argument("--edge-blocks", type=int, default=4, help="edge model residual blocks (paper: 8)")
+    p.add_argument("--gan-weight", type=float, default=0.0, help="adversarial weight (0 = L1 only)")
+    p.add_argument("--long-side", type=int, nargs=2, default=[288, 480], metavar=("MIN", "MAX"),
+                   help="photos are rescaled so the long side is in this range before cropping")
+    p.add_argument("--save-every", type=int, default=200)
+    p.add_argument("--sample-every", type=int, default=500)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine.device import resolve_device
+    from ..training.trainer import TrainConfig, Trainer
+
+    if args.size % 8:
+        print("--size must be a multiple of 8", file=sys.stderr)
+        return 2
+    try:
+        device = resolve_device(args.device)
+    except (RuntimeError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    cfg = TrainConfig(
+        kind=args.model, data=args.data, out=args.out, steps=args.steps, size=args.size, batch=args.batch,
+        device=device, lr=args.lr, d_lr=args.d_lr, seed=args.seed, cnum=args.cnum, edge_width=args.edge_width,
+        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, long_side=tuple(args.long_side),
+        save_every=args.save_every, sample_every=args.sample_every, threads=args.threads,
+    )
+    try:
+        trainer = Trainer(cfg, resume=args.resume)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    trainer.fit(args.steps)
+    print(f"step {trainer.step}: checkpoint {trainer.out / 'last.pt'}")
+    return 0

@@ -1,0 +1,153 @@
+"""Neural fill (DeepFill v2) and edge (EdgeConnect) methods for the engine registry.
+
+Importing this module is cheap: torch and the weights are loaded only when the engine
+builds a method.  Missing or damaged weights raise ``WeightsError`` from the factory,
+which the engine turns into a Telea fallback with a visible warning.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+import inpaint_studio
+
+from ..core.errors import WeightsError
+from .registry import MethodInfo, register_edges, register_fill
+
+DEEPFILL_FILE = "deepfill.safetensors"
+EDGECONNECT_FILE = "edgeconnect.safetensors"
+
+
+def weights_dir() -> Path:
+    """``$INPAINT_STUDIO_WEIGHTS`` or ``weights/`` next to the package (repo root)."""
+    env = os.environ.get("INPAINT_STUDIO_WEIGHTS")
+    if env:
+        return Path(env)
+    return Path(inpaint_studio.__file__).resolve().parent.parent / "weights"
+
+
+def _available(filename: str) -> tuple[bool, str]:
+    path = weights_dir() / filename
+    if not path.is_file():
+        return False, f"weights {path} not found"
+    if path.stat().st_size == 0:
+        return False, f"weights {path} is empty"
+    return True, ""
+
+
+def _pad8(x: "torch.Tensor", mode: str) -> tuple["torch.Tensor", int, int]:  # noqa: F821
+    import torch.nn.functional as F
+
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % 8, (-w) % 8
+    if ph or pw:
+        if mode == "reflect" and (ph >= h or pw >= w):
+            mode = "replicate"
+        x = F.pad(x, (0, pw, 0, ph), mode=mode) if mode != "constant" else F.pad(x, (0, pw, 0, ph))
+    return x, h, w
+
+
+class DeepFillMethod:
+    """DeepFill v2 generator on one crop; the engine scales crops to ``working_size``."""
+
+    name = "deepfill"
+
+    def __init__(self, device: str = "cpu", path: Path | None = None) -> None:
+        import torch
+
+        from ..models.weights import load_weights
+
+        self.path = path or weights_dir() / DEEPFILL_FILE
+        self.device = torch.device(device)
+        self.model, self.info = load_weights(self.path, device=str(self.device))
+        self.working_size = int(self.info.get("working_size", 512))
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        import torch
+
+        from ..training.edges import known_edges
+
+        hole = hole.astype(bool)
+        e = known_edges(rgb, hole)
+        if edges is not None:
+            e = np.where(hole, np.clip(edges, 0.0, 1.0), e).astype(np.float32)
+        img = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None] * 2.0 - 1.0
+        m = torch.from_numpy(hole.astype(np.float32))[None, None]
+        et = torch.from_numpy(e.astype(np.float32))[None, None]
+        img, h, w = _pad8(img, "reflect")
+        m, _, _ = _pad8(m, "constant")
+        et, _, _ = _pad8(et, "constant")
+        with torch.inference_mode():
+            dev = self.device
+            _, _, out = self.model(img.to(dev), m.to(dev), et.to(dev))
+        out = ((out[0, :, :h, :w].float().cpu().permute(1, 2, 0).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
+        # The network composites already; keep the known pixels exactly as given.
+        return np.where(hole[..., None], out, rgb).astype(np.float32)
+
+
+class EdgeConnectMethod:
+    """EdgeConnect edge generator: edge probabilities inside the hole, Canny outside."""
+
+    name = "edgeconnect"
+
+    def __init__(self, device: str = "cpu", path: Path | None = None) -> None:
+        import torch
+
+        from ..models.weights import load_weights
+
+        self.path = path or weights_dir() / EDGECONNECT_FILE
+        self.device = torch.device(device)
+        self.model, self.info = load_weights(self.path, device=str(self.device))
+        self.working_size = int(self.info.get("working_size", 512))
+
+    def edges(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        import torch
+
+        from ..training.edges import canny_edges
+
+        hole = hole.astype(bool)
+        known = canny_edges(rgb) * (~hole)
+        gray = (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).astype(np.float32)
+        t = [torch.from_numpy(a.astype(np.float32))[None, None] for a in (gray, known, hole.astype(np.float32))]
+        g, h, w = _pad8(t[0], "reflect")
+        k, _, _ = _pad8(t[1], "constant")
+        m, _, _ = _pad8(t[2], "constant")
+        with torch.inference_mode():
+            p = self.model(g.to(self.device), k.to(self.device), m.to(self.device))
+        pred = p[0, 0, :h, :w].float().cpu().numpy()
+        return np.where(hole, pred, known).astype(np.float32)
+
+
+def _factory(cls: type, filename: str):
+    def build(device: str) -> object:
+        ok, why = _available(filename)
+        if not ok:
+            raise WeightsError(f"{why}; train it with `inpaint-studio train` or copy it there")
+        return cls(device)
+
+    return build
+
+
+register_fill(
+    MethodInfo(
+        name="deepfill",
+        description="DeepFill v2 gated conv + contextual attention (neural, edge-guided)",
+        kind="neural",
+        factory=_factory(DeepFillMethod, DEEPFILL_FILE),
+        priority=100,
+        available=lambda: _available(DEEPFILL_FILE),
+    )
+)
+register_edges(
+    MethodInfo(
+        name="edgeconnect",
+        description="EdgeConnect edge generator (neural)",
+        kind="neural",
+        factory=_factory(EdgeConnectMethod, EDGECONNECT_FILE),
+        priority=100,
+        available=lambda: _available(EDGECONNECT_FILE),
+    )
+)

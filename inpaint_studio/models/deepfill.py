@@ -1,0 +1,89 @@
+"""DeepFill v2 generator: gated coarse net + refinement net with contextual attention.
+
+Input is 6 channels, ``[image with hole zeroed (3, in [-1, 1]), ones, mask, edges]``:
+the extra edge channel lets the same net do automatic fill (edges only outside the
+hole) and user-guided fill (sketched edges inside it).  Layer widths follow the
+paper's table with the base width ``cnum`` as a parameter (48 in the paper).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import ContextualAttention
+from .gated import GatedConv2d as G
+from .gated import GatedDeconv2d as GUp
+
+
+class CoarseNet(nn.Module):
+    def __init__(self, in_ch: int, c: int) -> None:
+        super().__init__()
+        h, c2 = c // 2, 2 * c
+        self.enc = nn.Sequential(
+            G(in_ch, h, 5), G(h, c, 3, 2), G(c, c), G(c, c2, 3, 2), G(c2, c2), G(c2, c2),
+            G(c2, c2, dilation=2), G(c2, c2, dilation=4), G(c2, c2, dilation=8), G(c2, c2, dilation=16),
+            G(c2, c2), G(c2, c2),
+        )
+        self.dec = nn.Sequential(GUp(c2, c), G(c, c), GUp(c, h), G(h, c // 4), G(c // 4, 3, gated=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.dec(self.enc(x)))
+
+
+class RefineNet(nn.Module):
+    def __init__(self, in_ch: int, c: int, attention: ContextualAttention) -> None:
+        super().__init__()
+        h, c2 = c // 2, 2 * c
+        self.conv_branch = nn.Sequential(
+            G(in_ch, h, 5), G(h, h, 3, 2), G(h, c), G(c, c, 3, 2), G(c, c2), G(c2, c2),
+            G(c2, c2, dilation=2), G(c2, c2, dilation=4), G(c2, c2, dilation=8), G(c2, c2, dilation=16),
+        )
+        self.attn_pre = nn.Sequential(
+            G(in_ch, h, 5), G(h, h, 3, 2), G(h, c), G(c, c2, 3, 2), G(c2, c2), G(c2, c2, activation="relu"),
+        )
+        self.attention = attention
+        self.attn_post = nn.Sequential(G(c2, c2), G(c2, c2))
+        self.merge = nn.Sequential(
+            G(2 * c2, c2), G(c2, c2), GUp(c2, c), G(c, c), GUp(c, h), G(h, c // 4), G(c // 4, 3, gated=False),
+        )
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        hallu = self.conv_branch(x)
+        pm = self.attn_pre(x)
+        mask_q = F.interpolate(mask, size=pm.shape[-2:], mode="nearest")
+        pm = self.attn_post(self.attention(pm, pm, mask_q))
+        return torch.tanh(self.merge(torch.cat([hallu, pm], dim=1)))
+
+
+class DeepFillGenerator(nn.Module):
+    """Two-stage gated generator.  ``forward`` returns ``(coarse, refined, composited)``.
+
+    Height and width must be multiples of 8 (the callers pad); images in [-1, 1];
+    ``mask`` is 1 in the hole; ``edges`` in [0, 1].
+    """
+
+    IN_CHANNELS = 6
+
+    def __init__(self, cnum: int = 48) -> None:
+        super().__init__()
+        if cnum % 4:
+            raise ValueError("cnum must be a multiple of 4")
+        self.cnum = cnum
+        self.coarse = CoarseNet(self.IN_CHANNELS, cnum)
+        # Stage 2 also sees the mask and the edges (the TF code fed RGB only).
+        self.refine = RefineNet(5, cnum, ContextualAttention(3, 2, 10.0, fuse=True))
+
+    def config(self) -> dict[str, int | str]:
+        return {"arch": "deepfill_v2", "cnum": self.cnum}
+
+    def forward(
+        self, image: torch.Tensor, mask: torch.Tensor, edges: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        known = image * (1.0 - mask)
+        ones = torch.ones_like(mask)
+        x1 = self.coarse(torch.cat([known, ones, mask, edges], dim=1))
+        x = x1 * mask + known
+        x2 = self.refine(torch.cat([x, mask, edges], dim=1), mask)
+        return x1, x2, x2 * mask + known

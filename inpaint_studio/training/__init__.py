@@ -1,0 +1,1 @@
+"""Training and evaluation of the inpainting networks (CLI: ``inpaint-studio train/eval``)."""

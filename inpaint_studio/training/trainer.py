@@ -1,0 +1,286 @@
+"""Resumable training loops for the DeepFill v2 generator and the EdgeConnect edge model.
+
+Everything needed to continue a run lives in ``RUN_DIR/last.pt`` (models, optimisers,
+step, RNG states, config), written atomically every ``save_every`` steps, so a killed
+run loses at most that many steps.  Sample order depends only on ``(seed, step)``, so
+a resumed run sees the same batches it would have seen without the interruption.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from ..models import DeepFillGenerator, EdgeDiscriminator, EdgeGenerator, SNPatchGAN
+from .data import InpaintDataset
+from .losses import edge_bce, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
+
+
+@dataclass
+class TrainConfig:
+    kind: str = "generator"  # "generator" | "edges"
+    data: str = ""
+    out: str = "runs/deepfill"
+    steps: int = 1000
+    size: int = 256
+    batch: int = 4
+    device: str = "cpu"
+    lr: float = 3e-4
+    d_lr: float = 1e-4
+    seed: int = 0
+    cnum: int = 24
+    edge_width: int = 32
+    edge_blocks: int = 4
+    gan_weight: float = 0.0  # L1-first: PSNR drops with an early GAN term
+    fm_weight: float = 10.0
+    hole_weight: float = 1.0
+    save_every: int = 200
+    sample_every: int = 500
+    log_every: int = 10
+    long_side: tuple[int, int] = (400, 600)
+    threads: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _np_state_to_plain(state: tuple) -> tuple:
+    """NumPy's RNG state with its array as a tensor, so ``weights_only`` loading works."""
+    name, keys, pos, has_gauss, gauss = state
+    return (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(gauss))
+
+
+def _np_state_from_plain(state: tuple) -> tuple:
+    name, keys, pos, has_gauss, gauss = state
+    keys = keys.numpy() if isinstance(keys, torch.Tensor) else np.asarray(keys)
+    return (name, keys.astype(np.uint32), pos, has_gauss, gauss)
+
+
+class Trainer:
+    """One class for both models; ``kind`` selects networks and losses."""
+
+    def __init__(self, cfg: TrainConfig, resume: bool = False) -> None:
+        self.cfg = cfg
+        self.out = Path(cfg.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.device = torch.device(cfg.device)
+        self.cuda = self.device.type == "cuda"
+        self.step = 0
+        ckpt_path = self.out / "last.pt"
+        if resume and ckpt_path.exists():
+            ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+            saved = ckpt["config"]
+            # Architecture comes from the checkpoint; schedule (steps, device) from the caller.
+            for key in ("kind", "cnum", "edge_width", "edge_blocks"):
+                setattr(cfg, key, saved[key])
+        else:
+            ckpt = None
+        seed_everything(cfg.seed)
+        self._build()
+        if ckpt is not None:
+            self.g.load_state_dict(ckpt["g"])
+            self.d.load_state_dict(ckpt["d"])
+            self.opt_g.load_state_dict(ckpt["opt_g"])
+            self.opt_d.load_state_dict(ckpt["opt_d"])
+            self.step = int(ckpt["step"])
+            torch.set_rng_state(ckpt["rng_torch"])
+            np.random.set_state(_np_state_from_plain(ckpt["rng_numpy"]))
+            random.setstate(ckpt["rng_python"])
+            if self.cuda and ckpt.get("rng_cuda") is not None:
+                torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
+        self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed)
+        self.log_path = self.out / "log.jsonl"
+
+    def _build(self) -> None:
+        cfg = self.cfg
+        if cfg.kind == "generator":
+            self.g = DeepFillGenerator(cfg.cnum)
+            self.d = SNPatchGAN(4, 64)
+            betas = (0.5, 0.999)
+        elif cfg.kind == "edges":
+            self.g = EdgeGenerator(cfg.edge_width, cfg.edge_blocks)
+            self.d = EdgeDiscriminator(2, 64)
+            betas = (0.0, 0.9)
+        else:
+            raise ValueError(f"unknown model kind {cfg.kind!r}; use generator or edges")
+        mem = torch.channels_last if self.cuda else torch.contiguous_format
+        self.g.to(self.device, memory_format=mem)
+        self.d.to(self.device, memory_format=mem)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=cfg.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=cfg.d_lr, betas=betas)
+
+    # -- data -----------------------------------------------------------------
+    def batch(self, step: int) -> dict[str, torch.Tensor]:
+        """The batch for ``step``: a pure function of (seed, step), hence resumable."""
+        rng = np.random.default_rng([self.cfg.seed, step])
+        idx = rng.integers(0, len(self.data), self.cfg.batch)
+        items = [self.data.sample(int(i), np.random.default_rng([self.cfg.seed, step, k])) for k, i in enumerate(idx)]
+        out = {k: torch.stack([it[k] for it in items]) for k in items[0]}
+        mem = torch.channels_last if self.cuda else torch.contiguous_format
+        return {k: v.to(self.device, non_blocking=True).contiguous(memory_format=mem) for k, v in out.items()}
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.cuda:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # -- steps ----------------------------------------------------------------
+    def train_step(self, b: dict[str, torch.Tensor]) -> tuple[dict[str, float], dict[str, torch.Tensor]]:
+        if self.cfg.kind == "generator":
+            return self._generator_step(b)
+        return self._edge_step(b)
+
+    def _generator_step(self, b: dict[str, torch.Tensor]) -> tuple[dict[str, float], dict[str, torch.Tensor]]:
+        cfg = self.cfg
+        img, mask, edges = b["image"], b["mask"], b["edges"]
+        logs: dict[str, float] = {}
+        with self._autocast():
+            x1, x2, comp = self.g(img, mask, edges)
+        use_gan = cfg.gan_weight > 0
+        if use_gan:
+            with self._autocast():
+                pos = self.d(img, mask)
+                neg = self.d(comp.detach(), mask)
+                d_loss = hinge_d_loss(pos.float(), neg.float())
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+            logs["d"] = float(d_loss)
+        with self._autocast():
+            l1 = inpaint_l1(x1.float(), img, mask, cfg.hole_weight) + inpaint_l1(x2.float(), img, mask, cfg.hole_weight)
+            loss = l1
+            if use_gan:
+                g_adv = hinge_g_loss(self.d(comp, mask).float())
+                loss = loss + cfg.gan_weight * g_adv
+                logs["g_adv"] = float(g_adv)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        logs["l1"] = float(l1.detach())
+        hole_l1 = float(((comp.detach().float() - img).abs() * mask).sum() / (mask.sum() * 3).clamp_min(1))
+        logs["hole_l1"] = hole_l1
+        return logs, {"input": img * (1 - mask), "edges": edges, "output": comp.detach().float(), "truth": img}
+
+    def _edge_step(self, b: dict[str, torch.Tensor]) -> tuple[dict[str, float], dict[str, torch.Tensor]]:
+        cfg = self.cfg
+        img, mask = b["image"], b["mask"]
+        gray = (0.299 * img[:, 0:1] + 0.587 * img[:, 1:2] + 0.114 * img[:, 2:3] + 1.0) / 2.0
+        truth = b["edges"]  # may have hole edges dropped; rebuild full truth below
+        truth = self._full_edges(b)
+        known = truth * (1 - mask)
+        logs: dict[str, float] = {}
+        with self._autocast():
+            pred = self.g(gray, known, mask)
+        merged = pred * mask + truth * (1 - mask)
+        bce = edge_bce(pred.float(), truth, mask)
+        loss = bce
+        if cfg.gan_weight > 0:
+            bce_l = torch.nn.functional.binary_cross_entropy_with_logits
+            with self._autocast():
+                real, real_f = self.d(torch.cat([gray, truth], 1))
+                fake, _ = self.d(torch.cat([gray, merged.detach()], 1))
+                d_loss = (bce_l(real.float(), torch.ones_like(real.float())) + bce_l(fake.float(), torch.zeros_like(fake.float()))) / 2
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+            with self._autocast():
+                fake, fake_f = self.d(torch.cat([gray, merged], 1))
+                g_adv = bce_l(fake.float(), torch.ones_like(fake.float()))
+                fm = feature_matching_loss([f.float() for f in real_f], [f.float() for f in fake_f])
+            loss = loss + cfg.gan_weight * g_adv + cfg.fm_weight * fm
+            logs.update(d=float(d_loss), g_adv=float(g_adv), fm=float(fm))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        logs["bce"] = float(bce.detach())
+        return logs, {"input": img * (1 - mask), "edges": known, "output": merged.detach().float() * 2 - 1, "truth": truth * 2 - 1}
+
+    def _full_edges(self, b: dict[str, torch.Tensor]) -> torch.Tensor:
+        from .edges import canny_edges
+
+        imgs = ((b["image"].float().cpu().permute(0, 2, 3, 1).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+        e = np.stack([canny_edges(np.ascontiguousarray(i)) for i in imgs])[:, None]
+        return torch.from_numpy(e).to(self.device)
+
+    # -- persistence ----------------------------------------------------------
+    def save(self, path: Path | None = None) -> Path:
+        path = path or self.out / "last.pt"
+        state = {
+            "g": self.g.state_dict(),
+            "d": self.d.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "step": self.step,
+            "config": asdict(self.cfg),
+            "model_config": self.g.config(),
+            "rng_torch": torch.get_rng_state(),
+            "rng_numpy": _np_state_to_plain(np.random.get_state()),
+            "rng_python": random.getstate(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if self.cuda else None,
+        }
+        tmp = path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+        return path
+
+    def save_grid(self, vis: dict[str, torch.Tensor], path: Path, rows: int = 4) -> None:
+        """PNG with one row per sample: input | edges | output | truth."""
+        cols = []
+        for key in ("input", "edges", "output", "truth"):
+            t = vis[key][:rows].float().cpu()
+            if key == "edges":
+                t = t * 2 - 1
+            if t.shape[1] == 1:
+                t = t.repeat(1, 3, 1, 1)
+            cols.append(t)
+        grid = torch.cat([torch.cat(list(c), dim=1) for c in cols], dim=2)  # (3, rows*H, 4*W)
+        arr = ((grid.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+        cv2.imwrite(str(path), cv2.cvtColor(arr, cv2.COLOR_RGB2BGR))
+
+    # -- loop -----------------------------------------------------------------
+    def fit(self, steps: int, progress: bool = True) -> list[dict[str, float]]:
+        """Train until the global step reaches ``steps``; returns the logged records."""
+        from tqdm import tqdm
+
+        cfg = self.cfg
+        self.g.train()
+        self.d.train()
+        records: list[dict[str, float]] = []
+        bar = tqdm(total=steps, initial=self.step, disable=not progress, dynamic_ncols=True, unit="it")
+        t0 = time.perf_counter()
+        start = self.step
+        with open(self.log_path, "a") as log:
+            while self.step < steps:
+                b = self.batch(self.step)
+                logs, vis = self.train_step(b)
+                self.step += 1
+                bar.update(1)
+                bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()})
+                rec = {"step": self.step, **logs, "elapsed_s": round(time.perf_counter() - t0, 2)}
+                records.append(rec)
+                if self.step % cfg.log_every == 0 or self.step == steps:
+                    rec["it_s"] = round((self.step - start) / max(1e-9, time.perf_counter() - t0), 3)
+                    log.write(json.dumps(rec) + "\n")
+                    log.flush()
+                if self.step % cfg.sample_every == 0 or self.step == steps:
+                    (self.out / "samples").mkdir(exist_ok=True)
+                    self.save_grid(vis, self.out / "samples" / f"step_{self.step:07d}.png")
+                if self.step % cfg.save_every == 0 or self.step == steps:
+                    self.save()
+        bar.close()
+        return records

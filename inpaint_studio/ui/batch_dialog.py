@@ -1,0 +1,258 @@
+"""Batch dialog: plan (what will happen, what is skipped) then run in the worker thread.
+
+Built on ``engine.batch.plan_batch`` / ``run_batch`` so it behaves exactly like
+``inpaint-studio batch``.  Per-file outcomes arrive from the worker thread through a
+queued signal; the table row of each file shows ok / failed (with the reason) / skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import InpaintStudioError
+from ..engine import Engine, InpaintOptions
+from ..engine.batch import OUTPUT_FORMATS, BatchItem, BatchSummary, ItemOutcome, plan_batch, run_batch
+from .settings import AppSettings
+from .tool_panel import device_combo, fill_combo, fill_method_choices
+from .worker import WorkerHost
+
+COLUMNS = ("Photo", "Mask", "Output", "Status")
+STATUS_COLOURS = {"ok": Qt.GlobalColor.darkGreen, "failed": Qt.GlobalColor.red, "skipped": Qt.GlobalColor.darkYellow}
+
+
+class _Relay(QObject):
+    """Carries per-item callbacks from the worker thread to the dialog (queued)."""
+
+    item = Signal(int, object)
+
+
+class BatchDialog(QDialog):
+    def __init__(self, engine: Engine, worker: WorkerHost, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Batch inpaint")
+        self.engine = engine
+        self.worker = worker
+        self.settings = settings
+        self.items: list[BatchItem] = []
+        self.summary: BatchSummary | None = None
+        self.error: str | None = None
+        self.job_id: int | None = None
+        self.outcomes: dict[int, ItemOutcome] = {}
+        self._relay = _Relay(self)
+        self._relay.item.connect(self._on_item)
+
+        form = QFormLayout()
+        self.input_edit = QLineEdit(settings.last_dir("batch_in"))
+        form.addRow("Photos (folder or file)", self._with_browse(self.input_edit, folder=True))
+        self.mask_edit = QLineEdit(settings.last_dir("batch_masks"))
+        self.mask_edit.setToolTip("A folder of masks matched by file name, or one template mask for every photo")
+        row = self._with_browse(self.mask_edit, folder=True)
+        one = QPushButton("One mask…")
+        one.clicked.connect(lambda: self._browse_file(self.mask_edit))
+        row.layout().addWidget(one)
+        form.addRow("Masks (folder or one file)", row)
+        self.out_edit = QLineEdit(settings.last_dir("batch_out"))
+        form.addRow("Output folder", self._with_browse(self.out_edit, folder=True))
+        self.format_combo = QComboBox()
+        for key in ("keep", "png", "jpg", "webp", "tif"):
+            assert key in OUTPUT_FORMATS
+            self.format_combo.addItem("same as source" if key == "keep" else key.upper(), key)
+        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(settings.export_format)))
+        form.addRow("Output format", self.format_combo)
+        self.method_combo = fill_combo(fill_method_choices(), settings.fill_method)
+        form.addRow("Model", self.method_combo)
+        self.device_combo = device_combo(settings.device)
+        form.addRow("Device", self.device_combo)
+        self.overwrite = QCheckBox("Replace existing outputs (otherwise they are skipped, so a re-run resumes)")
+        form.addRow(self.overwrite)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.summary_label = QLabel("Choose folders, then Plan to see what will be processed.")
+        self.summary_label.setWordWrap(True)
+
+        self.plan_btn = QPushButton("Plan")
+        self.plan_btn.clicked.connect(self.plan)
+        self.run_btn = QPushButton("Run")
+        self.run_btn.setEnabled(False)
+        self.run_btn.clicked.connect(self.run)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setEnabled(False)
+        self.cancel_btn.clicked.connect(self.cancel)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.plan_btn)
+        buttons.addWidget(self.run_btn)
+        buttons.addWidget(self.cancel_btn)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.summary_label)
+        lay.addLayout(buttons)
+        self.resize(900, 600)
+
+    def _with_browse(self, edit: QLineEdit, folder: bool) -> QWidget:
+        w = QWidget()
+        h = QHBoxLayout(w)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(edit, 1)
+        b = QPushButton("Folder…" if folder else "File…")
+        b.clicked.connect(lambda: self._browse_dir(edit))
+        h.addWidget(b)
+        return w
+
+    def _browse_dir(self, edit: QLineEdit) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Choose folder", edit.text())
+        if d:
+            edit.setText(d)
+
+    def _browse_file(self, edit: QLineEdit) -> None:
+        f, _ = QFileDialog.getOpenFileName(self, "Choose the template mask", edit.text())
+        if f:
+            edit.setText(f)
+
+    # -- plan -------------------------------------------------------------------------------
+    def plan(self) -> bool:
+        try:
+            self.items = plan_batch(
+                Path(self.input_edit.text()),
+                Path(self.mask_edit.text()),
+                Path(self.out_edit.text()),
+                fmt=str(self.format_combo.currentData()),
+                overwrite=self.overwrite.isChecked(),
+            )
+        except InpaintStudioError as exc:
+            self.items = []
+            self.table.setRowCount(0)
+            self.summary_label.setText(f"<span style='color:#c33'>{exc}</span>")
+            self.run_btn.setEnabled(False)
+            return False
+        self.table.setRowCount(len(self.items))
+        for i, it in enumerate(self.items):
+            for col, text in enumerate((str(it.source), str(it.mask or "-"), str(it.dest))):
+                self.table.setItem(i, col, QTableWidgetItem(text))
+            self._set_status(i, "skipped: " + it.skip_reason if it.skip_reason else "planned", "skipped" if it.skip_reason else "")
+        todo = sum(1 for it in self.items if not it.skip_reason)
+        self.summary_label.setText(f"{todo} photo(s) to fill, {len(self.items) - todo} skipped.")
+        self.run_btn.setEnabled(todo > 0)
+        self.settings.set_last_dir("batch_in", self.input_edit.text())
+        self.settings.set_last_dir("batch_out", self.out_edit.text())
+        return True
+
+    def _set_status(self, row: int, text: str, kind: str) -> None:
+        cell = QTableWidgetItem(text)
+        cell.setToolTip(text)
+        if kind in STATUS_COLOURS:
+            cell.setForeground(STATUS_COLOURS[kind])
+        self.table.setItem(row, 3, cell)
+
+    # -- run --------------------------------------------------------------------------------
+    def options(self) -> InpaintOptions:
+        return InpaintOptions(method=str(self.method_combo.currentData()), device=str(self.device_combo.currentData()))
+
+    def run(self) -> int | None:
+        if not self.items and not self.plan():
+            return None
+        items, engine, opts = list(self.items), self.engine, self.options()
+        overwrite = self.overwrite.isChecked()
+        relay = self._relay
+
+        def job(progress: Any, cancel: Any) -> BatchSummary:
+            return run_batch(
+                items, engine, opts, overwrite=overwrite,
+                on_item=lambda i, item, outcome: relay.item.emit(i, outcome),
+                progress=progress, cancel=cancel,
+            )
+
+        self.summary = None
+        self.error = None
+        self.outcomes = {}
+        self.run_btn.setEnabled(False)
+        self.plan_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+        self.summary_label.setText("Running…")
+        self.job_id = self.worker.submit(
+            "Batch", job, on_done=self._done, on_error=self._failed, on_cancel=self._cancelled,
+            on_progress=lambda f, m: self.progress.setValue(int(f * 1000)),
+        )
+        return self.job_id
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+    def _on_item(self, i: int, outcome: ItemOutcome) -> None:
+        self.outcomes[i] = outcome
+        text = outcome.status
+        if outcome.message:
+            text += ": " + outcome.message
+        elif outcome.status == "ok":
+            text += f" ({outcome.seconds:.1f} s)"
+        if outcome.warnings:
+            text += " ⚠ " + "; ".join(outcome.warnings)
+        self._set_status(i, text, outcome.status)
+
+    def _finish(self) -> None:
+        self.run_btn.setEnabled(True)
+        self.plan_btn.setEnabled(True)
+        self.cancel_btn.setEnabled(False)
+
+    def _done(self, summary: BatchSummary) -> None:
+        self.summary = summary
+        self._finish()
+        self.progress.setValue(1000)
+        parts = [f"{len(summary.ok)} filled", f"{len(summary.failed)} failed", f"{len(summary.skipped)} skipped"]
+        text = ", ".join(parts) + f" in {summary.seconds:.1f} s"
+        if summary.cancelled:
+            text = "Cancelled. " + text
+        if summary.failed:
+            text += "<br><b>Failures:</b><br>" + "<br>".join(f"{it.source.name}: {msg}" for it, msg in summary.failed)
+        self.summary_label.setText(text)
+
+    def _failed(self, message: str) -> None:
+        self.error = message
+        self._finish()
+        self.summary_label.setText(f"<span style='color:#c33'>Batch failed: {message}</span>")
+
+    def _cancelled(self) -> None:
+        self._finish()
+        done = list(self.outcomes.values())
+        ok = sum(o.status == "ok" for o in done)
+        failed = sum(o.status == "failed" for o in done)
+        self.summary_label.setText(
+            f"Cancelled after {len(done)} of {len(self.items)} photo(s): {ok} filled, {failed} failed. "
+            "Run again to resume (finished outputs are skipped)."
+        )
+
+    def reject(self) -> None:
+        if self.cancel_btn.isEnabled():
+            self.worker.cancel()
+        super().reject()

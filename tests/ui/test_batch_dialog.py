@@ -1,0 +1,80 @@
+"""Batch dialog: plan, run in the worker, per-file status, failures summary, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from inpaint_studio.core.image_io import LoadedImage, save_image
+from tests.helpers import photo
+
+
+def _folder(tmp_path: Path, n: int = 3) -> tuple[Path, Path, Path]:
+    src, masks, out = tmp_path / "in", tmp_path / "masks", tmp_path / "out"
+    src.mkdir()
+    masks.mkdir()
+    for i in range(n):
+        save_image(src / f"p{i}.png", LoadedImage(pixels=photo(48, 64, seed=i), format="PNG"))
+    m = np.zeros((48, 64), np.uint8)
+    m[10:20, 10:30] = 255
+    for i in range(n - 1):  # the last photo has no mask: skipped
+        Image.fromarray(m).save(masks / f"p{i}.png")
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    Image.fromarray(m).save(masks / "broken.png")
+    return src, masks, out
+
+
+def _dialog(window):  # noqa: ANN001, ANN202
+    from inpaint_studio.ui.batch_dialog import BatchDialog
+
+    return BatchDialog(window.engine, window.worker, window.settings, window)
+
+
+def test_batch_plans_runs_and_reports_failures(qtbot, window, tmp_path: Path) -> None:
+    src, masks, out = _folder(tmp_path)
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.input_edit.setText(str(src))
+    dlg.mask_edit.setText(str(masks))
+    dlg.out_edit.setText(str(out))
+    dlg.method_combo.setCurrentIndex(dlg.method_combo.findData("telea"))
+    assert dlg.plan()
+    assert dlg.table.rowCount() == 4 and "1 skipped" in dlg.summary_label.text()
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.summary is not None, timeout=20000)
+    s = dlg.summary
+    assert len(s.ok) == 2 and len(s.failed) == 1 and len(s.skipped) == 1
+    assert (out / "p0.png").exists() and (out / "p1.png").exists()
+    assert "broken.png" in dlg.summary_label.text() and "Failures" in dlg.summary_label.text()
+    statuses = [dlg.table.item(i, 3).text() for i in range(4)]
+    assert sum(t.startswith("ok") for t in statuses) == 2
+    assert any(t.startswith("failed") for t in statuses)
+
+
+def test_batch_bad_folder_is_a_message(qtbot, window, tmp_path: Path) -> None:
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.input_edit.setText(str(tmp_path / "nope"))
+    dlg.mask_edit.setText(str(tmp_path))
+    dlg.out_edit.setText(str(tmp_path / "out"))
+    assert not dlg.plan()
+    assert "no such" in dlg.summary_label.text() and not dlg.run_btn.isEnabled()
+
+
+def test_batch_cancel(qtbot, window, tmp_path: Path) -> None:
+    src, masks, out = _folder(tmp_path)
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.input_edit.setText(str(src))
+    dlg.mask_edit.setText(str(masks / "p0.png"))  # one template mask for every photo
+    dlg.out_edit.setText(str(out))
+    dlg.method_combo.setCurrentIndex(dlg.method_combo.findData("test-slow"))
+    assert dlg.plan()
+    dlg.run()
+    qtbot.wait(200)
+    dlg.cancel_btn.click()
+    qtbot.waitUntil(lambda: dlg.run_btn.isEnabled(), timeout=10000)
+    assert "Cancelled" in dlg.summary_label.text()
+    assert len(list(out.rglob("*.png"))) < 3

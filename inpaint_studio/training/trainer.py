@@ -160,7 +160,7 @@ class Trainer:
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
-            logs["d"] = float(d_loss)
+            logs["d"] = float(d_loss.detach())
         with self._autocast():
             l1 = inpaint_l1(x1.float(), img, mask, cfg.hole_weight) + inpaint_l1(x2.float(), img, mask, cfg.hole_weight)
             loss = l1

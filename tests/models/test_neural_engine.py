@@ -1,0 +1,63 @@
+"""``deepfill`` through the engine: fallback without weights, exact outside pixels with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from inpaint_studio.engine import Engine, InpaintOptions
+from inpaint_studio.engine.registry import default_fill_name, fill_info
+from inpaint_studio.models import DeepFillGenerator, EdgeGenerator
+from inpaint_studio.models.weights import save_weights
+from tests.helpers import box_mask, photo
+
+torch.set_num_threads(1)
+
+
+def test_missing_weights_fall_back_to_telea_with_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    ok, why = fill_info("deepfill").available()
+    assert not ok and "not found" in why
+    assert default_fill_name() != "deepfill"
+    img, mask = photo(48, 64), box_mask(48, 64, 10, 30, 20, 40)
+    res = Engine().inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu"))
+    assert res.method == "telea"
+    assert any("Telea" in w for w in res.warnings)
+
+
+def test_damaged_weights_fall_back_to_telea(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    (tmp_path / "deepfill.safetensors").write_bytes(b"\x00" * 64)
+    img, mask = photo(48, 64), box_mask(48, 64, 10, 30, 20, 40)
+    res = Engine().inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu"))
+    assert res.method == "telea" and res.warnings
+
+
+def test_deepfill_keeps_pixels_outside_the_mask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    torch.manual_seed(0)
+    save_weights(DeepFillGenerator(cnum=8), tmp_path / "deepfill.safetensors", {"working_size": 64})
+    assert default_fill_name() == "deepfill"
+    img = photo(50, 70, seed=3)  # not a multiple of 8: exercises the padding
+    mask = box_mask(50, 70, 12, 30, 20, 45)
+    edges = np.zeros((50, 70), np.float32)
+    edges[20, 20:45] = 1.0
+    res = Engine().inpaint(img, mask, edges=edges, options=InpaintOptions(method="deepfill", device="cpu"))
+    assert res.method == "deepfill" and not res.warnings
+    assert res.pixels.shape == img.shape and res.pixels.dtype == img.dtype
+    assert np.array_equal(res.pixels[~mask], img[~mask])
+    assert not np.array_equal(res.pixels[mask], img[mask])
+
+
+def test_edgeconnect_method_returns_edge_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    save_weights(EdgeGenerator(8, 1), tmp_path / "edgeconnect.safetensors")
+    from inpaint_studio.engine.neural import EdgeConnectMethod
+
+    m = EdgeConnectMethod("cpu")
+    rgb = photo(40, 52).astype(np.float32) / 255
+    e = m.edges(rgb, box_mask(40, 52, 10, 20, 10, 30))
+    assert e.shape == (40, 52) and e.dtype == np.float32 and 0 <= e.min() and e.max() <= 1

@@ -1,0 +1,71 @@
+"""Metrics and the eval CLI on a tiny synthetic benchmark folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from inpaint_studio.cli import main
+from inpaint_studio.models import DeepFillGenerator
+from inpaint_studio.models.weights import save_weights
+from inpaint_studio.training.metrics import mean_l1, psnr, ssim
+from tests.helpers import photo
+
+torch.set_num_threads(1)
+
+
+def test_metrics_basics() -> None:
+    a = photo(40, 40)
+    assert psnr(a, a) == float("inf") and ssim(a, a) == pytest.approx(1.0) and mean_l1(a, a) == 0
+    b = a.copy()
+    b[0, 0, 0] = 0 if a[0, 0, 0] > 127 else 255
+    assert 40 < psnr(a, b) < 80
+    noisy = np.clip(a.astype(int) + np.random.default_rng(0).integers(-40, 40, a.shape), 0, 255).astype(np.uint8)
+    assert ssim(a, noisy) < 0.9
+    assert psnr(a, noisy) < psnr(a, b)
+
+
+def _bench(tmp_path: Path) -> tuple[Path, Path]:
+    data = tmp_path / "eval"
+    (data / "images").mkdir(parents=True)
+    (data / "masks").mkdir()
+    rows = ["image,mask,hole_ratio_bin"]
+    for i in range(2):
+        cv2.imwrite(str(data / "images" / f"im{i}.jpg"), photo(40, 56, seed=i))
+    for j, (bin_, side) in enumerate([("01-10%", 12), ("20-30%", 30)]):
+        m = np.zeros((64, 64), np.uint8)
+        m[10 : 10 + side, 20 : 20 + side] = 255
+        cv2.imwrite(str(data / "masks" / f"m{j}.png"), m)
+        rows += [f"im{i}.jpg,m{j}.png,{bin_}" for i in range(2)]
+    (data / "pairs.csv").write_text("\n".join(rows) + "\n")
+    return data, data / "pairs.csv"
+
+
+def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "w"))
+    save_weights(DeepFillGenerator(cnum=8), tmp_path / "w" / "deepfill.safetensors", {"working_size": 64})
+    data, pairs = _bench(tmp_path)
+    out = tmp_path / "report"
+    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "3",
+               "--out", str(out), "--device", "cpu", "--samples", "2"])
+    assert rc == 0
+    res = json.loads((out / "eval.json").read_text())
+    assert res["pairs"] == 3 and res["methods"] == ["deepfill", "telea"]
+    assert res["metrics"]["telea"]["all"]["n"] == 3
+    assert set(res["metrics"]["deepfill"]) == {"01-10%", "20-30%", "all"}
+    md = (out / "eval.md").read_text()
+    assert "| **overall** | 3 |" in md and "telea PSNR" in md
+    assert (out / "samples.png").is_file()
+
+
+def test_eval_refuses_silent_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "none"))
+    data, pairs = _bench(tmp_path)
+    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "1",
+               "--out", str(tmp_path / "r"), "--device", "cpu"])
+    assert rc == 1

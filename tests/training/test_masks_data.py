@@ -1,0 +1,64 @@
+"""Mask sampler statistics, dataset crops and edge channel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from inpaint_studio.training.data import InpaintDataset, list_images
+from inpaint_studio.training.edges import canny_edges, known_edges
+from inpaint_studio.training.masks import box_mask, brush_stroke_mask, free_form_mask
+from tests.helpers import photo
+
+
+def test_free_form_hole_ratios_cover_the_eval_range() -> None:
+    rng = np.random.default_rng(0)
+    ratios = np.array([free_form_mask(64, 64, rng).mean() for _ in range(300)])
+    assert ratios.min() > 0.005 and ratios.max() < 0.8
+    assert np.mean(ratios < 0.1) > 0.02  # small holes occur
+    assert np.mean(ratios > 0.4) > 0.05  # and large ones
+    assert 0.15 < np.median(ratios) < 0.5
+
+
+def test_strokes_and_box_shapes() -> None:
+    rng = np.random.default_rng(1)
+    m = brush_stroke_mask(64, 96, rng)
+    assert m.shape == (64, 96) and m.dtype == bool and m.any()
+    b = box_mask(64, 64, rng)
+    ys, xs = np.nonzero(b)
+    assert 24 <= np.ptp(ys) + 1 <= 32 and 24 <= np.ptp(xs) + 1 <= 32
+
+
+def _folder(tmp_path: Path) -> Path:
+    (tmp_path / "sub").mkdir()
+    cv2.imwrite(str(tmp_path / "a.jpg"), photo(40, 60, seed=1))
+    cv2.imwrite(str(tmp_path / "sub" / "b.png"), photo(50, 40, seed=2))
+    cv2.imwrite(str(tmp_path / "sub" / "c.webp"), photo(36, 36, seed=3))
+    (tmp_path / "notes.txt").write_text("not an image")
+    return tmp_path
+
+
+def test_dataset_finds_photos_recursively_and_crops(tmp_path: Path) -> None:
+    root = _folder(tmp_path)
+    assert [p.name for p in list_images(root)] == ["a.jpg", "b.png", "c.webp"]
+    ds = InpaintDataset(root, size=32, long_side=(40, 60))
+    item = ds[1]
+    assert item["image"].shape == (3, 32, 32) and item["mask"].shape == (1, 32, 32)
+    assert item["image"].min() >= -1 and item["image"].max() <= 1
+    assert set(np.unique(item["edges"].numpy())) <= {0.0, 1.0}
+    again = ds[1]
+    assert all((item[k] == again[k]).all() for k in item)  # deterministic per index
+
+
+def test_known_edges_ignore_the_hole() -> None:
+    img = np.zeros((40, 40, 3), np.float32)
+    img[:, 20:] = 1.0
+    hole = np.zeros((40, 40), bool)
+    hole[10:30, 5:35] = True
+    full = canny_edges(img)
+    assert full[:, 18:23].sum() > 0
+    e = known_edges(img, hole)
+    assert e[hole].sum() == 0
+    assert e[:5, 18:23].sum() > 0  # the edge above the hole survives

@@ -12,6 +12,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--data", required=True, help="folder of photos (searched recursively: jpg/png/webp)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="checkpoints, samples and log.jsonl go here")
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
+    p.add_argument("--resume-from", metavar="CKPT", help="continue from this checkpoint (e.g. a committed "
+                   "weights/deepfill_train_state.pt) instead of RUN_DIR/last.pt")
     p.add_argument("--steps", type=int, default=10000, help="train until this global step")
     p.add_argument("--size", type=int, default=128, help="square crop size (multiple of 8)")
     p.add_argument("--batch", type=int, default=4)
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         save_every=args.save_every, sample_every=args.sample_every, threads=args.threads,
     )
     try:
-        trainer = Trainer(cfg, resume=args.resume)
+        trainer = Trainer(cfg, resume=args.resume, resume_from=args.resume_from)
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -72,7 +72,7 @@ def _np_state_from_plain(state: tuple) -> tuple:
 class Trainer:
     """One class for both models; ``kind`` selects networks and losses."""
 
-    def __init__(self, cfg: TrainConfig, resume: bool = False) -> None:
+    def __init__(self, cfg: TrainConfig, resume: bool = False, resume_from: str | Path | None = None) -> None:
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -81,8 +81,10 @@ class Trainer:
         self.device = torch.device(cfg.device)
         self.cuda = self.device.type == "cuda"
         self.step = 0
-        ckpt_path = self.out / "last.pt"
-        if resume and ckpt_path.exists():
+        ckpt_path = Path(resume_from) if resume_from else self.out / "last.pt"
+        if resume_from and not ckpt_path.is_file():
+            raise FileNotFoundError(f"checkpoint {ckpt_path} not found")
+        if (resume or resume_from) and ckpt_path.exists():
             ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
             saved = ckpt["config"]
             # Architecture comes from the checkpoint; schedule (steps, device) from the caller.
@@ -94,9 +96,10 @@ class Trainer:
         self._build()
         if ckpt is not None:
             self.g.load_state_dict(ckpt["g"])
-            self.d.load_state_dict(ckpt["d"])
             self.opt_g.load_state_dict(ckpt["opt_g"])
-            self.opt_d.load_state_dict(ckpt["opt_d"])
+            if "d" in ckpt:  # slim states (L1-only runs) carry no discriminator
+                self.d.load_state_dict(ckpt["d"])
+                self.opt_d.load_state_dict(ckpt["opt_d"])
             self.step = int(ckpt["step"])
             torch.set_rng_state(ckpt["rng_torch"])
             np.random.set_state(_np_state_from_plain(ckpt["rng_numpy"]))
@@ -167,7 +170,7 @@ class Trainer:
             if use_gan:
                 g_adv = hinge_g_loss(self.d(comp, mask).float())
                 loss = loss + cfg.gan_weight * g_adv
-                logs["g_adv"] = float(g_adv)
+                logs["g_adv"] = float(g_adv.detach())
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -203,7 +206,7 @@ class Trainer:
                 g_adv = bce_l(fake.float(), torch.ones_like(fake.float()))
                 fm = feature_matching_loss([f.float() for f in real_f], [f.float() for f in fake_f])
             loss = loss + cfg.gan_weight * g_adv + cfg.fm_weight * fm
-            logs.update(d=float(d_loss), g_adv=float(g_adv), fm=float(fm))
+            logs.update(d=float(d_loss.detach()), g_adv=float(g_adv.detach()), fm=float(fm.detach()))
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -236,6 +239,15 @@ class Trainer:
         tmp = path.with_suffix(".tmp")
         torch.save(state, tmp)
         os.replace(tmp, path)
+        return path
+
+    def save_slim(self, path: Path) -> Path:
+        """Resumable state without the discriminator (for L1-only runs: ~1/2 the size)."""
+        self.save(path)
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        for key in ("d", "opt_d"):
+            state.pop(key, None)
+        torch.save(state, path)
         return path
 
     def save_grid(self, vis: dict[str, torch.Tensor], path: Path, rows: int = 4) -> None:

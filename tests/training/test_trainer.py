@@ -74,3 +74,15 @@ def test_train_cli_smoke(tmp_path: Path) -> None:
     assert (out / "last.pt").is_file()
     assert main(["train", "generator", "--data", str(tmp_path / "empty"), "--out", str(out), "--steps", "1",
                  "--device", "cpu"]) == 2
+
+
+def test_slim_state_resumes_without_discriminator(tmp_path: Path) -> None:
+    t = Trainer(_cfg(tmp_path))
+    t.fit(2, progress=False)
+    slim = t.save_slim(tmp_path / "slim.pt")
+    state = torch.load(slim, weights_only=True)
+    assert "d" not in state and state["step"] == 2
+    again = Trainer(_cfg(tmp_path, out=str(tmp_path / "b")), resume_from=slim)
+    assert again.step == 2
+    for a, b in zip(t.g.state_dict().values(), again.g.state_dict().values()):
+        assert torch.equal(a, b)

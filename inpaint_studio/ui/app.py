@@ -64,18 +64,12 @@ def run_gui(image: str | None = None, smoke_test: bool = False, recover: bool = 
     _install_excepthooks(win)
     if smoke_test:
         win.prompt_on_close = False
+        os.environ["INPAINT_STUDIO_NO_RECOVERY"] = "1"
     win.show()
     if image:
         win.open_path(image)
     if smoke_test:
-        app.processEvents()
-        ok = win.isVisible()
-        QTimer.singleShot(300, win.close)
-        QTimer.singleShot(400, app.quit)
-        app.exec()
-        print(f"smoke test: window {'opened' if ok else 'FAILED'}; fill methods: "
-              f"{win.tools.fill_combo.count() - 1}", flush=True)
-        return 0 if ok else 1
+        return _smoke(app, win, fill=not image)
     if recover and not image and not os.environ.get("INPAINT_STUDIO_NO_RECOVERY"):
         QTimer.singleShot(0, win.offer_recovery)
     try:
@@ -83,3 +77,37 @@ def run_gui(image: str | None = None, smoke_test: bool = False, recover: bool = 
     except Exception as exc:  # pragma: no cover - last resort
         QMessageBox.critical(None, "Inpaint Studio", str(exc))
         return 1
+
+
+def _smoke(app: QApplication, win: object, fill: bool) -> int:
+    """Window up, and (without an IMAGE) one real fill through the worker thread: checks
+    that a packaged build carries Qt plugins, OpenCV and the engine."""
+    import time
+
+    import numpy as np
+
+    app.processEvents()
+    shown = bool(win.isVisible())  # type: ignore[attr-defined]
+    ok = shown
+    filled = "skipped"
+    if ok and fill:
+        yy, xx = np.mgrid[0:120, 0:160]
+        img = np.stack([xx * 1.5, yy * 2, (xx + yy)], 2).clip(0, 255).astype(np.uint8)
+        win.open_array(img, "smoke test")  # type: ignore[attr-defined]
+        mask = np.zeros((120, 160), np.uint8)
+        mask[40:70, 50:100] = 255
+        win.doc.set_layer("mask", mask, "smoke mask")  # type: ignore[attr-defined]
+        win.fill()  # type: ignore[attr-defined]
+        end = time.monotonic() + 60
+        while win.worker.busy and time.monotonic() < end:  # type: ignore[attr-defined]
+            app.processEvents()
+            time.sleep(0.01)
+        app.processEvents()
+        n = len(win.doc.results)  # type: ignore[attr-defined]
+        filled = "ok" if n == 1 else "FAILED"
+        ok = ok and n == 1
+    methods = win.tools.fill_combo.count() - 1  # type: ignore[attr-defined]
+    win.close()  # type: ignore[attr-defined]
+    print(f"smoke test: window {'opened' if shown else 'FAILED'}; fill {filled}; "
+          f"fill methods listed: {methods}", flush=True)
+    return 0 if ok else 1

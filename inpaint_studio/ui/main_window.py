@@ -557,6 +557,10 @@ class MainWindow(QMainWindow):
         m = self.tools.fill_combo.currentData() or "auto"
         d = self.tools.device_combo.currentData() or "auto"
         shown = self.engine.resolve_method(str(m))
+        if d == "auto":
+            from ..engine.device import cuda_available
+
+            d = "auto → " + ("CUDA" if cuda_available() else "CPU")
         self.model_label.setText(f"Model: {shown} · Device: {d}")
 
     def options(self) -> InpaintOptions:
@@ -836,6 +840,8 @@ class MainWindow(QMainWindow):
             return
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
+        # The stack outlives the panels during teardown; its last signals must not reach them.
+        self.undo_stack.blockSignals(True)
         self.worker.shutdown()
         self.autosaver.discard()
         self.autosaver.shutdown()

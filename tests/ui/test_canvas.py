@@ -137,3 +137,38 @@ def test_hold_tab_shows_original_and_split_slider(qtbot, window, photo_file: Pat
     window.tools.split_slider.setValue(50)
     assert c.results_clip.rect().left() == pytest.approx(200)
     assert c.split_line.isVisible()
+
+
+def test_wheel_zoom_and_space_drag_pan_do_not_paint(qtbot, window, photo_file: Path) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.open_path(photo_file)
+    c = window.canvas
+    c.set_zoom(2.0)
+    z = c.zoom()
+    pos = QPointF(c.viewport().width() / 2, c.viewport().height() / 2)
+    ev = QWheelEvent(pos, c.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
+                     Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(c.viewport(), ev)
+    assert c.zoom() == pytest.approx(z * 1.2)
+    c.setFocus()
+    h0, v0 = c.horizontalScrollBar().value(), c.verticalScrollBar().value()
+    qtbot.keyPress(c, Qt.Key.Key_Space)
+    drag(qtbot, c, [(200.5, 150.5), (180.5, 140.5), (150.5, 120.5)])
+    qtbot.keyRelease(c, Qt.Key.Key_Space)
+    assert (c.horizontalScrollBar().value(), c.verticalScrollBar().value()) != (h0, v0)
+    assert not window.doc.layers["mask"].any()
+
+
+def test_drop_a_file_opens_it(qtbot, window, photo_file: Path) -> None:
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(photo_file))])
+    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(ev)
+    assert window.doc is not None and window.doc.shape == (300, 400)
+    assert window.photo_path == photo_file

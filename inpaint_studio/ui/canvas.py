@@ -25,6 +25,9 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsLineItem,
@@ -32,6 +35,7 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
+    QLineEdit,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -99,6 +103,11 @@ class OverlayItem(QGraphicsItem):
 
     def _compose(self, box: BBox) -> None:
         y0, y1, x0, x1 = box
+        if not any(
+            self.doc.visible.get(n, True) and self.doc.layers[n][y0:y1, x0:x1].any() for n in OVERLAY_STYLE
+        ):
+            self.buf[y0:y1, x0:x1] = 0  # nothing to show here: skip the float maths
+            return
         acc_c = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
         acc_a = np.zeros((y1 - y0, x1 - x0), np.float32)
         for name, (rgb, opacity) in OVERLAY_STYLE.items():
@@ -147,6 +156,7 @@ class ImageCanvas(QGraphicsView):
         self.results_clip: QGraphicsRectItem | None = None
         self.split_line: QGraphicsLineItem | None = None
         self._result_items: dict[int, QGraphicsPixmapItem] = {}
+        self.preview_item: QGraphicsPixmapItem | None = None
         self.cursor_item = QGraphicsEllipseItem()
         self.cursor_item2 = QGraphicsEllipseItem()
         pen = QPen(QColor(0, 0, 0, 200), 0)
@@ -179,6 +189,7 @@ class ImageCanvas(QGraphicsView):
                 sc.removeItem(it)
         sc.clear()
         self._result_items.clear()
+        self.preview_item: QGraphicsPixmapItem | None = None
         self.doc = doc
         self.photo_item = self.overlay = self.results_clip = self.split_line = None
         if doc is None:
@@ -230,6 +241,30 @@ class ImageCanvas(QGraphicsView):
         it = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(rgba)), self.results_clip)
         it.setOffset(r.bbox[2], r.bbox[0])
         return it
+
+    def show_preview(self, pixels: np.ndarray, hole: np.ndarray) -> None:
+        """A temporary, not-undoable view of a quick preview fill (replaced by the result)."""
+        self.clear_preview()
+        if self.doc is None or self.results_clip is None:
+            return
+        from ..core.document import mask_bbox
+
+        box = mask_bbox(hole)
+        if box is None:
+            return
+        y0, y1, x0, x1 = box
+        r = ResultLayer(bbox=box, pixels=pixels[y0:y1, x0:x1], mask=hole[y0:y1, x0:x1])
+        self.preview_item = self._make_result_item(r)
+        self.preview_item.setZValue(1e6)
+        self.preview_item.setOpacity(0.85)
+
+    def clear_preview(self) -> None:
+        it = getattr(self, "preview_item", None)
+        if it is not None:
+            it.setParentItem(None)
+            if it.scene() is not None:
+                it.scene().removeItem(it)
+        self.preview_item = None
 
     def refresh_overlay(self, box: BBox | None = None) -> None:
         if self.overlay is not None:
@@ -381,6 +416,14 @@ class ImageCanvas(QGraphicsView):
             self._last = None
             if entry is not None:
                 self.strokeFinished.emit(entry)
+
+    def enterEvent(self, event: object) -> None:  # type: ignore[override]
+        # Space (pan) and Tab (compare) must reach the canvas when the pointer is over it,
+        # not press whatever button was clicked last; text fields keep their focus.
+        fw = QApplication.focusWidget()
+        if not isinstance(fw, (QLineEdit, QAbstractSpinBox, QComboBox)):
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+        super().enterEvent(event)  # type: ignore[arg-type]
 
     def leaveEvent(self, event: object) -> None:  # type: ignore[override]
         self._cursor_scene = None

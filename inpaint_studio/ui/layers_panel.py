@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QGridLayout,
     QGroupBox,
     QListWidget,
@@ -98,6 +99,9 @@ class LayersPanel(QWidget):
         g2.addWidget(clear_edges, 1, 0)
         g2.addWidget(clear_sketch, 1, 1)
         lay.addWidget(guide_box)
+        # Buttons never keep keyboard focus: Space must pan the canvas, not re-click them.
+        for b in self.findChildren(QAbstractButton):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     # -- model -> view ----------------------------------------------------------------------
     def refresh(self, doc: Document | None, active: str | None = None) -> None:

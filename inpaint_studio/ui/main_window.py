@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -58,6 +58,15 @@ from .worker import WorkerHost
 log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
 OPEN_FILTER = f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUFFIXES))} *{PROJECT_SUFFIX});;{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
+
+
+PREVIEW_SIZE = 256
+
+
+class _Relay(QObject):
+    """Carries engine callbacks from the worker thread to the GUI thread (queued)."""
+
+    preview = Signal(int, object)
 
 
 class NoticeBar(QWidget):
@@ -111,6 +120,9 @@ class MainWindow(QMainWindow):
         self.tool = "brush"
         self.last_result: InpaintResult | None = None
         self._job_kind: dict[int, str] = {}
+        self._fill_seq = 0
+        self._relay = _Relay(self)
+        self._relay.preview.connect(self._on_preview)
         self._clean_revision = 0
 
         self.canvas = ImageCanvas()
@@ -692,20 +704,39 @@ class MainWindow(QMainWindow):
         edges = doc.guidance()
         opts = self.options()
         engine = self.engine
+        try:
+            neural = fill_info(engine.resolve_method(opts.method)).kind == "neural"
+        except InpaintStudioError:
+            neural = False
+        # Slow (neural) fills show a quick low-resolution pass first.
+        opts.preview_size = PREVIEW_SIZE if neural else 0
+        self._fill_seq += 1
+        seq, relay = self._fill_seq, self._relay
 
         def job(progress: Any, cancel: Any) -> InpaintResult:
-            return engine.inpaint(image, hole, edges, opts, progress=progress, cancel=cancel)
+            return engine.inpaint(
+                image, hole, edges, opts, progress=progress, cancel=cancel,
+                on_preview=lambda r: relay.preview.emit(seq, r),
+            )
+
+        def finished() -> None:
+            self.canvas.clear_preview()
 
         jid = self.worker.submit(
             "Fill",
             job,
-            on_done=lambda res, d=doc: self._fill_done(d, res),
-            on_error=lambda msg: self.show_notice(f"Fill failed: {msg}", "error"),
-            on_cancel=lambda: self.statusBar().showMessage("Fill cancelled", 5000),
+            on_done=lambda res, d=doc: (finished(), self._fill_done(d, res)),
+            on_error=lambda msg: (finished(), self.show_notice(f"Fill failed: {msg}", "error")),
+            on_cancel=lambda: (finished(), self.statusBar().showMessage("Fill cancelled", 5000)),
         )
         self._job_kind[jid] = "fill"
         self.statusBar().showMessage("Filling…")
         return jid
+
+    def _on_preview(self, seq: int, res: InpaintResult) -> None:
+        if seq == self._fill_seq and self.worker.busy and self.doc is not None:
+            self.canvas.show_preview(res.pixels, res.mask)
+            self.statusBar().showMessage("Preview shown; full-resolution fill running…")
 
     def _fill_done(self, doc: Document, res: InpaintResult) -> None:
         if doc is not self.doc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QComboBox,
     QFormLayout,
@@ -191,6 +192,9 @@ class ToolPanel(QWidget):
         cl.addRow(hint)
         lay.addWidget(cmp_box)
         lay.addStretch(1)
+        # Buttons never keep keyboard focus: Space must pan the canvas, not re-click them.
+        for b in self.findChildren(QAbstractButton):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def set_tool(self, tool: str) -> None:
         with QSignalBlocker(self.tool_group):

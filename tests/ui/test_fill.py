@@ -146,3 +146,21 @@ def test_event_loop_stays_responsive_during_a_slow_fill(qtbot, window, photo_fil
     qtbot.wait(600)
     timer.stop()
     assert np.diff(stamps).max() >= 0.35
+
+
+def test_neural_fill_shows_a_preview_first(qtbot, window, photo_file: Path) -> None:
+    from inpaint_studio.engine import registry
+    from inpaint_studio.engine.registry import MethodInfo, register_fill
+    from tests.ui.conftest import SlowFill
+
+    register_fill(MethodInfo("test-neural", "test only", "neural", lambda d: SlowFill(0.3), priority=-100))
+    try:
+        window.tools.fill_combo.addItem("test-neural", "test-neural")
+        _mask(qtbot, window, photo_file)
+        choose(window, "test-neural")
+        window.fill()
+        qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+        qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=10000)
+        assert window.canvas.preview_item is None  # replaced by the real result layer
+    finally:
+        registry._FILLS.pop("test-neural", None)

@@ -21,7 +21,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("INPAINT_STUDIO_DATA_DIR", tempfile.mkdtemp(prefix="is-shots-"))
 
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

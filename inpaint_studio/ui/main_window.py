@@ -45,7 +45,7 @@ from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, load_project, save_project
 from ..engine import Engine, InpaintOptions, InpaintResult
-from ..engine.registry import fill_info
+from ..engine.registry import fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable
 from .canvas import ImageCanvas
 from .export_dialog import EXPORT_FORMATS, ExportDialog
@@ -822,16 +822,12 @@ class MainWindow(QMainWindow):
         dlg.exec()
 
     def about(self) -> None:
-        names = []
-        for n in ("telea",):
-            try:
-                names.append(fill_info(n).description)
-            except InpaintStudioError:
-                pass
+        fills = ", ".join(m.name for m in fill_methods())
         QMessageBox.about(
             self,
             "About Inpaint Studio",
-            f"<b>Inpaint Studio {__version__}</b><br>Paint out objects, sketch structure, batch-remove watermarks.",
+            f"<b>Inpaint Studio {__version__}</b><br>Paint out objects, sketch structure, "
+            f"batch-remove watermarks.<br><br>Fill methods: {fills}",
         )
 
     def show_shortcuts(self) -> None:

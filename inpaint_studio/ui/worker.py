@@ -18,6 +18,7 @@ import itertools
 import logging
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,9 @@ class _Runner(QObject):
 class WorkerHost(QObject):
     """GUI-side handle: submit, cancel, and get callbacks on the GUI thread."""
 
+    #: Every host created, so tests can fail on a worker thread left running.
+    instances: weakref.WeakSet[WorkerHost] = weakref.WeakSet()
+
     busyChanged = Signal(bool)
     progress = Signal(float, str)
     _wake = Signal()
@@ -121,6 +125,10 @@ class WorkerHost(QObject):
         self._runner.errored.connect(self._on_error)
         self._runner.cancelled.connect(self._on_cancelled)
         self._thread.start()
+        WorkerHost.instances.add(self)
+
+    def is_running(self) -> bool:
+        return bool(self._thread.isRunning())
 
     # -- called from the GUI thread ---------------------------------------------------------
     def submit(

@@ -29,6 +29,19 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     yield d
 
 
+@pytest.fixture(autouse=True)
+def no_leaked_worker_threads(qapp) -> Iterator[None]:  # noqa: ANN001 - pytest-qt fixture
+    """Every window a test opens must be closed, and closing stops its worker thread."""
+    yield
+    from inpaint_studio.ui.worker import WorkerHost
+
+    qapp.processEvents()
+    running = [h for h in list(WorkerHost.instances) if h.is_running()]
+    for h in running:
+        h.shutdown()
+    assert not running, "a worker thread was left running"
+
+
 class SlowFill:
     """Sleeps (GIL released, like a torch call) then returns a flat grey fill."""
 

@@ -104,7 +104,8 @@ def evaluate(
         if sample_every and i % sample_every == 0 and len(rows) < samples:
             shown = img.copy()
             shown[mask] = 255
-            rows.append(np.concatenate([shown, *outs, img], axis=1))
+            # input (hole white) | baseline | model | truth
+            rows.append(np.concatenate([shown, *outs[::-1], img], axis=1))
     result = {
         "pairs": len(pairs),
         "methods": methods,

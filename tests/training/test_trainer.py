@@ -86,3 +86,18 @@ def test_slim_state_resumes_without_discriminator(tmp_path: Path) -> None:
     assert again.step == 2
     for a, b in zip(t.g.state_dict().values(), again.g.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_export_checkpoint_to_shippable_weights(tmp_path: Path) -> None:
+    from inpaint_studio.models.export import main as export_main
+    from inpaint_studio.models.weights import load_weights
+
+    t = Trainer(_cfg(tmp_path))
+    t.fit(1, progress=False)
+    out = tmp_path / "w" / "deepfill.safetensors"
+    slim = tmp_path / "w" / "state.pt"
+    assert export_main([str(t.out / "last.pt"), str(out), "--working-size", "64", "--slim-state", str(slim)]) == 0
+    model, info = load_weights(out)
+    assert info["working_size"] == 64 and info["step"] == 1 and model.cnum == 8
+    assert Trainer(_cfg(tmp_path, out=str(tmp_path / "c")), resume_from=slim).step == 1
+    assert export_main([str(tmp_path / "missing.pt"), str(out)]) == 1

@@ -1,0 +1,48 @@
+"""``python -m inpaint_studio.models.export RUN_DIR/last.pt weights/deepfill.safetensors``.
+
+Turns a training checkpoint into the shippable fp16 safetensors file (architecture and
+working size in its metadata) and optionally a slim resumable training state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..core.errors import WeightsError
+from .weights import export_checkpoint
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m inpaint_studio.models.export", description=__doc__)
+    p.add_argument("checkpoint", help="training checkpoint (RUN_DIR/last.pt)")
+    p.add_argument("out", help="output .safetensors")
+    p.add_argument("--working-size", type=int, default=512, help="longest side the engine scales crops to")
+    p.add_argument("--fp32", action="store_true", help="keep float32 (default: float16, half the size)")
+    p.add_argument("--info", default="{}", help="extra JSON stored in the metadata (e.g. eval numbers)")
+    p.add_argument("--slim-state", metavar="PATH", help="also write a resumable state without the discriminator")
+    args = p.parse_args(argv)
+    try:
+        info = {"working_size": args.working_size, **json.loads(args.info)}
+        out = export_checkpoint(args.checkpoint, args.out, info, half=not args.fp32)
+        if args.slim_state:
+            import torch
+
+            state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            for key in ("d", "opt_d"):
+                state.pop(key, None)
+            if not isinstance(state.get("rng_numpy", ("",))[1], torch.Tensor):
+                from ..training.trainer import _np_state_to_plain
+
+                state["rng_numpy"] = _np_state_to_plain(state["rng_numpy"])
+            torch.save(state, args.slim_state)
+    except (WeightsError, json.JSONDecodeError, OSError) as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 1
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

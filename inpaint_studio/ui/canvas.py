@@ -149,6 +149,8 @@ class ImageCanvas(QGraphicsView):
         self.setBackgroundBrush(QColor(48, 48, 52))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(False)  # the main window takes drops
+        self.viewport().setAcceptDrops(False)
+        self.zoomChanged.connect(self._pick_sampling)
         self.viewport().setCursor(Qt.CursorShape.CrossCursor)
         self.doc: Document | None = None
         self.photo_item: QGraphicsPixmapItem | None = None
@@ -240,6 +242,8 @@ class ImageCanvas(QGraphicsView):
         rgba[..., 3] = np.where(r.mask, 255, 0)
         it = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(rgba)), self.results_clip)
         it.setOffset(r.bbox[2], r.bbox[0])
+        if self.zoom() < 2.0:
+            it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         return it
 
     def show_preview(self, pixels: np.ndarray, hole: np.ndarray) -> None:
@@ -280,6 +284,16 @@ class ImageCanvas(QGraphicsView):
             self.sync_results()
 
     # -- view -------------------------------------------------------------------------------
+    def _pick_sampling(self, z: float) -> None:
+        """Smooth when zoomed out; crisp pixels from 200 % on, where retouchers judge them."""
+        smooth = z < 2.0
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        mode = Qt.TransformationMode.SmoothTransformation if smooth else Qt.TransformationMode.FastTransformation
+        if self.photo_item is not None:
+            self.photo_item.setTransformationMode(mode)
+        for it in self._result_items.values():
+            it.setTransformationMode(mode)
+
     def zoom(self) -> float:
         return float(self.transform().m11())
 

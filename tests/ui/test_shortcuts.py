@@ -1,0 +1,28 @@
+"""Keyboard shortcuts reach their actions through real key events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+
+def test_tool_and_size_keys(qtbot, window, photo_file: Path) -> None:
+    window.open_path(photo_file)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=2000)
+    c = window.canvas
+    c.setFocus()
+    size = c.brush_size
+    qtbot.keyClick(c, Qt.Key.Key_BracketRight)
+    assert c.brush_size > size
+    qtbot.keyClick(c, Qt.Key.Key_E)
+    assert c.erase_tool
+    qtbot.keyClick(c, Qt.Key.Key_B)
+    assert not c.erase_tool
+    qtbot.keyClick(c, Qt.Key.Key_S)
+    assert c.active_layer == "sketch"
+    qtbot.keyClick(c, Qt.Key.Key_M)
+    assert c.active_layer == "mask"
+    qtbot.keyClick(c, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert abs(c.zoom() - 1.0) < 1e-6

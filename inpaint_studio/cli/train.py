@@ -25,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--edge-width", type=int, default=32, help="edge model base width (paper: 64)")
     p.add_argument("--edge-blocks", type=int, default=4, help="edge model residual blocks (paper: 8)")
     p.add_argument("--gan-weight", type=float, default=0.0, help="adversarial weight (0 = L1 only)")
+    p.add_argument("--hole-weight", type=float, default=1.0,
+                   help="weight of the hole-only L1 next to the paper's whole-image L1")
     p.add_argument("--long-side", type=int, nargs=2, default=[288, 480], metavar=("MIN", "MAX"),
                    help="photos are rescaled so the long side is in this range before cropping")
     p.add_argument("--save-every", type=int, default=200)
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         kind=args.model, data=args.data, out=args.out, steps=args.steps, size=args.size, batch=args.batch,
         device=device, lr=args.lr, d_lr=args.d_lr, seed=args.seed, cnum=args.cnum, edge_width=args.edge_width,
-        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, long_side=tuple(args.long_side),
+        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, hole_weight=args.hole_weight, long_side=tuple(args.long_side),
         save_every=args.save_every, sample_every=args.sample_every, threads=args.threads,
     )
     try:

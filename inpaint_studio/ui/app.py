@@ -64,6 +64,7 @@ def run_gui(image: str | None = None, smoke_test: bool = False, recover: bool = 
     _install_excepthooks(win)
     if smoke_test:
         win.prompt_on_close = False
+        win.save_settings_on_close = False  # a headless check must not shrink the user's window
         os.environ["INPAINT_STUDIO_NO_RECOVERY"] = "1"
     win.show()
     if image:

@@ -298,6 +298,7 @@ class ImageCanvas(QGraphicsView):
         return float(self.transform().m11())
 
     def set_zoom(self, z: float, anchor_view_centre: bool = True) -> None:
+        self._fit_mode = False
         z = max(MIN_ZOOM, min(MAX_ZOOM, z))
         old = self.transformationAnchor()
         if anchor_view_centre:
@@ -312,7 +313,13 @@ class ImageCanvas(QGraphicsView):
         if self.doc is None:
             return
         self.fitInView(QRectF(0, 0, self.doc.width, self.doc.height), Qt.AspectRatioMode.KeepAspectRatio)
+        self._fit_mode = True  # keep fitting as the window resizes, until the user zooms
         self.zoomChanged.emit(self.zoom())
+
+    def resizeEvent(self, event: object) -> None:  # type: ignore[override]
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        if getattr(self, "_fit_mode", False):
+            self.fit()
 
     def actual_size(self) -> None:
         self.set_zoom(1.0)
@@ -326,6 +333,7 @@ class ImageCanvas(QGraphicsView):
             return
         if dy == 0:
             return
+        self._fit_mode = False
         # Exponential in the delta: smooth on touchpads (small deltas), 1.2x per notch.
         f = 1.2 ** (dy / 120.0)
         z = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * f))

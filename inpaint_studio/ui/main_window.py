@@ -153,17 +153,30 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._update_enabled()
+        self.save_settings_on_close = True
         geo = self.settings.geometry()
-        if geo is not None:
-            self.restoreGeometry(geo)
-        else:
+        if geo is None or not self.restoreGeometry(geo):
             self.resize(1400, 900)
+        self._sane_geometry()
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
         self._update_model_label()
 
     # -- construction ---------------------------------------------------------------------------
+    def _sane_geometry(self) -> None:
+        """Geometry saved on another screen (or by a headless run) can be tiny or off-screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        w = min(max(self.width(), 1000), avail.width())
+        h = min(max(self.height(), 700), avail.height())
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+        if not avail.intersects(self.frameGeometry()):
+            self.move(avail.topLeft())
+
     def _dock(self, title: str, w: QWidget, name: str) -> QDockWidget:
         d = QDockWidget(title, self)
         d.setObjectName(name)
@@ -865,8 +878,9 @@ class MainWindow(QMainWindow):
         if self.prompt_on_close and not self._confirm_discard():
             event.ignore()
             return
-        self.settings.save_window(self.saveGeometry(), self.saveState())
-        self.settings.sync()
+        if self.save_settings_on_close:
+            self.settings.save_window(self.saveGeometry(), self.saveState())
+            self.settings.sync()
         # The stack outlives the panels during teardown; its last signals must not reach them.
         self.undo_stack.blockSignals(True)
         self.worker.shutdown()

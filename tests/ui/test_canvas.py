@@ -124,6 +124,11 @@ def test_zoom_fit_and_actual_size(qtbot, window, photo_file: Path) -> None:
     window.act_fit.trigger()
     vp = c.viewport().size()
     assert c.zoom() == pytest.approx(min(vp.width() / 400, vp.height() / 300), rel=0.05)
+    # Still fitted after the window grows (until the user zooms).
+    window.resize(window.width() + 300, window.height() + 200)
+    qtbot.waitUntil(lambda: c.viewport().size() != vp, timeout=2000)
+    vp = c.viewport().size()
+    assert c.zoom() == pytest.approx(min(vp.width() / 400, vp.height() / 300), rel=0.05)
 
 
 def test_hold_tab_shows_original_and_split_slider(qtbot, window, photo_file: Path) -> None:

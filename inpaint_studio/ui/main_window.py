@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core import masks as maskops
-from ..core.document import Document, Entry
+from ..core.document import DEFAULT_HISTORY_LIMIT, Document, Entry
 from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, load_project, save_project
@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         self.engine = engine or Engine()
         self.worker = WorkerHost(self)
         self.undo_stack = QUndoStack(self)
+        # Same depth as the document's own history, so both drop their oldest step together.
+        self.undo_stack.setUndoLimit(DEFAULT_HISTORY_LIMIT)
         self.autosaver = Autosaver(parent=self)
         self.doc: Document | None = None
         self.loaded: LoadedImage | None = None

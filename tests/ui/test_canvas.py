@@ -177,3 +177,15 @@ def test_drop_a_file_opens_it(qtbot, window, photo_file: Path) -> None:
     window.dropEvent(ev)
     assert window.doc is not None and window.doc.shape == (300, 400)
     assert window.photo_path == photo_file
+
+
+def test_history_limit_keeps_qt_and_document_stacks_in_step(qtbot, window, photo_file: Path) -> None:
+    from inpaint_studio.core.document import DEFAULT_HISTORY_LIMIT
+
+    window.open_path(photo_file)
+    doc = window.doc
+    for i in range(DEFAULT_HISTORY_LIMIT + 5):
+        doc.begin_stroke("mask")
+        doc.stroke_to((float(i % 400), 5.0), (float(i % 400), 5.0), 1.0)
+        window._push(doc.end_stroke())
+    assert window.undo_stack.count() == len(doc.undo_stack) == DEFAULT_HISTORY_LIMIT

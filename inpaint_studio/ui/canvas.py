@@ -242,7 +242,7 @@ class ImageCanvas(QGraphicsView):
         rgba[..., 3] = np.where(r.mask, 255, 0)
         it = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(rgba)), self.results_clip)
         it.setOffset(r.bbox[2], r.bbox[0])
-        if self.zoom() < 2.0:
+        if self.zoom() < 3.0:
             it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         return it
 
@@ -285,8 +285,8 @@ class ImageCanvas(QGraphicsView):
 
     # -- view -------------------------------------------------------------------------------
     def _pick_sampling(self, z: float) -> None:
-        """Smooth when zoomed out; crisp pixels from 200 % on, where retouchers judge them."""
-        smooth = z < 2.0
+        """Smooth when zoomed out; crisp pixels from 300 % on, where retouchers judge them."""
+        smooth = z < 3.0
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         mode = Qt.TransformationMode.SmoothTransformation if smooth else Qt.TransformationMode.FastTransformation
         if self.photo_item is not None:

@@ -45,8 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Plain `inpaint-studio [IMAGE]` opens the editor, like double-clicking the app.
-    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+    # Plain `inpaint-studio [IMAGE] [gui options]` opens the editor, like double-clicking
+    # the app; only the top-level flags stay with the dispatcher.
+    top_level = {"-h", "--help", "--version", "-v", "--verbose"}
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in top_level):
         argv = ["gui", *argv]
     parser = build_parser()
     args = parser.parse_args(argv)

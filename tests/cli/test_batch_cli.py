@@ -104,3 +104,28 @@ def test_cuda_without_gpu_is_usage_error(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr("inpaint_studio.engine.device.cuda_available", lambda: False)
     (tmp_path / "a.png").write_bytes(b"x")
     assert main(["batch", str(tmp_path / "a.png"), "--masks", str(tmp_path / "a.png"), "--out", str(tmp_path / "o"), "--device", "cuda"]) == 2
+
+
+def test_plain_invocation_routes_options_to_gui(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    import inpaint_studio.cli as cli
+
+    real = cli.build_parser
+
+    def spy() -> object:
+        parser = real()
+        orig = parser.parse_args
+
+        def parse(argv: list[str]) -> object:
+            seen.append(list(argv))
+            raise SystemExit(0)
+
+        parser.parse_args = parse  # type: ignore[method-assign]
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", spy)
+    for argv, expected in ((["--smoke-test"], ["gui", "--smoke-test"]), (["a.jpg"], ["gui", "a.jpg"]),
+                           (["batch", "x"], ["batch", "x"]), (["--version"], ["--version"])):
+        with pytest.raises(SystemExit):
+            cli.main(argv)
+        assert seen[-1] == expected

@@ -74,6 +74,28 @@ class DeepFillGenerator(nn.Module):
         self.coarse = CoarseNet(self.IN_CHANNELS, cnum)
         # Stage 2 also sees the mask and the edges (the TF code fed RGB only).
         self.refine = RefineNet(5, cnum, ContextualAttention(3, 2, 10.0, fuse=True))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Variance-preserving init for gated layers.
+
+        With PyTorch's default init the ELU × sigmoid(≈0.5) product shrinks the signal
+        at every one of the ~17 layers per stage, so the untrained net outputs a near
+        constant and learns slowly.  He-init doubled on the feature half (to undo the
+        ~0.5 gate) and small gate weights keep activations at unit scale; that measured
+        faster early L1 descent on 2 CPU cores, where every step counts.
+        """
+        for m in self.modules():
+            if isinstance(m, G):
+                w = m.conv.weight
+                nn.init.kaiming_normal_(w, nonlinearity="relu")
+                with torch.no_grad():
+                    if m.gated:
+                        w[: m.out_ch] *= 2.0
+                        w[m.out_ch :] *= 0.1
+                    else:
+                        w *= 0.3
+                nn.init.zeros_(m.conv.bias)
 
     def config(self) -> dict[str, int | str]:
         return {"arch": "deepfill_v2", "cnum": self.cnum}

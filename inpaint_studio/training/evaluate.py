@@ -146,6 +146,13 @@ def mid_bin_gain(result: dict, model: str, baseline: str, bins: tuple[str, ...] 
     return float(np.mean(gains)) if gains else None
 
 
+def _stack_rows(rows: list[np.ndarray], height: int = 200) -> np.ndarray:
+    """Rows of different widths (portrait and landscape photos) scaled and padded white."""
+    scaled = [cv2.resize(r, (round(r.shape[1] * height / r.shape[0]), height), interpolation=cv2.INTER_AREA) for r in rows]
+    width = max(r.shape[1] for r in scaled)
+    return np.concatenate([np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in scaled])
+
+
 def write_report(result: dict, out_dir: str | Path, rows: list[np.ndarray], command: str = "") -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -164,6 +171,6 @@ def write_report(result: dict, out_dir: str | Path, rows: list[np.ndarray], comm
            + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds_per_pair"].items())]
     (out / "eval.md").write_text("\n".join(md) + "\n")
     if rows:
-        grid = np.concatenate(rows, axis=0)
+        grid = _stack_rows(rows)
         cv2.imwrite(str(out / "samples.png"), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
     return out / "eval.md"

@@ -35,8 +35,8 @@ def _bench(tmp_path: Path) -> tuple[Path, Path]:
     (data / "images").mkdir(parents=True)
     (data / "masks").mkdir()
     rows = ["image,mask,hole_ratio_bin"]
-    for i in range(2):
-        cv2.imwrite(str(data / "images" / f"im{i}.jpg"), photo(40, 56, seed=i))
+    for i in range(2):  # one landscape, one portrait photo
+        cv2.imwrite(str(data / "images" / f"im{i}.jpg"), photo(40, 56, seed=i) if i == 0 else photo(56, 40, seed=i))
     for j, (bin_, side) in enumerate([("01-10%", 12), ("20-30%", 30)]):
         m = np.zeros((64, 64), np.uint8)
         m[10 : 10 + side, 20 : 20 + side] = 255
@@ -51,15 +51,15 @@ def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.Monk
     save_weights(DeepFillGenerator(cnum=8), tmp_path / "w" / "deepfill.safetensors", {"working_size": 64})
     data, pairs = _bench(tmp_path)
     out = tmp_path / "report"
-    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "3",
-               "--out", str(out), "--device", "cpu", "--samples", "2"])
+    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",
+               "--out", str(out), "--device", "cpu", "--samples", "4"])
     assert rc == 0
     res = json.loads((out / "eval.json").read_text())
-    assert res["pairs"] == 3 and res["methods"] == ["deepfill", "telea"]
-    assert res["metrics"]["telea"]["all"]["n"] == 3
+    assert res["pairs"] == 4 and res["methods"] == ["deepfill", "telea"]
+    assert res["metrics"]["telea"]["all"]["n"] == 4
     assert set(res["metrics"]["deepfill"]) == {"01-10%", "20-30%", "all"}
     md = (out / "eval.md").read_text()
-    assert "| **overall** | 3 |" in md and "telea PSNR" in md
+    assert "| **overall** | 4 |" in md and "telea PSNR" in md
     assert (out / "samples.png").is_file()
 
 

@@ -22,7 +22,7 @@ import torch
 
 from ..models import DeepFillGenerator, EdgeDiscriminator, EdgeGenerator, SNPatchGAN
 from .data import InpaintDataset
-from .losses import edge_bce, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
+from .losses import edge_bce, hole_mse, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
 
 
 @dataclass
@@ -43,6 +43,7 @@ class TrainConfig:
     gan_weight: float = 0.0  # L1-first: PSNR drops with an early GAN term
     fm_weight: float = 10.0
     hole_weight: float = 1.0
+    l2_weight: float = 0.0
     save_every: int = 200
     sample_every: int = 500
     log_every: int = 10
@@ -167,6 +168,10 @@ class Trainer:
         with self._autocast():
             l1 = inpaint_l1(x1.float(), img, mask, cfg.hole_weight) + inpaint_l1(x2.float(), img, mask, cfg.hole_weight)
             loss = l1
+            if cfg.l2_weight > 0:
+                l2 = hole_mse(x1.float(), img, mask) + hole_mse(x2.float(), img, mask)
+                loss = loss + cfg.l2_weight * l2
+                logs["l2"] = float(l2.detach())
             if use_gan:
                 g_adv = hinge_g_loss(self.d(comp, mask).float())
                 loss = loss + cfg.gan_weight * g_adv

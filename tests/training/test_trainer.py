@@ -38,9 +38,9 @@ def test_generator_loss_decreases_on_a_fixed_batch(tmp_path: Path) -> None:
 
 
 def test_gan_and_edge_steps_run(tmp_path: Path) -> None:
-    t = Trainer(_cfg(tmp_path, gan_weight=0.1))
+    t = Trainer(_cfg(tmp_path, gan_weight=0.1, l2_weight=1.0))
     logs, vis = t.train_step(t.batch(0))
-    assert {"l1", "d", "g_adv"} <= set(logs)
+    assert {"l1", "l2", "d", "g_adv"} <= set(logs)
     e = Trainer(_cfg(tmp_path, kind="edges", edge_width=8, edge_blocks=1, gan_weight=1.0, out=str(tmp_path / "e")))
     logs, _ = e.train_step(e.batch(0))
     assert {"bce", "d", "fm"} <= set(logs)

@@ -64,6 +64,9 @@ class DeepFillMethod:
         self.device = torch.device(device)
         self.model, self.info = load_weights(self.path, device=str(self.device))
         self.working_size = int(self.info.get("working_size", 512))
+        #: Average the fill with that of the mirrored crop.  The two guesses err
+        #: differently, so their mean has lower squared error (+PSNR) at 2× the compute.
+        self.flip_average = bool(self.info.get("flip_average", True))
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
         import torch
@@ -82,7 +85,13 @@ class DeepFillMethod:
         et, _, _ = _pad8(et, "constant")
         with torch.inference_mode():
             dev = self.device
-            _, _, out = self.model(img.to(dev), m.to(dev), et.to(dev))
+            img, m, et = img.to(dev), m.to(dev), et.to(dev)
+            if self.flip_average:
+                flip = lambda t: torch.flip(t, dims=[3])  # noqa: E731
+                _, _, both = self.model(torch.cat([img, flip(img)]), torch.cat([m, flip(m)]), torch.cat([et, flip(et)]))
+                out = 0.5 * (both[:1] + flip(both[1:]))
+            else:
+                _, _, out = self.model(img, m, et)
         out = ((out[0, :, :h, :w].float().cpu().permute(1, 2, 0).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
         # The network composites already; keep the known pixels exactly as given.
         return np.where(hole[..., None], out, rgb).astype(np.float32)

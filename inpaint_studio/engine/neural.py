@@ -50,6 +50,15 @@ def _pad8(x: "torch.Tensor", mode: str) -> tuple["torch.Tensor", int, int]:  # n
     return x, h, w
 
 
+def _grow_scaled_hole(hole: np.ndarray, margin: int) -> np.ndarray:
+    if margin <= 0 or not hole.any():
+        return hole
+    import cv2
+
+    k = np.ones((2 * margin + 1, 2 * margin + 1), np.uint8)
+    return cv2.dilate(hole.astype(np.uint8), k) > 0
+
+
 class DeepFillMethod:
     """DeepFill v2 generator on one crop; the engine scales crops to ``working_size``."""
 
@@ -67,13 +76,19 @@ class DeepFillMethod:
         #: Average the fill with that of the mirrored crop.  The two guesses err
         #: differently, so their mean has lower squared error (+PSNR) at 2× the compute.
         self.flip_average = bool(self.info.get("flip_average", True))
+        #: Optionally treat working pixels next to the hole as unknown too.  When a crop
+        #: is shrunk, a pixel only partly covered by the hole must count as hole (the
+        #: engine's job); if it did not, its colour would be a mix with the pixels being
+        #: removed and the net would copy that colour into the fill.  Off by default: it
+        #: costs context on thin strokes, and unscaled crops never need it.
+        self.hole_margin = int(self.info.get("hole_margin", 0))
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
         import torch
 
         from ..training.edges import known_edges
 
-        hole = hole.astype(bool)
+        hole = _grow_scaled_hole(hole.astype(bool), self.hole_margin)
         e = known_edges(rgb, hole)
         if edges is not None:
             e = np.where(hole, np.clip(edges, 0.0, 1.0), e).astype(np.float32)

@@ -101,6 +101,10 @@ class Trainer:
             if "d" in ckpt:  # slim states (L1-only runs) carry no discriminator
                 self.d.load_state_dict(ckpt["d"])
                 self.opt_d.load_state_dict(ckpt["opt_d"])
+            # The caller's learning rates win over the saved ones (lowering lr on resume).
+            for opt, lr in ((self.opt_g, cfg.lr), (self.opt_d, cfg.d_lr)):
+                for group in opt.param_groups:
+                    group["lr"] = lr
             self.step = int(ckpt["step"])
             torch.set_rng_state(ckpt["rng_torch"])
             np.random.set_state(_np_state_from_plain(ckpt["rng_numpy"]))

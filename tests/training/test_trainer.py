@@ -101,3 +101,10 @@ def test_export_checkpoint_to_shippable_weights(tmp_path: Path) -> None:
     assert info["working_size"] == 64 and info["step"] == 1 and model.cnum == 8
     assert Trainer(_cfg(tmp_path, out=str(tmp_path / "c")), resume_from=slim).step == 1
     assert export_main([str(tmp_path / "missing.pt"), str(out)]) == 1
+
+
+def test_resume_takes_the_new_learning_rate(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path)
+    Trainer(cfg).fit(1, progress=False)
+    resumed = Trainer(_cfg(tmp_path, out=cfg.out, lr=1e-5), resume=True)
+    assert all(g["lr"] == 1e-5 for g in resumed.opt_g.param_groups)

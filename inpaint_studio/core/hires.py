@@ -148,7 +148,9 @@ def extract_crop(
     if region.scale < 1.0:
         size = region.work_size
         crop = cv2.resize(np.ascontiguousarray(crop), size, interpolation=cv2.INTER_AREA)
-        hole = cv2.resize(hole.view(np.uint8), size, interpolation=cv2.INTER_AREA) > 0
+        # 0/255 (not 0/1) so that one hole pixel under a working pixel survives the
+        # averaging; uint8 keeps a 24 MP crop's mask at 1 byte per pixel.
+        hole = cv2.resize(hole.astype(np.uint8) * np.uint8(255), size, interpolation=cv2.INTER_AREA) > 0
         if e is not None:
             e = cv2.resize(e.astype(np.float32), size, interpolation=cv2.INTER_AREA)
             # Thin strokes must survive downscaling: boost what averaging thinned out.

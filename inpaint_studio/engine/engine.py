@@ -37,8 +37,9 @@ class InpaintOptions:
         device: ``auto``, ``cpu`` or ``cuda``.
         working_size: longest side a crop is scaled to; ``None`` = the method's own.
         context: margin around each hole, as a fraction of the hole size.
-        feather: seam width in photo pixels inside the hole; ``None`` = automatic
-            (0 when the crop is filled at full resolution, else about one working pixel).
+        feather: seam width in photo pixels inside the hole, blending the fill with the
+            photo's own hole pixels.  Off by default: those pixels are the object being
+            removed, and blending them back leaves a faint halo of it.
         use_edges: pass edge guidance to methods that take it.
         dilate: grow the mask by this many pixels first (covers halos of objects).
     """
@@ -47,7 +48,7 @@ class InpaintOptions:
     device: str = "auto"
     working_size: int | None = None
     context: float = 0.5
-    feather: int | None = None
+    feather: int = 0
     use_edges: bool = True
     dilate: int = 0
     edge_method: str = "auto"
@@ -203,10 +204,7 @@ class Engine:
                 else:
                     raise
             for region, fill in zip(group, fills):
-                feather = opts.feather
-                if feather is None:
-                    feather = 0 if region.scale >= 1.0 else int(round(1.0 / region.scale))
-                hires.paste_fill(out, image, mask, region, fill, feather_px=feather)
+                hires.paste_fill(out, image, mask, region, fill, feather_px=opts.feather)
         return out, method, device, len(regions)
 
     @staticmethod

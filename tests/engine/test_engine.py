@@ -184,3 +184,22 @@ def test_fill_batch_groups_regions() -> None:
     assert calls == [4, 1] and r.regions == 5
     assert (r.pixels[mask] == 255).all()
     np.testing.assert_array_equal(r.pixels[~mask], img[~mask])
+
+
+def test_downscaled_fill_leaves_no_trace_of_the_removed_object() -> None:
+    """Default paste is hard-edged: no ring of the object's own pixels at the hole border."""
+
+    class Grey:
+        name = "test-grey"
+        working_size = 256
+
+        def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+            assert (rgb[~hole] * 255).round().max() == 100  # known context is pure background
+            return np.full_like(rgb, 100 / 255)
+
+    register_fill(MethodInfo("test-grey", "test", "classical", lambda d: Grey()))
+    img = np.full((1200, 1600, 3), 100, np.uint8)
+    mask = box_mask(1200, 1600, 200, 1000, 300, 1300)
+    img[mask] = 250  # the object: bright
+    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-grey"))
+    assert (r.pixels == 100).all()

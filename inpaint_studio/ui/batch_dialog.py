@@ -7,6 +7,7 @@ queued signal; the table row of each file shows ok / failed (with the reason) / 
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,20 @@ from .tool_panel import device_combo, fill_combo, fill_method_choices
 from .worker import WorkerHost
 
 COLUMNS = ("Photo", "Mask", "Output", "Status")
+
+
+def _gui_reason(reason: str) -> str:
+    """The engine's reasons name CLI flags; say what to do in this dialog instead."""
+    return reason.replace("(use --overwrite to redo)", "(tick 'Replace existing outputs' to redo)").replace(
+        "(use overwrite to replace it)", "(tick 'Replace existing outputs' to redo)"
+    )
+
+
+def _short_reason(source: Path, msg: str) -> str:
+    """``/long/path/x.jpg: the file is corrupt`` -> ``the file is corrupt`` (the name is shown)."""
+    msg = _gui_reason(msg)
+    prefix = f"{source}: "
+    return msg[len(prefix):] if msg.startswith(prefix) else msg
 STATUS_COLOURS = {"ok": Qt.GlobalColor.darkGreen, "failed": Qt.GlobalColor.red, "skipped": Qt.GlobalColor.darkYellow}
 
 
@@ -62,16 +77,21 @@ class BatchDialog(QDialog):
         self._relay.item.connect(self._on_item)
 
         form = QFormLayout()
-        self.input_edit = QLineEdit(settings.last_dir("batch_in"))
+        # Only folders used before are filled in: never "home" for photos, masks and output
+        # alike, where one click on Run would write into the photos' own folder.
+        self.input_edit = QLineEdit(settings.remembered_dir("batch_in"))
+        self.input_edit.setPlaceholderText("folder of photos (or one photo)")
         form.addRow("Photos (folder or file)", self._with_browse(self.input_edit, folder=True))
-        self.mask_edit = QLineEdit(settings.last_dir("batch_masks"))
+        self.mask_edit = QLineEdit(settings.remembered_dir("batch_masks"))
+        self.mask_edit.setPlaceholderText("folder of masks named like the photos, or one template mask")
         self.mask_edit.setToolTip("A folder of masks matched by file name, or one template mask for every photo")
         row = self._with_browse(self.mask_edit, folder=True)
         one = QPushButton("One mask…")
         one.clicked.connect(lambda: self._browse_file(self.mask_edit))
         row.layout().addWidget(one)
         form.addRow("Masks (folder or one file)", row)
-        self.out_edit = QLineEdit(settings.last_dir("batch_out"))
+        self.out_edit = QLineEdit(settings.remembered_dir("batch_out"))
+        self.out_edit.setPlaceholderText("empty: an 'inpainted' folder beside the photos")
         form.addRow("Output folder", self._with_browse(self.out_edit, folder=True))
         self.format_combo = QComboBox()
         for key in ("keep", "png", "jpg", "webp", "tif"):
@@ -131,41 +151,62 @@ class BatchDialog(QDialog):
         return w
 
     def _browse_dir(self, edit: QLineEdit) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Choose folder", edit.text())
+        d = QFileDialog.getExistingDirectory(self, "Choose folder", edit.text() or self.settings.last_dir("open"))
         if d:
             edit.setText(d)
 
     def _browse_file(self, edit: QLineEdit) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Choose the template mask", edit.text())
+        f, _ = QFileDialog.getOpenFileName(
+            self, "Choose the template mask", edit.text() or self.settings.last_dir("open"),
+            "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)",
+        )
         if f:
             edit.setText(f)
 
     # -- plan -------------------------------------------------------------------------------
+    def _paths(self) -> tuple[Path, Path, Path]:
+        src_text, mask_text = self.input_edit.text().strip(), self.mask_edit.text().strip()
+        if not src_text or not mask_text:
+            raise InpaintStudioError("Choose the photos and the masks (a folder, or one template mask) first")
+        src = Path(src_text).expanduser()
+        out_text = self.out_edit.text().strip()
+        if not out_text:
+            out_text = str((src if src.is_dir() else src.parent) / "inpainted")
+            self.out_edit.setText(out_text)
+        return src, Path(mask_text).expanduser(), Path(out_text).expanduser()
+
     def plan(self) -> bool:
         try:
+            src, masks, out = self._paths()
             self.items = plan_batch(
-                Path(self.input_edit.text()),
-                Path(self.mask_edit.text()),
-                Path(self.out_edit.text()),
+                src,
+                masks,
+                out,
                 fmt=str(self.format_combo.currentData()),
                 overwrite=self.overwrite.isChecked(),
             )
         except InpaintStudioError as exc:
             self.items = []
             self.table.setRowCount(0)
-            self.summary_label.setText(f"<span style='color:#c33'>{exc}</span>")
+            self.summary_label.setText(f"<span style='color:#c33'>{html.escape(str(exc))}</span>")
             self.run_btn.setEnabled(False)
             return False
         self.table.setRowCount(len(self.items))
         for i, it in enumerate(self.items):
-            for col, text in enumerate((str(it.source), str(it.mask or "-"), str(it.dest))):
-                self.table.setItem(i, col, QTableWidgetItem(text))
-            self._set_status(i, "skipped: " + it.skip_reason if it.skip_reason else "planned", "skipped" if it.skip_reason else "")
+            for col, path in enumerate((it.source, it.mask, it.dest)):
+                # File names fit the columns; the full path is in the tooltip.
+                cell = QTableWidgetItem(path.name if path is not None else "-")
+                cell.setToolTip(str(path) if path is not None else "no mask")
+                self.table.setItem(i, col, cell)
+            if it.skip_reason:
+                self._set_status(i, "skipped: " + _gui_reason(it.skip_reason), "skipped")
+            else:
+                self._set_status(i, "planned", "")
         todo = sum(1 for it in self.items if not it.skip_reason)
         self.summary_label.setText(f"{todo} photo(s) to fill, {len(self.items) - todo} skipped.")
         self.run_btn.setEnabled(todo > 0)
-        self.settings.set_last_dir("batch_in", self.input_edit.text())
-        self.settings.set_last_dir("batch_out", self.out_edit.text())
+        for kind, edit in (("batch_in", self.input_edit), ("batch_masks", self.mask_edit), ("batch_out", self.out_edit)):
+            self.settings.remember_path(kind, edit.text().strip())
         return True
 
     def _set_status(self, row: int, text: str, kind: str) -> None:
@@ -180,7 +221,9 @@ class BatchDialog(QDialog):
         return InpaintOptions(method=str(self.method_combo.currentData()), device=str(self.device_combo.currentData()))
 
     def run(self) -> int | None:
-        if not self.items and not self.plan():
+        # Always plan again: the fields may have changed, and outputs finished by an
+        # earlier (or cancelled) run are now skipped instead of failing as "exists".
+        if not self.plan():
             return None
         items, engine, opts = list(self.items), self.engine, self.options()
         overwrite = self.overwrite.isChecked()
@@ -213,7 +256,7 @@ class BatchDialog(QDialog):
         self.outcomes[i] = outcome
         text = outcome.status
         if outcome.message:
-            text += ": " + outcome.message
+            text += ": " + _gui_reason(outcome.message)
         elif outcome.status == "ok":
             text += f" ({outcome.seconds:.1f} s)"
         if outcome.warnings:
@@ -234,7 +277,9 @@ class BatchDialog(QDialog):
         if summary.cancelled:
             text = "Cancelled. " + text
         if summary.failed:
-            text += "<br><b>Failures:</b><br>" + "<br>".join(f"{it.source.name}: {msg}" for it, msg in summary.failed)
+            text += "<br><b>Failures:</b><br>" + "<br>".join(
+                html.escape(f"{it.source.name}: {_short_reason(it.source, msg)}") for it, msg in summary.failed
+            )
         self.summary_label.setText(text)
 
     def _failed(self, message: str) -> None:

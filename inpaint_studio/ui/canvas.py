@@ -49,6 +49,8 @@ OVERLAY_STYLE: dict[str, tuple[tuple[int, int, int], float]] = {
     "sketch": ((255, 215, 0), 1.0),
 }
 MIN_ZOOM, MAX_ZOOM = 0.01, 64.0
+#: Shown on the empty canvas before a photo is opened.
+EMPTY_HINT = "Open a photo to start\n\nCtrl+O, drag and drop a file here, or paste (Ctrl+V)"
 
 
 def to_display_rgb8(pixels: np.ndarray) -> np.ndarray:
@@ -239,7 +241,10 @@ class ImageCanvas(QGraphicsView):
         px = to_display_rgb8(r.pixels)
         rgba = np.empty(px.shape[:2] + (4,), np.uint8)
         rgba[..., :3] = px[..., :3]
-        rgba[..., 3] = np.where(r.mask, 255, 0)
+        # Fills never change alpha: where the photo is transparent the fill is too (as in
+        # the exported file), instead of an opaque patch over the checkerboard.
+        alpha = px[..., 3] if px.shape[2] == 4 else np.uint8(255)
+        rgba[..., 3] = np.where(r.mask, alpha, 0)
         it = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(rgba)), self.results_clip)
         it.setOffset(r.bbox[2], r.bbox[0])
         if self.zoom() < 3.0:
@@ -495,6 +500,17 @@ class ImageCanvas(QGraphicsView):
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)
+        if self.doc is None:
+            # Empty window: say how to start instead of showing a blank grey area.
+            painter.save()
+            painter.resetTransform()
+            painter.setPen(QColor(190, 190, 196))
+            f = painter.font()
+            f.setPointSizeF(f.pointSizeF() * 1.3)
+            painter.setFont(f)
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
+            painter.restore()
+            return
         if self.doc is not None and self.doc.photo.shape[2] == 4:
             # Checkerboard under transparent photos.
             painter.save()

@@ -59,6 +59,10 @@ class ExportDialog(QDialog):
         row.addWidget(browse)
         form.addRow("Save to", row)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        # Enter saves, even right after Browse… (which would otherwise keep the default).
+        browse.setAutoDefault(False)
+        self.save_button = bb.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setDefault(True)
         bb.accepted.connect(self.accept)
         bb.rejected.connect(self.reject)
         form.addRow(bb)

@@ -102,6 +102,7 @@ class LayersPanel(QWidget):
         # Buttons never keep keyboard focus: Space must pan the canvas, not re-click them.
         for b in self.findChildren(QAbstractButton):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._update_buttons()  # nothing selected yet: "Remove fill" starts disabled
 
     # -- model -> view ----------------------------------------------------------------------
     def refresh(self, doc: Document | None, active: str | None = None) -> None:

@@ -9,6 +9,7 @@ added to the document only if it is still the same document.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -73,32 +76,44 @@ class NoticeBar(QWidget):
     """Readable errors and warnings above the canvas; never a modal that blocks work."""
 
     STYLES = {
-        "error": "background:#5c1f1f;color:#ffecec;",
-        "warning": "background:#5a4a12;color:#fff6d6;",
-        "info": "background:#1f3b5c;color:#e6f1ff;",
+        "error": ("#5c1f1f", "#ffecec"),
+        "warning": ("#5a4a12", "#fff6d6"),
+        "info": ("#1f3b5c", "#e6f1ff"),
     }
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # The whole bar (close button included) takes the colour, not only the label.
+        self.setObjectName("noticeBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 4, 4, 4)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QPushButton("✕")
+        close.setObjectName("noticeClose")
         close.setFlat(True)
         close.setFixedWidth(28)
+        close.setToolTip("Dismiss")
+        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         close.clicked.connect(self.hide)
+        self.close_button = close
         lay.addWidget(self.label, 1)
         lay.addWidget(close)
         self.level = ""
-        self.setAutoFillBackground(True)
         self.hide()
 
     def show_message(self, text: str, level: str = "info") -> None:
         self.level = level
         self.label.setText(text)
-        self.setStyleSheet(self.STYLES.get(level, ""))
+        bg, fg = self.STYLES.get(level, self.STYLES["info"])
+        self.setStyleSheet(
+            f"#noticeBar {{ background: {bg}; }}"
+            f"#noticeBar QLabel {{ color: {fg}; background: transparent; }}"
+            f"#noticeBar QPushButton {{ color: {fg}; background: transparent; border: none; font-weight: bold; }}"
+            f"#noticeBar QPushButton:hover {{ background: rgba(255, 255, 255, 40); }}"
+        )
         self.show()
 
 
@@ -125,7 +140,6 @@ class MainWindow(QMainWindow):
         self._fill_seq = 0
         self._relay = _Relay(self)
         self._relay.preview.connect(self._on_preview)
-        self._clean_revision = 0
 
         self.canvas = ImageCanvas()
         self.canvas.brush_size = float(self.settings.brush_size)
@@ -182,7 +196,15 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, w: QWidget, name: str) -> QDockWidget:
         d = QDockWidget(title, self)
         d.setObjectName(name)
-        d.setWidget(w)
+        # Scrollable, so the panels never force the window taller than a laptop screen.
+        area = QScrollArea()
+        area.setObjectName(name + "Scroll")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setWidget(w)
+        area.setMinimumWidth(w.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+        d.setWidget(area)
         d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
         return d
@@ -301,6 +323,7 @@ class MainWindow(QMainWindow):
         self.worker.busyChanged.connect(self._on_busy)
         self.worker.progress.connect(self._on_progress)
         self.undo_stack.indexChanged.connect(lambda _i: self._after_history())
+        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(self.doc is not None and not clean))
         self.autosaver.failed.connect(lambda m: self.statusBar().showMessage(f"Autosave failed: {m}", 8000))
 
     # -- notices -------------------------------------------------------------------------------
@@ -313,13 +336,24 @@ class MainWindow(QMainWindow):
         r = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         return r == QMessageBox.StandardButton.Yes
 
-    def ask_save_changes(self) -> str:
-        """``save``, ``discard`` or ``cancel``."""
+    def ask_replace_original(self, title: str, text: str) -> bool:
+        """A destructive question: warning icon, and Enter answers No."""
+        r = QMessageBox.warning(
+            self, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return r == QMessageBox.StandardButton.Yes
+
+    def ask_save_changes(self, action: str = "closing") -> str:
+        """``save``, ``discard`` or ``cancel``; ``action`` says what happens next."""
         r = QMessageBox.question(
             self,
             "Unsaved changes",
-            "Save this editing session as a project before closing?",
+            f"{self._doc_name()} has unsaved edits.\n"
+            f"Save them as a project (Ctrl+S) before {action}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
         )
         return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(r, "cancel")
 
@@ -339,28 +373,45 @@ class MainWindow(QMainWindow):
             self.open_path(p)
 
     def open_path(self, path: str | Path) -> bool:
-        """Open a photo or an ``.isproj`` project; errors become a notice, never a crash."""
+        """Open a photo or an ``.isproj`` project; errors become a notice, never a crash.
+
+        The file is read first: a file that cannot be opened never costs the current
+        work, and the save-changes question comes only when there is something to open.
+        """
         p = Path(path)
-        if not self._confirm_discard():
-            return False
         try:
             if p.suffix.lower() == PROJECT_SUFFIX:
-                self._open_project(p)
+                doc, loaded, photo = self._read_project(p)
+                project: Path | None = p
             else:
-                img = load_image(p)
-                self._set_document(Document(img.pixels), img, p, None)
+                loaded = load_image(p)
+                doc, photo, project = Document(loaded.pixels), p, None
         except InpaintStudioError as exc:
             self.show_notice(str(exc), "error")
             return False
         except (OSError, ValueError) as exc:
             self.show_notice(f"Could not open {p}: {exc}", "error")
             return False
+        was_modified = self.is_modified()
+        if not self._confirm_discard(f"opening {p.name}"):
+            return False
+        if (
+            was_modified and project is not None and self.project_path is not None
+            and not self.is_modified() and p.resolve() == self.project_path.resolve()
+        ):
+            # The answer was "save" into the very project being opened: read what was saved.
+            try:
+                doc, loaded, photo = self._read_project(p)
+            except (InpaintStudioError, OSError, ValueError) as exc:
+                self.show_notice(f"Could not open {p}: {exc}", "error")
+                return False
+        self._set_document(doc, loaded, photo, project)
         self.settings.set_last_dir("open", p)
         self.settings.add_recent(p)
         self._rebuild_recent()
         return True
 
-    def _open_project(self, p: Path, autosave_of: Path | None = None) -> None:
+    def _read_project(self, p: Path) -> tuple[Document, LoadedImage | None, Path | None]:
         holder: dict[str, LoadedImage] = {}
 
         def loader(photo: Path) -> np.ndarray:
@@ -368,16 +419,16 @@ class MainWindow(QMainWindow):
             return holder["img"].pixels
 
         doc, info = load_project(p, load_photo=loader)
-        loaded = holder.get("img")
-        self._set_document(doc, loaded, info.photo_path, None if autosave_of else p)
-        if autosave_of is None:
-            self._clean_revision = doc.revision
+        return doc, holder.get("img"), info.photo_path
+
+    def _open_project(self, p: Path, autosave_of: Path | None = None) -> None:
+        doc, loaded, photo = self._read_project(p)
+        self._set_document(doc, loaded, photo, None if autosave_of else p)
 
     def open_array(self, pixels: np.ndarray, name: str = "pasted image") -> None:
-        if not self._confirm_discard():
+        if not self._confirm_discard(f"opening the {name}"):
             return
         self._set_document(Document(pixels), None, None, None)
-        self.setWindowTitle(f"{name} - Inpaint Studio")
 
     def paste(self) -> None:
         cb = QGuiApplication.clipboard()
@@ -407,17 +458,34 @@ class MainWindow(QMainWindow):
         self.canvas.sync_results()
         self.layers.refresh(doc, self.canvas.active_layer)
         self.autosaver.attach(doc, photo)
-        self._clean_revision = doc.revision
-        name = project.name if project else (photo.name if photo else "pasted image")
-        self.setWindowTitle(f"{name} ({doc.width}×{doc.height}) - Inpaint Studio")
         self.notice.hide()
+        self.tools.last_run.setText("")
+        self.statusBar().clearMessage()
+        self._update_title()
         self._update_enabled()
         self.canvas.setFocus()
 
-    def _confirm_discard(self) -> bool:
-        if self.doc is None or not self.prompt_on_close or self.doc.revision == self._clean_revision:
+    def _doc_name(self) -> str:
+        if self.project_path is not None:
+            return self.project_path.name
+        return self.photo_path.name if self.photo_path is not None else "The pasted image"
+
+    def _update_title(self) -> None:
+        """``name (W×H)[*] - Inpaint Studio``; the ``*`` shows while there are unsaved edits."""
+        if self.doc is None:
+            self.setWindowTitle("Inpaint Studio")
+            return
+        self.setWindowTitle(f"{self._doc_name()} ({self.doc.width}×{self.doc.height})[*] - Inpaint Studio")
+        self.setWindowModified(self.is_modified())
+
+    def is_modified(self) -> bool:
+        """Edits since the last save (undoing back to the saved state makes it clean again)."""
+        return self.doc is not None and not self.undo_stack.isClean()
+
+    def _confirm_discard(self, action: str = "closing") -> bool:
+        if not self.prompt_on_close or not self.is_modified():
             return True
-        choice = self.ask_save_changes()
+        choice = self.ask_save_changes(action)
         if choice == "save":
             return self.save_project()
         return choice == "discard"
@@ -472,8 +540,8 @@ class MainWindow(QMainWindow):
             self.show_notice(f"Could not save the project: {exc}", "error")
             return False
         self.project_path = path
-        self._clean_revision = self.doc.revision
         self.undo_stack.setClean()
+        self._update_title()
         self.settings.set_last_dir("project", path)
         self.settings.add_recent(path)
         self._rebuild_recent()
@@ -484,8 +552,8 @@ class MainWindow(QMainWindow):
         if self.doc is None:
             return
         folder = self.settings.last_dir("export")
-        if self.photo_path and folder == str(Path.home()):
-            folder = str(self.photo_path.parent)
+        if self.photo_path and folder == str(Path.home()) and os.access(self.photo_path.parent, os.W_OK):
+            folder = str(self.photo_path.parent)  # next to the photo, unless that is read-only
         dlg = ExportDialog(self.photo_path, folder, self.settings.export_format, self.settings.export_quality, self)
         if dlg.exec() != ExportDialog.DialogCode.Accepted:
             return
@@ -502,12 +570,14 @@ class MainWindow(QMainWindow):
         overwrite = False
         if path.exists():
             is_original = self.photo_path is not None and path.resolve() == self.photo_path.resolve()
-            q = (
-                f"{path.name} is the ORIGINAL photo. Replace it with the edited image? This cannot be undone."
-                if is_original
-                else f"{path.name} already exists. Replace it?"
-            )
-            if not self.ask_yes_no("Replace file?", q):
+            if is_original:
+                ok = self.ask_replace_original(
+                    "Replace the original photo?",
+                    f"{path.name} is the ORIGINAL photo. Replace it with the edited image? This cannot be undone.",
+                )
+            else:
+                ok = self.ask_yes_no("Replace file?", f"{path.name} already exists. Replace it?")
+            if not ok:
                 return None
             overwrite = True
         comp = self.doc.composite()
@@ -866,6 +936,7 @@ class MainWindow(QMainWindow):
                 self.show_notice(f"Could not recover: {exc}", "error")
                 return False
             self.doc.revision += 1  # type: ignore[union-attr] # recovered work is unsaved work
+            self.undo_stack.resetClean()
             self.autosaver.changed()
             for p, _ in found[1:]:
                 p.unlink(missing_ok=True)

@@ -113,6 +113,14 @@ class AppSettings:
         p = Path(path)
         self._set(f"dirs/{kind}", str(p if p.is_dir() else p.parent))
 
+    def remembered_dir(self, kind: str) -> str:
+        """The exact path stored for ``kind`` (see :meth:`remember_path`), or "" if none."""
+        return self._get(f"paths/{kind}", "", str)
+
+    def remember_path(self, kind: str, path: str) -> None:
+        """Store a path as typed: a template mask file, an output folder not made yet."""
+        self._set(f"paths/{kind}", str(path))
+
     def recent_files(self) -> list[str]:
         v = self.qs.value("files/recent", [])
         if isinstance(v, str):

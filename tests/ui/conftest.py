@@ -112,6 +112,11 @@ def window(qtbot, test_methods: None) -> Iterator[object]:  # noqa: ANN001 - qtb
 
     win = MainWindow()
     win.prompt_on_close = False
+
+    def modal(*_a: object) -> object:  # a real modal box would hang the run: fail instead
+        raise AssertionError("a test reached a modal question it did not answer")
+
+    win.ask_yes_no = win.ask_replace_original = win.ask_save_changes = modal
     qtbot.addWidget(win)
     win.resize(1000, 700)
     win.show()

@@ -78,3 +78,43 @@ def test_batch_cancel(qtbot, window, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: dlg.run_btn.isEnabled(), timeout=10000)
     assert "Cancelled" in dlg.summary_label.text()
     assert len(list(out.rglob("*.png"))) < 3
+
+
+def test_batch_run_again_resumes_instead_of_failing(qtbot, window, tmp_path: Path) -> None:
+    """A second Run re-plans: finished outputs are skipped, not reported as failures."""
+    src, masks, out = _folder(tmp_path)
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.input_edit.setText(str(src))
+    dlg.mask_edit.setText(str(masks / "p0.png"))  # one template mask
+    dlg.out_edit.setText(str(out))
+    dlg.method_combo.setCurrentIndex(dlg.method_combo.findData("telea"))
+    dlg.run()  # Run without Plan plans first
+    qtbot.waitUntil(lambda: dlg.summary is not None, timeout=20000)
+    assert len(dlg.summary.ok) == 3 and len(dlg.summary.failed) == 1
+    assert str(src) not in dlg.summary_label.text()  # names, not repeated paths
+    dlg.summary = None
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.summary is not None, timeout=20000)
+    s = dlg.summary
+    assert len(s.ok) == 0 and len(s.skipped) == 3 and len(s.failed) == 1  # only the broken file
+    assert "Replace existing outputs" in dlg.table.item(0 if "p0" in dlg.table.item(0, 0).text() else 1, 3).text()
+    assert dlg.table.item(1, 0).text() == dlg.table.item(1, 0).toolTip().rsplit("/", 1)[-1]
+
+
+def test_batch_fields_start_empty_and_output_defaults_beside_photos(qtbot, window, tmp_path: Path) -> None:
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    assert dlg.input_edit.text() == dlg.mask_edit.text() == dlg.out_edit.text() == ""
+    assert not dlg.plan() and "Choose the photos" in dlg.summary_label.text()
+    src, masks, _out = _folder(tmp_path)
+    dlg.input_edit.setText(str(src))
+    dlg.mask_edit.setText(str(masks / "p0.png"))
+    assert dlg.plan()
+    assert dlg.out_edit.text() == str(src / "inpainted")
+    dlg.close()
+    # Remembered exactly as typed (a template mask file, an output folder not made yet).
+    dlg2 = _dialog(window)
+    qtbot.addWidget(dlg2)
+    assert dlg2.mask_edit.text() == str(masks / "p0.png")
+    assert dlg2.out_edit.text() == str(src / "inpainted")

@@ -78,6 +78,7 @@ def test_export_writes_a_copy_and_never_silently_replaces(qtbot, window, photo_f
     assert out is not None and load_image(out).format == "JPEG"
     questions: list[str] = []
     window.ask_yes_no = lambda title, text: questions.append(text) or False
+    window.ask_replace_original = lambda title, text: questions.append(text) or False
     assert window.export_to(photo_file, "keep") is None
     assert "ORIGINAL" in questions[-1] and photo_file.read_bytes() == original
     assert window.export_to(tmp_path / "out.jpg", "jpg", 90) is None  # declined

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ class _Relay(QObject):
     """Carries engine callbacks from the worker thread to the GUI thread (queued)."""
 
     preview = Signal(int, object)
+    exported = Signal(object)  # concurrent.futures.Future of a background export
 
 
 class NoticeBar(QWidget):
@@ -140,6 +142,8 @@ class MainWindow(QMainWindow):
         self._fill_seq = 0
         self._relay = _Relay(self)
         self._relay.preview.connect(self._on_preview)
+        self._relay.exported.connect(self._on_export_finished)
+        self._export_pool: ThreadPoolExecutor | None = None
 
         self.canvas = ImageCanvas()
         self.canvas.brush_size = float(self.settings.brush_size)
@@ -559,10 +563,17 @@ class MainWindow(QMainWindow):
             return
         self.settings.export_format = dlg.fmt()
         self.settings.export_quality = dlg.quality.value()
-        self.export_to(dlg.path(), dlg.fmt(), dlg.quality_value())
+        self.export_to(dlg.path(), dlg.fmt(), dlg.quality_value(), background=True)
 
-    def export_to(self, path: Path, fmt: str = "keep", quality: int | None = None) -> Path | None:
-        """Save the composite; asks before replacing any file, twice for the original."""
+    def export_to(
+        self, path: Path, fmt: str = "keep", quality: int | None = None, background: bool = False
+    ) -> Path | None:
+        """Save the composite; asks before replacing any file, twice for the original.
+
+        With ``background`` the encoding runs off the GUI thread (a 24 MP PNG takes
+        seconds) and the outcome arrives as a status message or an error notice; the
+        return value is then the path being written.
+        """
         if self.doc is None:
             return None
         path = Path(path)
@@ -587,14 +598,38 @@ class MainWindow(QMainWindow):
                 y0, y1, x0, x1 = r.bbox
                 changed[y0:y1, x0:x1] |= r.mask
         base = self.loaded or LoadedImage(pixels=comp, source_mode="RGBA" if comp.shape[2] == 4 else "RGB", format="PNG")
+        image = base.with_pixels(comp)
+
+        def write() -> Path:
+            return save_image(path, image, format=fmt_name, quality=quality, overwrite=overwrite, changed=changed)
+
+        if background:
+            if self._export_pool is None:
+                self._export_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
+            self.statusBar().showMessage(f"Exporting {path.name}…")
+            fut = self._export_pool.submit(write)
+            fut.add_done_callback(self._relay.exported.emit)  # back on the GUI thread (queued)
+            return path
         try:
-            out = save_image(path, base.with_pixels(comp), format=fmt_name, quality=quality, overwrite=overwrite, changed=changed)
+            out = write()
         except InpaintStudioError as exc:
             self.show_notice(str(exc), "error")
             return None
+        self._exported(out)
+        return out
+
+    def _on_export_finished(self, fut: Future) -> None:
+        exc = fut.exception()
+        if exc is None:
+            self._exported(fut.result())
+        elif isinstance(exc, InpaintStudioError):
+            self.show_notice(str(exc), "error")
+        else:
+            self.show_notice(f"Export failed: {type(exc).__name__}: {exc}", "error")
+
+    def _exported(self, out: Path) -> None:
         self.settings.set_last_dir("export", out)
         self.statusBar().showMessage(f"Exported {out}", 8000)
-        return out
 
     # -- tools ---------------------------------------------------------------------------------------
     def set_tool(self, tool: str) -> None:
@@ -957,6 +992,8 @@ class MainWindow(QMainWindow):
         # The stack outlives the panels during teardown; its last signals must not reach them.
         self.undo_stack.blockSignals(True)
         self.worker.shutdown()
+        if self._export_pool is not None:
+            self._export_pool.shutdown(wait=True)  # an export in progress is finished, not cut
         self.autosaver.discard()
         self.autosaver.shutdown()
         event.accept()

@@ -125,3 +125,31 @@ def test_fresh_window_hints_and_disabled_actions(qtbot, window, photo_file: Path
     window.tools.last_run.setText("Last fill: old")
     window.open_path(photo_file)
     assert window.tools.last_run.text() == ""  # nothing about the previous photo's fill
+
+
+def test_export_from_the_dialog_runs_off_the_gui_thread(qtbot, window, photo_file: Path, tmp_path: Path) -> None:
+    import threading
+
+    import inpaint_studio.ui.main_window as mw
+
+    window.open_path(photo_file)
+    _stroke(qtbot, window)
+    threads: list[str] = []
+    real = mw.save_image
+
+    def spy(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        threads.append(threading.current_thread().name)
+        return real(*a, **k)
+
+    mw.save_image = spy
+    try:
+        out = window.export_to(tmp_path / "bg.png", "png", background=True)
+        assert out == tmp_path / "bg.png"
+        qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=10000)
+        assert out.exists() and threads and threads[0] != threading.main_thread().name
+        # A failure in the background is a notice, not a crash.
+        window.export_to(tmp_path / "nodir" / "x" / "\0bad.png", "png", background=True)
+        qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=10000)
+        assert window.notice.level == "error"
+    finally:
+        mw.save_image = real

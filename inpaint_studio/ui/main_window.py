@@ -366,7 +366,10 @@ class MainWindow(QMainWindow):
         return Path(path) if path else None
 
     def choose_save_path(self, title: str, suggested: str, filt: str, kind: str) -> Path | None:
-        start = str(Path(self.settings.last_dir(kind)) / suggested)
+        folder = self.settings.last_dir(kind)
+        if self.photo_path and folder == str(Path.home()) and os.access(self.photo_path.parent, os.W_OK):
+            folder = str(self.photo_path.parent)  # first time: beside the photo, not in $HOME
+        start = str(Path(folder) / suggested)
         path, _ = QFileDialog.getSaveFileName(self, title, start, filt)
         return Path(path) if path else None
 
@@ -465,9 +468,19 @@ class MainWindow(QMainWindow):
         self.notice.hide()
         self.tools.last_run.setText("")
         self.statusBar().clearMessage()
+        self._fit_brush_to(doc)
         self._update_title()
         self._update_enabled()
         self.canvas.setFocus()
+
+    def _fit_brush_to(self, doc: Document) -> None:
+        """A brush sized for a 24 MP photo would cover a small one entirely: scale it down."""
+        short = min(doc.shape)
+        if self.canvas.brush_size > short / 3:
+            v = max(4, int(round(short / 12)))
+            self.tools.set_brush_size(v)
+            self._set_brush_size(v)
+            self.statusBar().showMessage(f"Brush set to {v} px for this {doc.width}×{doc.height} photo ([ and ] change it)", 6000)
 
     def _doc_name(self) -> str:
         if self.project_path is not None:
@@ -910,6 +923,14 @@ class MainWindow(QMainWindow):
         self.canvas.refresh_overlay()
         self.layers.refresh(doc)
         self.set_active_layer("edges")
+        if not (new[hole] >= 128).any():
+            # A smooth area gives no edges: say so, instead of an unchanged-looking canvas.
+            self.show_notice(
+                "No edges were found inside the hole (the area is smooth). Draw structure lines "
+                "yourself if needed: the brush adds edges (G) or sketch lines (S), then Fill.",
+                "info",
+            )
+            return
         self.statusBar().showMessage("Edges predicted: edit them (brush adds, right-drag erases), then Fill", 8000)
 
     def cancel_job(self) -> None:

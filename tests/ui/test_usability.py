@@ -153,3 +153,25 @@ def test_export_from_the_dialog_runs_off_the_gui_thread(qtbot, window, photo_fil
         assert window.notice.level == "error"
     finally:
         mw.save_image = real
+
+
+def test_a_brush_left_huge_by_a_big_photo_is_scaled_to_a_small_one(qtbot, window, photo_file: Path) -> None:
+    window.tools.size_spin.setValue(390)  # e.g. after a 24 MP photo
+    window.open_path(photo_file)  # 400x300
+    assert window.canvas.brush_size == window.tools.size_spin.value() == 25
+    window.tools.size_spin.setValue(60)
+    window.open_path(photo_file)
+    assert window.canvas.brush_size == 60  # sensible sizes are left alone
+
+
+def test_edges_on_a_smooth_area_say_none_were_found(qtbot, window, tmp_path: Path) -> None:
+    flat = np.full((120, 160, 3), 128, np.uint8)
+    p = tmp_path / "flat.png"
+    save_image(p, LoadedImage(pixels=flat, format="PNG"))
+    window.open_path(p)
+    window.tools.size_spin.setValue(20)
+    drag(qtbot, window.canvas, [(40.5, 60.5), (120.5, 60.5)])
+    window.tools.edge_combo.setCurrentIndex(window.tools.edge_combo.findData("canny"))
+    window.hallucinate_edges()
+    qtbot.waitUntil(lambda: not window.worker.busy and window.notice.isVisible(), timeout=15000)
+    assert "No edges" in window.notice.label.text()

@@ -132,6 +132,11 @@ class BatchDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(close)
 
+        # Run plans by itself, so it is available as soon as photos and masks are named.
+        for edit in (self.input_edit, self.mask_edit):
+            edit.textChanged.connect(self._update_run)
+        self._update_run()
+
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.table, 1)
@@ -139,6 +144,10 @@ class BatchDialog(QDialog):
         lay.addWidget(self.summary_label)
         lay.addLayout(buttons)
         self.resize(900, 600)
+
+    def _update_run(self) -> None:
+        if not self.cancel_btn.isEnabled():
+            self.run_btn.setEnabled(bool(self.input_edit.text().strip() and self.mask_edit.text().strip()))
 
     def _with_browse(self, edit: QLineEdit, folder: bool) -> QWidget:
         w = QWidget()
@@ -256,7 +265,7 @@ class BatchDialog(QDialog):
         self.outcomes[i] = outcome
         text = outcome.status
         if outcome.message:
-            text += ": " + _gui_reason(outcome.message)
+            text += ": " + (_short_reason(self.items[i].source, outcome.message) if i < len(self.items) else outcome.message)
         elif outcome.status == "ok":
             text += f" ({outcome.seconds:.1f} s)"
         if outcome.warnings:

@@ -98,6 +98,8 @@ def test_batch_run_again_resumes_instead_of_failing(qtbot, window, tmp_path: Pat
     qtbot.waitUntil(lambda: dlg.summary is not None, timeout=20000)
     s = dlg.summary
     assert len(s.ok) == 0 and len(s.skipped) == 3 and len(s.failed) == 1  # only the broken file
+    broken_row = [i for i in range(4) if dlg.table.item(i, 0).text() == "broken.png"][0]
+    assert str(src) not in dlg.table.item(broken_row, 3).text()
     assert "Replace existing outputs" in dlg.table.item(0 if "p0" in dlg.table.item(0, 0).text() else 1, 3).text()
     assert dlg.table.item(1, 0).text() == dlg.table.item(1, 0).toolTip().rsplit("/", 1)[-1]
 
@@ -106,10 +108,12 @@ def test_batch_fields_start_empty_and_output_defaults_beside_photos(qtbot, windo
     dlg = _dialog(window)
     qtbot.addWidget(dlg)
     assert dlg.input_edit.text() == dlg.mask_edit.text() == dlg.out_edit.text() == ""
+    assert not dlg.run_btn.isEnabled()
     assert not dlg.plan() and "Choose the photos" in dlg.summary_label.text()
     src, masks, _out = _folder(tmp_path)
     dlg.input_edit.setText(str(src))
     dlg.mask_edit.setText(str(masks / "p0.png"))
+    assert dlg.run_btn.isEnabled()  # Run plans by itself
     assert dlg.plan()
     assert dlg.out_edit.text() == str(src / "inpainted")
     dlg.close()

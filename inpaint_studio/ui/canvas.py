@@ -445,10 +445,13 @@ class ImageCanvas(QGraphicsView):
                 self.strokeFinished.emit(entry)
 
     def enterEvent(self, event: object) -> None:  # type: ignore[override]
-        # Space (pan) and Tab (compare) must reach the canvas when the pointer is over it,
-        # not press whatever button was clicked last; text fields keep their focus.
+        # Space (pan), Tab (compare), [ ] and F must reach the canvas when the pointer is
+        # over it, not the brush-size box typed into last (Tab moved focus to the next box,
+        # Space opened a combo's list).  Only real text fields keep their focus.
         fw = QApplication.focusWidget()
-        if not isinstance(fw, (QLineEdit, QAbstractSpinBox, QComboBox)):
+        typing = isinstance(fw, QLineEdit) and not isinstance(fw.parentWidget(), QAbstractSpinBox)
+        typing = typing or (isinstance(fw, QComboBox) and fw.isEditable())
+        if not typing:
             self.setFocus(Qt.FocusReason.MouseFocusReason)
         super().enterEvent(event)  # type: ignore[arg-type]
 

@@ -112,7 +112,7 @@ class BatchDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.summary_label = QLabel("Choose folders, then Plan to see what will be processed.")
+        self.summary_label = QLabel("Choose photos and masks. Plan lists what will happen; Run plans and starts.")
         self.summary_label.setWordWrap(True)
 
         self.plan_btn = QPushButton("Plan")

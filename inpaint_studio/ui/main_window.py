@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -119,6 +119,22 @@ class NoticeBar(QWidget):
         self.show()
 
 
+class _PanelScroll(QScrollArea):
+    """Scrolls a dock's panel only when the window is too short for it: the size hint is
+    the panel's own (QScrollArea caps it at ~24 lines, which hid half the Tools dock)."""
+
+    def __init__(self, full_height: bool) -> None:
+        super().__init__()
+        self.full_height = full_height  # False: ask for the minimum, let other docks go first
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        w = self.widget()
+        if w is None:
+            return super().sizeHint()
+        hint = w.sizeHint() if self.full_height else w.minimumSizeHint()
+        return QSize(w.sizeHint().width() + self.verticalScrollBar().sizeHint().width(), hint.height())
+
+
 class MainWindow(QMainWindow):
     def __init__(self, engine: Engine | None = None) -> None:
         super().__init__()
@@ -201,7 +217,7 @@ class MainWindow(QMainWindow):
         d = QDockWidget(title, self)
         d.setObjectName(name)
         # Scrollable, so the panels never force the window taller than a laptop screen.
-        area = QScrollArea()
+        area = _PanelScroll(full_height=w is self.tools)
         area.setObjectName(name + "Scroll")
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)

@@ -113,6 +113,12 @@ def test_window_fits_a_laptop_screen(qtbot, window) -> None:
     window.resize(900, 600)
     qtbot.wait(50)
     assert window.height() <= 620
+    # Where there is room the Tools dock shows all of itself (the layers list gives way).
+    window.resize(1400, 880)
+    qtbot.waitUntil(lambda: window.height() >= 860, timeout=2000)
+    qtbot.wait(50)
+    scroll = window.tools.parentWidget().parentWidget()
+    assert scroll.verticalScrollBar().maximum() == 0, scroll.verticalScrollBar().maximum()
 
 
 def test_fresh_window_hints_and_disabled_actions(qtbot, window, photo_file: Path) -> None:

@@ -285,6 +285,7 @@ class BatchDialog(QDialog):
         text = ", ".join(parts) + f" in {summary.seconds:.1f} s"
         if summary.cancelled:
             text = "Cancelled. " + text
+            self._mark_not_run()
         if summary.failed:
             text += "<br><b>Failures:</b><br>" + "<br>".join(
                 html.escape(f"{it.source.name}: {_short_reason(it.source, msg)}") for it, msg in summary.failed
@@ -296,8 +297,14 @@ class BatchDialog(QDialog):
         self._finish()
         self.summary_label.setText(f"<span style='color:#c33'>Batch failed: {message}</span>")
 
+    def _mark_not_run(self) -> None:
+        for i, it in enumerate(self.items):
+            if i not in self.outcomes and not it.skip_reason:
+                self._set_status(i, "not run (cancelled)", "skipped")
+
     def _cancelled(self) -> None:
         self._finish()
+        self._mark_not_run()
         done = list(self.outcomes.values())
         ok = sum(o.status == "ok" for o in done)
         failed = sum(o.status == "failed" for o in done)

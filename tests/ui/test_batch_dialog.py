@@ -77,6 +77,8 @@ def test_batch_cancel(qtbot, window, tmp_path: Path) -> None:
     dlg.cancel_btn.click()
     qtbot.waitUntil(lambda: dlg.run_btn.isEnabled(), timeout=10000)
     assert "Cancelled" in dlg.summary_label.text()
+    statuses = [dlg.table.item(i, 3).text() for i in range(dlg.table.rowCount())]
+    assert "planned" not in statuses and any(t.startswith("not run") for t in statuses)
     assert len(list(out.rglob("*.png"))) < 3
 
 

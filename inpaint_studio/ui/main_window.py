@@ -960,9 +960,12 @@ class MainWindow(QMainWindow):
         self.tools.set_busy(busy)
         if busy:
             self.progress_bar.setValue(0)
+        elif self.statusBar().currentMessage() == getattr(self, "_progress_msg", None):
+            self.statusBar().clearMessage()  # no stale "done" / "filling region 3/4" once idle
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(fraction * 1000))
+        self._progress_msg = message
         self.statusBar().showMessage(message)
 
     def _update_enabled(self) -> None:

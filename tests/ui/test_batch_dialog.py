@@ -124,3 +124,16 @@ def test_batch_fields_start_empty_and_output_defaults_beside_photos(qtbot, windo
     qtbot.addWidget(dlg2)
     assert dlg2.mask_edit.text() == str(masks / "p0.png")
     assert dlg2.out_edit.text() == str(src / "inpainted")
+
+
+def test_main_status_bar_keeps_no_stale_progress_text(qtbot, window, tmp_path: Path) -> None:
+    src, masks, out = _folder(tmp_path)
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    dlg.input_edit.setText(str(src))
+    dlg.mask_edit.setText(str(masks))
+    dlg.out_edit.setText(str(out))
+    dlg.method_combo.setCurrentIndex(dlg.method_combo.findData("telea"))
+    dlg.run()
+    qtbot.waitUntil(lambda: dlg.summary is not None, timeout=20000)
+    assert window.statusBar().currentMessage() != "done"

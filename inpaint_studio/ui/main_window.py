@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
         r = QMessageBox.question(
             self,
             "Unsaved changes",
-            f"{self._doc_name()} has unsaved edits.\n"
+            f"{self._doc_name().replace('pasted image', 'The pasted image', 1)} has unsaved edits.\n"
             f"Save them as a project (Ctrl+S) before {action}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
@@ -501,7 +501,7 @@ class MainWindow(QMainWindow):
     def _doc_name(self) -> str:
         if self.project_path is not None:
             return self.project_path.name
-        return self.photo_path.name if self.photo_path is not None else "The pasted image"
+        return self.photo_path.name if self.photo_path is not None else "pasted image"
 
     def _update_title(self) -> None:
         """``name (W×H)[*] - Inpaint Studio``; the ``*`` shows while there are unsaved edits."""

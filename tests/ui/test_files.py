@@ -151,6 +151,7 @@ def test_paste_and_array_open(qtbot, window) -> None:
     window.paste()
     assert window.doc is not None and window.doc.shape == (48, 64)
     assert tuple(window.doc.photo[0, 0]) == (0x33, 0x66, 0x99)
+    assert window.windowTitle().startswith("pasted image (64×48)")
 
 
 def test_cli_smoke_test_starts_offscreen(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ from ..core import masks as maskops
 from ..core.document import DEFAULT_HISTORY_LIMIT, Document, Entry
 from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
-from ..core.project import PROJECT_SUFFIX, load_project, save_project
+from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
 from ..engine import Engine, InpaintOptions, InpaintResult
 from ..engine.registry import fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable
@@ -441,7 +441,21 @@ class MainWindow(QMainWindow):
             holder["img"] = load_image(photo)
             return holder["img"].pixels
 
-        doc, info = load_project(p, load_photo=loader)
+        meta = read_project_meta(p)
+        override: Path | None = None
+        ref = meta.get("photo")
+        if ref and not Path(ref).exists():
+            # The photo was moved: look beside the project, then ask where it is now.
+            beside = p.parent / Path(ref).name
+            if beside.exists():
+                override = beside
+            else:
+                override = self.choose_open_path(
+                    f"Where is {Path(ref).name} now? (the project's photo was moved)", IMAGE_FILTER, "open"
+                )
+                if override is None:
+                    raise ProjectError(f"the project's photo {ref} is missing (moved or deleted?)")
+        doc, info = load_project(p, load_photo=loader, photo_override=override)
         return doc, holder.get("img"), info.photo_path
 
     def _open_project(self, p: Path, autosave_of: Path | None = None) -> None:

@@ -181,3 +181,36 @@ def test_edges_on_a_smooth_area_say_none_were_found(qtbot, window, tmp_path: Pat
     window.hallucinate_edges()
     qtbot.waitUntil(lambda: not window.worker.busy and window.notice.isVisible(), timeout=15000)
     assert "No edges" in window.notice.label.text()
+
+
+def test_a_project_whose_photo_moved_finds_or_asks_for_it(qtbot, window, tmp_path: Path) -> None:
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    ph = shoot / "pic.png"
+    save_image(ph, LoadedImage(pixels=photo(120, 160), format="PNG"))
+    window.open_path(ph)
+    _stroke(qtbot, window)
+    projdir = tmp_path / "projects"
+    projdir.mkdir()
+    proj = projdir / "pic.isproj"
+    assert window.save_project_to(proj)
+    mask = window.doc.layers["mask"].copy()
+    # Moved next to the project: found without a question.
+    ph.rename(projdir / "pic.png")
+    assert window.open_path(proj), window.notice.label.text()
+    assert window.photo_path == projdir / "pic.png" and np.array_equal(window.doc.layers["mask"], mask)
+    # Moved somewhere else: the user is asked where it is.
+    elsewhere = tmp_path / "elsewhere.png"
+    (projdir / "pic.png").rename(elsewhere)
+    window.save_project_to(proj)  # references projdir/pic.png, now gone
+    asked: list[str] = []
+    window.choose_open_path = lambda title, filt, kind: asked.append(title) or elsewhere
+    assert window.open_path(proj)
+    assert asked and "pic.png" in asked[0] and window.photo_path == elsewhere
+    # Declined: a readable error, the current work stays.
+    elsewhere.rename(tmp_path / "gone.png")
+    window.save_project_to(proj)
+    doc = window.doc
+    window.choose_open_path = lambda title, filt, kind: None
+    assert not window.open_path(proj)
+    assert window.doc is doc and "missing" in window.notice.label.text()

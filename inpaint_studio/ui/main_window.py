@@ -1072,9 +1072,9 @@ SHORTCUTS_HELP = """<table>
 <tr><td>Ctrl+G</td><td>re-hallucinate edges</td></tr>
 <tr><td>hold <b>Tab</b> or <b>\\</b></td><td>show the original</td></tr>
 <tr><td>wheel, Space+drag, middle-drag</td><td>zoom, pan</td></tr>
-<tr><td>Ctrl+0 / Ctrl+1</td><td>fit / 100 %</td></tr>
+<tr><td>Ctrl+0 (Esc) / Ctrl+1</td><td>fit / 100 %</td></tr>
 <tr><td>Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y</td><td>undo, redo</td></tr>
-<tr><td>Ctrl+O / Ctrl+S / Ctrl+E</td><td>open, save project, export</td></tr>
+<tr><td>Ctrl+O / Ctrl+S / Ctrl+E / Ctrl+B</td><td>open, save project, export, batch</td></tr>
 </table>"""
 
 

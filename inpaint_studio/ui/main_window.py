@@ -349,7 +349,8 @@ class MainWindow(QMainWindow):
     # -- notices -------------------------------------------------------------------------------
     def show_notice(self, text: str, level: str = "info") -> None:
         self.notice.show_message(text, level)
-        self.statusBar().showMessage(text.splitlines()[0], 10000)
+        line = " ".join(t.strip() for t in text.splitlines() if t.strip())
+        self.statusBar().showMessage(line if len(line) <= 160 else line[:157] + "…", 10000)
 
     # -- questions (tests replace these) ---------------------------------------------------------
     def ask_yes_no(self, title: str, text: str) -> bool:

@@ -733,6 +733,12 @@ class MainWindow(QMainWindow):
         m = self.tools.fill_combo.currentData() or "auto"
         d = self.tools.device_combo.currentData() or "auto"
         shown = self.engine.resolve_method(str(m))
+        try:
+            ok, _why = fill_info(shown).available()
+        except InpaintStudioError:
+            ok = True
+        if not ok:
+            shown = f"{shown} unavailable → telea"  # what the fill will really use
         if d == "auto":
             from ..engine.device import cuda_available
 

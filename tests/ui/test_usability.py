@@ -214,3 +214,20 @@ def test_a_project_whose_photo_moved_finds_or_asks_for_it(qtbot, window, tmp_pat
     window.choose_open_path = lambda title, filt, kind: None
     assert not window.open_path(proj)
     assert window.doc is doc and "missing" in window.notice.label.text()
+
+
+def test_model_label_says_when_the_chosen_model_falls_back(qtbot, window) -> None:
+    choose(window, "test-noweights")
+    assert "test-noweights" in window.model_label.text()  # its available() says yes
+    from inpaint_studio.engine import registry
+
+    import dataclasses
+
+    info = registry._FILLS["test-noweights"]
+    registry._FILLS["test-noweights"] = dataclasses.replace(info, available=lambda: (False, "weights missing"))
+    try:
+        choose(window, "telea")
+        choose(window, "test-noweights")
+        assert "unavailable → telea" in window.model_label.text()
+    finally:
+        registry._FILLS["test-noweights"] = info

@@ -135,6 +135,13 @@ def save_project(
                 buf = io.BytesIO()
                 np.save(buf, doc.photo)
                 zf.writestr("photo.npy", buf.getvalue())
+        # mkstemp makes 0600 files; a saved project gets the mode of the file it replaces,
+        # or the usual one (0666 minus the umask), like any file the user saves.
+        try:
+            mode = os.stat(dest).st_mode & 0o777 if dest.exists() else 0o666 & ~_umask()
+            os.chmod(tmp, mode)
+        except OSError:
+            pass
         os.replace(tmp, dest)
     except BaseException:
         try:
@@ -143,6 +150,18 @@ def save_project(
             pass
         raise
     return dest
+
+
+def _umask() -> int:
+    """The process umask without changing it (os.umask would race the autosave thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 def read_project_meta(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -470,6 +470,15 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes 0600; a saved photo should get the usual permissions (the
+        # replaced file's, else what the umask gives a new file).
+        try:
+            mode = dest.stat().st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         if overwrite:
             os.replace(tmp, dest)
         else:

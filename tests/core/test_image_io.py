@@ -232,3 +232,17 @@ def test_decompression_bomb_header_refused_with_default_limit(tmp_path: Path) ->
     (tmp_path / "bomb.png").write_bytes(data)
     with pytest.raises(ImageTooLargeError, match="900 MP"):
         load_image(tmp_path / "bomb.png")
+
+
+def test_saved_files_get_normal_permissions(tmp_path: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        out = atomic_write_bytes(tmp_path / "n.bin", b"x") or (tmp_path / "n.bin")
+        assert (out.stat().st_mode & 0o777) == 0o644
+        os.chmod(out, 0o664)
+        atomic_write_bytes(out, b"y", overwrite=True)
+        assert (out.stat().st_mode & 0o777) == 0o664
+    finally:
+        os.umask(umask)

@@ -91,34 +91,57 @@ class DeepFillMethod:
         self.hole_margin = int(self.info.get("hole_margin", 0))
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        return self.fill_batch([(rgb, hole, edges)])[0]
+
+    def fill_batch(self, crops: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> list[np.ndarray]:
+        """Fill several crops of one photo; crops of equal size share one network call.
+
+        Small holes get equal, minimum-size crops, so a photo with many specks costs a
+        few batched calls instead of one call per speck.  Grouping by exact size (no
+        extra padding) keeps every result identical to filling that crop alone.
+        """
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, (rgb, _h, _e) in enumerate(crops):
+            groups.setdefault(tuple(rgb.shape[:2]), []).append(i)
+        out: list[np.ndarray] = [np.empty(0)] * len(crops)
+        for idxs in groups.values():
+            for i, res in zip(idxs, self._fill_same_size([crops[i] for i in idxs])):
+                out[i] = res
+        return out
+
+    def _fill_same_size(self, crops: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> list[np.ndarray]:
         import torch
 
         from ..training.edges import known_edges
-
-        hole = _grow_scaled_hole(hole.astype(bool), self.hole_margin)
-        e = known_edges(rgb, hole)
-        if edges is not None:
-            e = np.where(hole, np.clip(edges, 0.0, 1.0), e).astype(np.float32)
-        img = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None] * 2.0 - 1.0
-        m = torch.from_numpy(hole.astype(np.float32))[None, None]
-        et = torch.from_numpy(e.astype(np.float32))[None, None]
-        img, h, w = _pad8(img, "reflect")
-        m, _, _ = _pad8(m, "constant")
-        et, _, _ = _pad8(et, "constant")
         from .torch_runtime import autocast, to_input
 
-        with torch.inference_mode(), autocast(str(self.device), self.precision):
-            dev = str(self.device)
-            img, m, et = to_input(img, dev), to_input(m, dev), to_input(et, dev)
+        imgs, ms, ets, holes = [], [], [], []
+        for rgb, hole, edges in crops:
+            hole = _grow_scaled_hole(hole.astype(bool), self.hole_margin)
+            e = known_edges(rgb, hole)
+            if edges is not None:
+                e = np.where(hole, np.clip(edges, 0.0, 1.0), e).astype(np.float32)
+            img = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None] * 2.0 - 1.0
+            img, h, w = _pad8(img, "reflect")
+            imgs.append(img)
+            ms.append(_pad8(torch.from_numpy(hole.astype(np.float32))[None, None], "constant")[0])
+            ets.append(_pad8(torch.from_numpy(e.astype(np.float32))[None, None], "constant")[0])
+            holes.append(hole)
+        n = len(crops)
+        dev = str(self.device)
+        with torch.inference_mode(), autocast(dev, self.precision):
+            img, m, et = (to_input(torch.cat(t), dev) for t in (imgs, ms, ets))
             if self.flip_average:
                 flip = lambda t: torch.flip(t, dims=[3])  # noqa: E731
                 _, _, both = self.model(torch.cat([img, flip(img)]), torch.cat([m, flip(m)]), torch.cat([et, flip(et)]))
-                out = 0.5 * (both[:1] + flip(both[1:]))
+                res = 0.5 * (both[:n] + flip(both[n:]))
             else:
-                _, _, out = self.model(img, m, et)
-        out = ((out[0, :, :h, :w].float().cpu().permute(1, 2, 0).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
+                _, _, res = self.model(img, m, et)
+        res = ((res[:, :, :h, :w].float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
         # The network composites already; keep the known pixels exactly as given.
-        return np.where(hole[..., None], out, rgb).astype(np.float32)
+        return [
+            np.where(hole[..., None], res[k], crops[k][0]).astype(np.float32) for k, hole in enumerate(holes)
+        ]
 
 
 class EdgeConnectMethod:

@@ -203,3 +203,25 @@ def test_downscaled_fill_leaves_no_trace_of_the_removed_object() -> None:
     img[mask] = 250  # the object: bright
     r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-grey"))
     assert (r.pixels == 100).all()
+
+
+def test_deepfill_batches_equal_size_crops_with_identical_results() -> None:
+    from inpaint_studio.engine.neural import DeepFillMethod, _available
+
+    ok, why = _available("deepfill.safetensors")
+    if not ok:
+        pytest.skip(why)
+    m = DeepFillMethod("cpu")
+    rng = np.random.default_rng(0)
+    crops = []
+    for k, (h, w) in enumerate([(64, 64), (64, 64), (48, 80)]):
+        rgb = rng.random((h, w, 3), dtype=np.float32)
+        hole = np.zeros((h, w), bool)
+        hole[10 + k : 30 + k, 12:40] = True
+        crops.append((rgb, hole, None))
+    batched = m.fill_batch(crops)
+    for (rgb, hole, e), got in zip(crops, batched):
+        single = m.fill(rgb, hole, e)
+        assert got.shape == rgb.shape
+        np.testing.assert_allclose(got, single, atol=2e-2)  # bf16 kernels may differ by batch size
+        np.testing.assert_array_equal(got[~hole], rgb[~hole])

@@ -177,6 +177,29 @@ class EdgeConnectMethod:
         return np.where(hole, pred, known).astype(np.float32)
 
 
+def _preferred_by_default(filename: str) -> bool:
+    """Whether ``auto`` should pick this model: only once its eval beat the baseline.
+
+    The weights' metadata ``info`` carries ``"beats_baseline": true`` when the model
+    card's eval showed it ahead of Telea; until then ``auto`` keeps the classical fill
+    (a tie in PSNR that paints blobs into large holes is not a better default) and the
+    model stays one click away.
+    """
+    ok, _ = _available(filename)
+    if not ok:
+        return False
+    try:
+        import json
+
+        from safetensors import safe_open
+
+        with safe_open(str(weights_dir() / filename), "numpy") as f:
+            info = json.loads((f.metadata() or {}).get("info", "{}"))
+        return bool(info.get("beats_baseline", False))
+    except Exception:  # noqa: BLE001 - a damaged file surfaces when the method is built
+        return False
+
+
 def _factory(cls: type, filename: str):
     def build(device: str) -> object:
         ok, why = _available(filename)
@@ -195,6 +218,7 @@ register_fill(
         factory=_factory(DeepFillMethod, DEEPFILL_FILE),
         priority=100,
         available=lambda: _available(DEEPFILL_FILE),
+        preferred=lambda: _preferred_by_default(DEEPFILL_FILE),
     )
 )
 register_edges(
@@ -205,5 +229,6 @@ register_edges(
         factory=_factory(EdgeConnectMethod, EDGECONNECT_FILE),
         priority=100,
         available=lambda: _available(EDGECONNECT_FILE),
+        preferred=lambda: _preferred_by_default(EDGECONNECT_FILE),
     )
 )

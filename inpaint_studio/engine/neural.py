@@ -38,11 +38,19 @@ def _available(filename: str) -> tuple[bool, str]:
     return True, ""
 
 
-def _pad8(x: "torch.Tensor", mode: str) -> tuple["torch.Tensor", int, int]:  # noqa: F821
+def _round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
+
+
+def _pad8(
+    x: "torch.Tensor", mode: str, size: tuple[int, int] | None = None  # noqa: F821
+) -> tuple["torch.Tensor", int, int]:
+    """Pad bottom/right to ``size`` (default: the next multiple of 8, which the net needs)."""
     import torch.nn.functional as F
 
     h, w = x.shape[-2:]
-    ph, pw = (-h) % 8, (-w) % 8
+    th, tw = size or (_round_up(h, 8), _round_up(w, 8))
+    ph, pw = th - h, tw - w
     if ph or pw:
         if mode == "reflect" and (ph >= h or pw >= w):
             mode = "replicate"
@@ -92,6 +100,12 @@ class DeepFillMethod:
         #: Average the fill with that of the mirrored crop.  The two guesses err
         #: differently, so their mean has lower squared error (+PSNR) at 2× the compute.
         self.flip_average = bool(self.info.get("flip_average", True))
+        #: Crops are padded up to a multiple of this and crops of one padded size share
+        #: a network call.  8 is the padding the net needs anyway, so on CPU (where
+        #: batching buys nothing) every fill is exactly what it would be alone.  On CUDA
+        #: a coarser grid lets holes of different sizes share a call; the extra padding
+        #: is reflected photo, marked known or hole like the pixels it mirrors.
+        self.batch_multiple = 64 if self.device.type == "cuda" else 8
         #: Optionally treat working pixels next to the hole as unknown too.  When a crop
         #: is shrunk, a pixel only partly covered by the hole must count as hole (the
         #: engine's job); if it did not, its colour would be a mix with the pixels being
@@ -103,22 +117,26 @@ class DeepFillMethod:
         return self.fill_batch([(rgb, hole, edges)])[0]
 
     def fill_batch(self, crops: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> list[np.ndarray]:
-        """Fill several crops of one photo; crops of equal size share one network call.
+        """Fill several crops of one photo; crops of one padded size share a network call.
 
         Small holes get equal, minimum-size crops, so a photo with many specks costs a
-        few batched calls instead of one call per speck.  Grouping by exact size (no
-        extra padding) keeps every result identical to filling that crop alone.
+        few batched calls instead of one call per speck; ``batch_multiple`` decides
+        how different two crops may be and still share a call.
         """
+        m = self.batch_multiple
         groups: dict[tuple[int, int], list[int]] = {}
         for i, (rgb, _h, _e) in enumerate(crops):
-            groups.setdefault(tuple(rgb.shape[:2]), []).append(i)
+            key = (_round_up(rgb.shape[0], m), _round_up(rgb.shape[1], m))
+            groups.setdefault(key, []).append(i)
         out: list[np.ndarray] = [np.empty(0)] * len(crops)
-        for idxs in groups.values():
-            for i, res in zip(idxs, self._fill_same_size([crops[i] for i in idxs])):
+        for size, idxs in groups.items():
+            for i, res in zip(idxs, self._fill_padded([crops[i] for i in idxs], size)):
                 out[i] = res
         return out
 
-    def _fill_same_size(self, crops: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> list[np.ndarray]:
+    def _fill_padded(
+        self, crops: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]], size: tuple[int, int]
+    ) -> list[np.ndarray]:
         import torch
 
         from ..training.edges import known_edges
@@ -131,10 +149,9 @@ class DeepFillMethod:
             if edges is not None:
                 e = np.where(hole, np.clip(edges, 0.0, 1.0), e).astype(np.float32)
             img = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None] * 2.0 - 1.0
-            img, h, w = _pad8(img, "reflect")
-            imgs.append(img)
-            ms.append(_pad8(torch.from_numpy(hole.astype(np.float32))[None, None], "reflect")[0])
-            ets.append(_pad8(torch.from_numpy(e.astype(np.float32))[None, None], "reflect")[0])
+            imgs.append(_pad8(img, "reflect", size)[0])
+            ms.append(_pad8(torch.from_numpy(hole.astype(np.float32))[None, None], "reflect", size)[0])
+            ets.append(_pad8(torch.from_numpy(e.astype(np.float32))[None, None], "reflect", size)[0])
             holes.append(hole)
         n = len(crops)
         dev = str(self.device)
@@ -146,11 +163,13 @@ class DeepFillMethod:
                 res = 0.5 * (both[:n] + flip(both[n:]))
             else:
                 _, _, res = self.model(img, m, et)
-        res = ((res[:, :, :h, :w].float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
+        res = ((res.float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
         # The network composites already; keep the known pixels exactly as given.
-        return [
-            np.where(hole[..., None], res[k], crops[k][0]).astype(np.float32) for k, hole in enumerate(holes)
-        ]
+        out = []
+        for k, hole in enumerate(holes):
+            h, w = hole.shape
+            out.append(np.where(hole[..., None], res[k, :h, :w], crops[k][0]).astype(np.float32))
+        return out
 
 
 class EdgeConnectMethod:

@@ -225,3 +225,44 @@ def test_deepfill_batches_equal_size_crops_with_identical_results() -> None:
         assert got.shape == rgb.shape
         np.testing.assert_allclose(got, single, atol=2e-2)  # bf16 kernels may differ by batch size
         np.testing.assert_array_equal(got[~hole], rgb[~hole])
+
+
+def test_deepfill_pads_crops_of_different_sizes_into_one_call(tmp_path, monkeypatch) -> None:
+    """With a coarse ``batch_multiple`` (the CUDA setting) unequal crops share a call;
+    with 8 (the CPU setting) a crop that pads to the same size is filled exactly as alone."""
+    import torch
+
+    from inpaint_studio.engine.neural import DeepFillMethod
+    from inpaint_studio.models import DeepFillGenerator
+    from inpaint_studio.models.weights import save_weights
+
+    torch.manual_seed(0)
+    save_weights(DeepFillGenerator(cnum=8, prefill="pullpush"), tmp_path / "deepfill.safetensors",
+                 {"working_size": 128, "flip_average": False}, half=False)
+    m = DeepFillMethod("cpu", tmp_path / "deepfill.safetensors")
+    m.precision = "fp32"
+    calls: list[tuple[int, ...]] = []
+    real_forward = m.model.forward
+    monkeypatch.setattr(m.model, "forward", lambda *a: calls.append(tuple(a[0].shape)) or real_forward(*a))
+    rng = np.random.default_rng(0)
+    crops = []
+    for k, (h, w) in enumerate([(41, 50), (48, 56), (30, 61)]):
+        rgb = rng.random((h, w, 3), dtype=np.float32)
+        hole = np.zeros((h, w), bool)
+        hole[5 + k : 20 + k, 8:30] = True
+        crops.append((rgb, hole, None))
+    singles = [m.fill(*c) for c in crops]
+    calls.clear()
+    assert m.batch_multiple == 8
+    exact = m.fill_batch(crops[:2])  # 41x50 and 48x56 both pad to 48x56
+    assert calls == [(2, 3, 48, 56)]
+    for got, single in zip(exact, singles):
+        np.testing.assert_allclose(got, single, atol=1e-5)
+    calls.clear()
+    m.batch_multiple = 64
+    got = m.fill_batch(crops)
+    assert calls == [(3, 3, 64, 64)]
+    for (rgb, hole, _e), g, single in zip(crops, got, singles):
+        assert g.shape == rgb.shape
+        np.testing.assert_array_equal(g[~hole], rgb[~hole])
+        assert np.abs(g[hole] - single[hole]).mean() < 0.05

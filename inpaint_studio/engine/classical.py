@@ -9,12 +9,21 @@ import numpy as np
 from .registry import MethodInfo, register_edges, register_fill
 
 
+TELEA_RADIUS = 5
+
+
+def telea_u8(img8: np.ndarray, hole: np.ndarray, radius: int = TELEA_RADIUS) -> np.ndarray:
+    """OpenCV Telea on 8-bit RGB; the one call the baseline, the training guide and the
+    engine's guide for ``prefill="blend"`` generators all share, so they match exactly."""
+    return cv2.inpaint(img8, hole.astype(np.uint8), radius, cv2.INPAINT_TELEA)
+
+
 class OpenCVFill:
     """``cv2.inpaint`` on an 8-bit crop (the hole is synthesised, so 8 bits suffice)."""
 
     working_size = 1024
 
-    def __init__(self, name: str, flag: int, radius: int = 5) -> None:
+    def __init__(self, name: str, flag: int, radius: int = TELEA_RADIUS) -> None:
         self.name = name
         self._flag = flag
         self._radius = radius

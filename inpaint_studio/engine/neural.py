@@ -142,7 +142,8 @@ class DeepFillMethod:
         from ..training.edges import known_edges
         from .torch_runtime import autocast, to_input
 
-        imgs, ms, ets, holes = [], [], [], []
+        needs_guide = bool(getattr(self.model, "needs_guide", False))
+        imgs, ms, ets, gds, holes = [], [], [], [], []
         for rgb, hole, edges in crops:
             hole = _grow_scaled_hole(hole.astype(bool), self.hole_margin)
             e = known_edges(rgb, hole)
@@ -150,6 +151,12 @@ class DeepFillMethod:
                 e = np.where(hole, np.clip(edges, 0.0, 1.0), e).astype(np.float32)
             img = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None] * 2.0 - 1.0
             imgs.append(_pad8(img, "reflect", size)[0])
+            if needs_guide:
+                from .classical import telea_u8
+
+                img8 = np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+                g = torch.from_numpy(telea_u8(img8, hole)).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+                gds.append(_pad8(g, "reflect", size)[0])
             ms.append(_pad8(torch.from_numpy(hole.astype(np.float32))[None, None], "reflect", size)[0])
             ets.append(_pad8(torch.from_numpy(e.astype(np.float32))[None, None], "reflect", size)[0])
             holes.append(hole)
@@ -157,12 +164,16 @@ class DeepFillMethod:
         dev = str(self.device)
         with torch.inference_mode(), autocast(dev, self.precision):
             img, m, et = (to_input(torch.cat(t), dev) for t in (imgs, ms, ets))
+            gd = to_input(torch.cat(gds), dev) if needs_guide else None
             if self.flip_average:
                 flip = lambda t: torch.flip(t, dims=[3])  # noqa: E731
-                _, _, both = self.model(torch.cat([img, flip(img)]), torch.cat([m, flip(m)]), torch.cat([et, flip(et)]))
+                both_in = [torch.cat([t, flip(t)]) for t in (img, m, et)]
+                if gd is not None:
+                    both_in.append(torch.cat([gd, flip(gd)]))
+                _, _, both = self.model(*both_in)
                 res = 0.5 * (both[:n] + flip(both[n:]))
             else:
-                _, _, res = self.model(img, m, et)
+                _, _, res = self.model(img, m, et, *([gd] if gd is not None else []))
         res = ((res.float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
         # The network composites already; keep the known pixels exactly as given.
         out = []

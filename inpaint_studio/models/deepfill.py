@@ -62,7 +62,7 @@ class RefineNet(nn.Module):
         return out if self.residual else torch.tanh(out)
 
 
-PREFILLS = (None, "pullpush")
+PREFILLS = (None, "pullpush", "blend")
 
 
 class DeepFillGenerator(nn.Module):
@@ -76,6 +76,12 @@ class DeepFillGenerator(nn.Module):
     added to its input (last layers start at zero, so the untrained net returns the
     pull-push fill).  Same layers, same attention; only the starting point differs.
     It exists because a from-scratch net trained on 2 CPU cores only tied Telea.
+
+    ``prefill="blend"`` also takes ``guide``, a classical fill of the hole (the
+    engine and the trainer pass OpenCV Telea, radius 5), as three more input channels
+    and starts from the mean of the pull-push and the guide fill: the two err
+    differently (Telea streaks sharp edges inward, pull-push blurs), so the net can
+    learn per pixel which to trust instead of learning inpainting from nothing.
     """
 
     IN_CHANNELS = 6
@@ -89,7 +95,7 @@ class DeepFillGenerator(nn.Module):
         self.cnum = cnum
         self.prefill = prefill
         residual = prefill is not None
-        self.coarse = CoarseNet(self.IN_CHANNELS, cnum, residual)
+        self.coarse = CoarseNet(self.IN_CHANNELS + (3 if prefill == "blend" else 0), cnum, residual)
         # Stage 2 also sees the mask and the edges (the TF code fed RGB only).
         self.refine = RefineNet(5, cnum, ContextualAttention(3, 2, 10.0, fuse=True), residual)
         self.reset_parameters()
@@ -124,12 +130,24 @@ class DeepFillGenerator(nn.Module):
             cfg["prefill"] = self.prefill
         return cfg
 
+    @property
+    def needs_guide(self) -> bool:
+        return self.prefill == "blend"
+
     def forward(
-        self, image: torch.Tensor, mask: torch.Tensor, edges: torch.Tensor
+        self, image: torch.Tensor, mask: torch.Tensor, edges: torch.Tensor, guide: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         known = image * (1.0 - mask)
         ones = torch.ones_like(mask)
-        if self.prefill is None:
+        if self.prefill == "blend":
+            if guide is None:
+                raise ValueError("this generator (prefill='blend') needs the classical guide fill")
+            guide = guide * mask + known
+            base = 0.5 * (pull_push_fill(known, mask) + guide)
+            x1 = base + self.coarse(torch.cat([base, ones, mask, edges, guide], dim=1))
+            x = x1 * mask + known
+            x2 = x + self.refine(torch.cat([x, mask, edges], dim=1), mask)
+        elif self.prefill is None:
             x1 = self.coarse(torch.cat([known, ones, mask, edges], dim=1))
             x = x1 * mask + known
             x2 = self.refine(torch.cat([x, mask, edges], dim=1), mask)

@@ -59,6 +59,7 @@ class InpaintDataset(Dataset):
         edge_keep: float = 0.3,
         seed: int = 0,
         holdout_every: int = 0,
+        guide: bool = False,
     ) -> None:
         self.files = split_holdout(list_images(root), holdout_every)[0]
         if not self.files:
@@ -67,6 +68,7 @@ class InpaintDataset(Dataset):
         self.long_side = long_side
         self.edge_keep = edge_keep
         self.seed = seed
+        self.guide = guide
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -91,11 +93,18 @@ class InpaintDataset(Dataset):
         edges = canny_edges(img)
         if rng.random() >= self.edge_keep:
             edges = drop_near_hole(edges, hole)
-        return {
+        out = {
             "image": torch.from_numpy(img).permute(2, 0, 1).float() / 127.5 - 1.0,
             "mask": torch.from_numpy(hole.astype(np.float32))[None],
             "edges": torch.from_numpy(edges)[None],
         }
+        if self.guide:  # the classical fill a prefill="blend" generator starts from
+            from ..engine.classical import telea_u8
+
+            blank = img.copy()
+            blank[hole] = 0
+            out["guide"] = torch.from_numpy(telea_u8(blank, hole)).permute(2, 0, 1).float() / 127.5 - 1.0
+        return out
 
     def __getitem__(self, idx: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng([self.seed, self.epoch, idx])

@@ -114,7 +114,8 @@ class Trainer:
             random.setstate(ckpt["rng_python"])
             if self.cuda and ckpt.get("rng_cuda") is not None:
                 torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
-        self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed, holdout_every=cfg.holdout_every)
+        self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed, holdout_every=cfg.holdout_every,
+                                   guide=cfg.kind == "generator" and cfg.prefill == "blend")
         self.log_path = self.out / "log.jsonl"
 
     def _build(self) -> None:
@@ -162,7 +163,7 @@ class Trainer:
         img, mask, edges = b["image"], b["mask"], b["edges"]
         logs: dict[str, float] = {}
         with self._autocast():
-            x1, x2, comp = self.g(img, mask, edges)
+            x1, x2, comp = self.g(img, mask, edges, b.get("guide"))
         use_gan = cfg.gan_weight > 0
         if use_gan:
             with self._autocast():

@@ -84,3 +84,44 @@ def test_prefill_is_stored_in_the_weights_metadata(tmp_path: Path) -> None:
 def test_unknown_prefill_is_rejected() -> None:
     with pytest.raises(ValueError, match="prefill"):
         DeepFillGenerator(cnum=8, prefill="telea")
+
+
+def test_untrained_blend_generator_returns_the_mean_of_pull_push_and_guide() -> None:
+    torch.manual_seed(0)
+    g = DeepFillGenerator(cnum=8, prefill="blend").eval()
+    assert g.needs_guide
+    x = torch.rand(1, 3, 32, 48) * 2 - 1
+    m = _hole(1, 32, 48)
+    guide = torch.rand(1, 3, 32, 48) * 2 - 1
+    with torch.no_grad():
+        _, _, comp = g(x, m, torch.zeros_like(m), guide)
+    known = x * (1 - m)
+    expect = 0.5 * (pull_push_fill(known, m) + guide * m + known)
+    assert torch.allclose(comp, expect * m + known, atol=1e-6)
+    with pytest.raises(ValueError, match="guide"):
+        g(x, m, torch.zeros_like(m))
+
+
+def test_engine_feeds_telea_as_the_guide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the engine an untrained blend net gives exactly (pull-push + Telea) / 2."""
+    import numpy as np
+
+    from inpaint_studio.engine import Engine, InpaintOptions
+    from inpaint_studio.engine.classical import telea_u8
+
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    save_weights(DeepFillGenerator(cnum=8, prefill="blend"), tmp_path / "deepfill.safetensors",
+                 {"working_size": 128, "flip_average": False}, half=False)
+    rng = np.random.default_rng(0)
+    img = (rng.random((40, 56, 3)) * 255).astype(np.uint8)
+    hole = np.zeros((40, 56), bool)
+    hole[10:25, 15:40] = True
+    img[hole] = 0
+    res = Engine().inpaint(img, hole, options=InpaintOptions(method="deepfill", device="cpu", feather=0))
+    t = telea_u8(img, hole).astype(np.float32) / 127.5 - 1
+    x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 127.5 - 1
+    m = torch.from_numpy(hole.astype(np.float32))[None, None]
+    pp = pull_push_fill(x * (1 - m), m)[0].permute(1, 2, 0).numpy()
+    expect = np.clip(np.rint(((pp + t) / 2 + 1) * 127.5), 0, 255)
+    assert res.method == "deepfill"
+    assert np.abs(res.pixels[hole].astype(int) - expect[hole]).max() <= 1

@@ -108,3 +108,14 @@ def test_resume_takes_the_new_learning_rate(tmp_path: Path) -> None:
     Trainer(cfg).fit(1, progress=False)
     resumed = Trainer(_cfg(tmp_path, out=cfg.out, lr=1e-5), resume=True)
     assert all(g["lr"] == 1e-5 for g in resumed.opt_g.param_groups)
+
+
+def test_blend_generator_trains_with_a_telea_guide_and_resumes_its_variant(tmp_path: Path) -> None:
+    t = Trainer(_cfg(tmp_path, prefill="blend", l2_weight=1.0))
+    b = t.batch(0)
+    assert b["guide"].shape == b["image"].shape
+    losses = [t.train_step(b)[0]["l1"] for _ in range(12)]
+    assert np.mean(losses[-3:]) < np.mean(losses[:3])
+    t.save()
+    again = Trainer(_cfg(tmp_path, prefill=None), resume=True)  # the variant comes from the checkpoint
+    assert again.g.prefill == "blend" and again.step == 0

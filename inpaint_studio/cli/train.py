@@ -31,10 +31,11 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
                    help="weight of a squared-error term over the hole (PSNR is an MSE metric)")
     p.add_argument("--long-side", type=int, nargs=2, default=[288, 480], metavar=("MIN", "MAX"),
                    help="photos are rescaled so the long side is in this range before cropping")
-    p.add_argument("--prefill", choices=["none", "pullpush", "blend"], default="none",
+    p.add_argument("--prefill", choices=["none", "pullpush", "blend", "harmonic"], default="none",
                    help="generator variant: 'pullpush' starts the hole from a pull-push fill and "
                    "learns a correction (trains much faster); 'blend' starts from the mean of pull-push and "
-                   "Telea and sees both; 'none' is the paper's zero-filled input")
+                   "Telea and sees both; 'harmonic' starts from the harmonic fill and sees Telea; "
+                   "'none' is the paper's zero-filled input")
     p.add_argument("--holdout-every", type=int, default=0, metavar="N",
                    help="keep every N-th photo (sorted) out of training as a validation split "
                    "(see python -m inpaint_studio.training.valset)")

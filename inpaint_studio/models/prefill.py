@@ -1,4 +1,4 @@
-"""Pull-push fill: a smooth classical guess for the hole, computed in torch.
+"""Pull-push and harmonic fills: smooth classical guesses for the hole, in torch.
 
 Why the generator starts from it: on 2 CPU cores there is no compute to train the
 net from scratch to the point where it beats Telea, but a residual net that starts
@@ -38,4 +38,39 @@ def pull_push_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     for cur, w in reversed(levels[:-1]):
         up = F.interpolate(filled, size=cur.shape[-2:], mode="bilinear", align_corners=False)
         filled = cur * w + up * (1.0 - w)
+    return filled
+
+
+@torch.no_grad()
+def harmonic_fill(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> torch.Tensor:
+    """Smoothest fill of the hole (Laplace's equation, the known pixels as boundary).
+
+    Solved cascadically: the pull-push pyramid gives each level a start, then
+    ``iters`` Jacobi sweeps at every level on the way up remove the blocky pull-push
+    artefacts.  On the validation photos this scores well above both pull-push and
+    Telea in PSNR (see ``weights/deepfill.md``), for about 90 ms per 0.2 MP on 2 cores.
+    """
+    known = (mask < 0.5).to(image.dtype)
+    ch = image.shape[1]
+    kernel = image.new_tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3)
+    kernel = kernel.repeat(ch, 1, 1, 1)
+    levels: list[tuple[torch.Tensor, torch.Tensor]] = []
+    cur, w = image * known, known
+    while True:
+        levels.append((cur, w))
+        if min(cur.shape[-2:]) <= 1 or bool((w > 0).all()):
+            break
+        s = F.avg_pool2d(cur * w, 2, ceil_mode=True)
+        ws = F.avg_pool2d(w, 2, ceil_mode=True)
+        cur = s / ws.clamp_min(1e-6)
+        w = (ws > 0).to(image.dtype)
+    filled = levels[-1][0] * levels[-1][1]
+    for cur, w in reversed(levels[:-1]):
+        up = F.interpolate(filled, size=cur.shape[-2:], mode="bilinear", align_corners=False)
+        filled = cur * w + up * (1.0 - w)
+        if min(cur.shape[-2:]) >= 2:
+            hole = 1.0 - w
+            for _ in range(iters):
+                avg = F.conv2d(F.pad(filled, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
+                filled = cur * w + avg * hole
     return filled

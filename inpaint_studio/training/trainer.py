@@ -115,7 +115,7 @@ class Trainer:
             if self.cuda and ckpt.get("rng_cuda") is not None:
                 torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
         self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed, holdout_every=cfg.holdout_every,
-                                   guide=cfg.kind == "generator" and cfg.prefill == "blend")
+                                   guide=cfg.kind == "generator" and cfg.prefill in ("blend", "harmonic"))
         self.log_path = self.out / "log.jsonl"
 
     def _build(self) -> None:

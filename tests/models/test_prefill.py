@@ -55,7 +55,7 @@ def test_all_hole_sample_gives_mid_grey_and_does_not_leak_between_samples() -> N
 
 def test_untrained_residual_generator_returns_the_pull_push_fill() -> None:
     torch.manual_seed(0)
-    g = DeepFillGenerator(cnum=8, prefill="pullpush").eval()
+    g = DeepFillGenerator(cnum=8, prefill="pullpush").zero_heads().eval()
     x = torch.rand(1, 3, 32, 48) * 2 - 1
     m = _hole(1, 32, 48)
     with torch.no_grad():
@@ -88,7 +88,7 @@ def test_unknown_prefill_is_rejected() -> None:
 
 def test_untrained_blend_generator_returns_the_mean_of_pull_push_and_guide() -> None:
     torch.manual_seed(0)
-    g = DeepFillGenerator(cnum=8, prefill="blend").eval()
+    g = DeepFillGenerator(cnum=8, prefill="blend").zero_heads().eval()
     assert g.needs_guide
     x = torch.rand(1, 3, 32, 48) * 2 - 1
     m = _hole(1, 32, 48)
@@ -110,7 +110,7 @@ def test_engine_feeds_telea_as_the_guide(tmp_path: Path, monkeypatch: pytest.Mon
     from inpaint_studio.engine.classical import telea_u8
 
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
-    save_weights(DeepFillGenerator(cnum=8, prefill="blend"), tmp_path / "deepfill.safetensors",
+    save_weights(DeepFillGenerator(cnum=8, prefill="blend").zero_heads(), tmp_path / "deepfill.safetensors",
                  {"working_size": 128, "flip_average": False}, half=False)
     rng = np.random.default_rng(0)
     img = (rng.random((40, 56, 3)) * 255).astype(np.uint8)
@@ -125,3 +125,31 @@ def test_engine_feeds_telea_as_the_guide(tmp_path: Path, monkeypatch: pytest.Mon
     expect = np.clip(np.rint(((pp + t) / 2 + 1) * 127.5), 0, 255)
     assert res.method == "deepfill"
     assert np.abs(res.pixels[hole].astype(int) - expect[hole]).max() <= 1
+
+
+def test_harmonic_fill_reproduces_a_linear_ramp_that_pull_push_only_approximates() -> None:
+    """A linear function solves Laplace's equation, so the harmonic fill of a hole in a
+    ramp is the ramp itself (up to the finite number of sweeps); pull-push is blockier."""
+    from inpaint_studio.models.prefill import harmonic_fill
+
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, 48), torch.linspace(-1, 1, 64), indexing="ij")
+    ramp = (0.6 * xx + 0.3 * yy).expand(1, 3, 48, 64).clone()
+    m = torch.zeros(1, 1, 48, 64)
+    m[..., 10:38, 14:50] = 1
+    h = harmonic_fill(ramp * (1 - m), m)
+    p = pull_push_fill(ramp * (1 - m), m)
+    err_h = float(((h - ramp).abs() * m).sum() / m.sum() / 3)
+    err_p = float(((p - ramp).abs() * m).sum() / m.sum() / 3)
+    assert torch.equal(h * (1 - m), ramp * (1 - m))
+    assert err_h < 0.02 and err_h < err_p / 3
+
+
+def test_harmonic_generator_starts_from_the_harmonic_fill() -> None:
+    from inpaint_studio.models.prefill import harmonic_fill
+
+    g = DeepFillGenerator(cnum=8, prefill="harmonic").zero_heads().eval()
+    x = torch.rand(1, 3, 32, 40) * 2 - 1
+    m = _hole(1, 32, 40)
+    with torch.no_grad():
+        _, _, comp = g(x, m, torch.zeros_like(m), torch.zeros_like(x))
+    assert torch.allclose(comp, harmonic_fill(x * (1 - m), m), atol=1e-5)

@@ -69,3 +69,20 @@ def test_eval_refuses_silent_fallback(tmp_path: Path, monkeypatch: pytest.Monkey
     rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "1",
                "--out", str(tmp_path / "r"), "--device", "cpu"])
     assert rc == 1
+
+
+def test_edge_scores_count_near_misses_within_the_tolerance() -> None:
+    import numpy as np
+
+    from inpaint_studio.training.edge_eval import edge_scores
+
+    hole = np.zeros((20, 20), bool)
+    hole[2:18, 2:18] = True
+    truth = np.zeros_like(hole)
+    truth[10, 3:17] = True
+    pred = np.zeros_like(hole)
+    pred[11, 3:17] = True  # one pixel off: all right
+    pred[4, 4] = True  # a false edge
+    mp, n_pred, mt, n_truth = edge_scores(pred, truth, hole, tolerance=1)
+    assert (mp, n_pred, mt, n_truth) == (14, 15, 14, 14)
+    assert edge_scores(pred, truth, hole, tolerance=0)[0] == 0

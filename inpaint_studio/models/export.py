@@ -21,11 +21,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--working-size", type=int, default=512, help="longest side the engine scales crops to")
     p.add_argument("--fp32", action="store_true", help="keep float32 (default: float16, half the size)")
     p.add_argument("--info", default="{}", help="extra JSON stored in the metadata (e.g. eval numbers)")
+    p.add_argument("--zero-heads", action="store_true",
+                   help="ablation: zero the correction heads of a residual generator, so the file "
+                   "fills with its classical prefill alone through the very same engine path")
     p.add_argument("--slim-state", metavar="PATH", help="also write a resumable state without the discriminator")
     args = p.parse_args(argv)
     try:
         info = {"working_size": args.working_size, **json.loads(args.info)}
-        out = export_checkpoint(args.checkpoint, args.out, info, half=not args.fp32)
+        if args.zero_heads:
+            import torch
+
+            from .weights import build_model, save_weights
+
+            state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            model = build_model(state["model_config"])
+            model.load_state_dict(state["g"])
+            model.zero_heads()
+            out = save_weights(model, args.out, {**info, "ablation": "zero_heads"}, half=not args.fp32)
+        else:
+            out = export_checkpoint(args.checkpoint, args.out, info, half=not args.fp32)
         if args.slim_state:
             import torch
 

@@ -29,6 +29,14 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     )
     p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality (default: keep source's)")
     p.add_argument("--dilate", type=int, default=0, help="grow each mask by N pixels first")
+    p.add_argument(
+        "--edges",
+        default="off",
+        metavar="METHOD",
+        help="guide a neural fill by edges predicted inside each hole with this edge method "
+        "(auto, canny, edgeconnect; see `inpaint-studio models`), or 'off' (default: the "
+        "network sees the photo's edges around the hole only)",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -51,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.model != "auto":
             fill_info(args.model)
+        if args.edges not in ("off", "auto"):
+            from ..engine.registry import edge_info
+
+            edge_info(args.edges)
         items = plan_batch(args.input, args.masks, args.out, args.format, args.overwrite)
     except InpaintStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -60,7 +72,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     engine = Engine()
-    options = InpaintOptions(method=args.model, device=args.device, dilate=args.dilate)
+    options = InpaintOptions(
+        method=args.model,
+        device=args.device,
+        dilate=args.dilate,
+        auto_edges=args.edges != "off",
+        edge_method="auto" if args.edges == "off" else args.edges,
+    )
     todo = sum(1 for i in items if not i.skip_reason)
     bar = None
     if not args.quiet:
@@ -80,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         if outcome.status == "failed":
             (bar.write if bar else print)(f"FAILED {outcome.message}")
 
-    print(f"{len(items)} photos, {todo} to process, model={engine.resolve_method(args.model)}", file=sys.stderr)
+    print(f"{len(items)} photos, {todo} to process, model={engine.resolve_method(args.model)}"
+          + (f", edges={args.edges}" if args.edges != "off" else ""), file=sys.stderr)
     try:
         summary = run_batch(items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item)
     except KeyboardInterrupt:

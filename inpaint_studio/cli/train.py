@@ -31,14 +31,16 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
                    help="weight of a squared-error term over the hole (PSNR is an MSE metric)")
     p.add_argument("--long-side", type=int, nargs=2, default=[288, 480], metavar=("MIN", "MAX"),
                    help="photos are rescaled so the long side is in this range before cropping")
-    p.add_argument("--prefill", choices=["none", "pullpush", "blend", "harmonic"], default="none",
+    p.add_argument("--prefill", choices=["none", "pullpush", "blend", "harmonic", "harmonic_plain"], default="none",
                    help="generator variant: 'pullpush' starts the hole from a pull-push fill and "
                    "learns a correction (trains much faster); 'blend' starts from the mean of pull-push and "
                    "Telea and sees both; 'harmonic' starts from the harmonic fill and sees Telea; "
+                   "'harmonic_plain' starts from the harmonic fill alone; "
                    "'none' is the paper's zero-filled input")
     p.add_argument("--holdout-every", type=int, default=0, metavar="N",
                    help="keep every N-th photo (sorted) out of training as a validation split "
                    "(see python -m inpaint_studio.training.valset)")
+    p.add_argument("--cache-mb", type=int, default=2048, help="memory for decoded photos (0: decode every time)")
     p.add_argument("--save-every", type=int, default=200)
     p.add_argument("--sample-every", type=int, default=500)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, hole_weight=args.hole_weight, l2_weight=args.l2_weight, long_side=tuple(args.long_side),
         save_every=args.save_every, sample_every=args.sample_every, threads=args.threads,
         prefill=None if args.prefill == "none" else args.prefill, holdout_every=args.holdout_every,
+        cache_mb=args.cache_mb,
     )
     try:
         trainer = Trainer(cfg, resume=args.resume, resume_from=args.resume_from)

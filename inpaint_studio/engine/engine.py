@@ -52,6 +52,10 @@ class InpaintOptions:
     use_edges: bool = True
     dilate: int = 0
     edge_method: str = "auto"
+    #: Predict the hole's edges with ``edge_method`` first and fill guided by them
+    #: (what the GUI does in two steps, overlay in between; batch does it in one).
+    #: Used only when no ``edges`` are passed.
+    auto_edges: bool = False
     #: Longest side of the quick first pass delivered to ``on_preview`` (0 = no preview).
     preview_size: int = 0
     #: Regions filled per call of a method's ``fill_batch`` (when it has one).
@@ -148,6 +152,10 @@ class Engine:
             return InpaintResult(image.copy(), mask, name, device, 0, time.perf_counter() - t0, warnings)
 
         working = opts.working_size or int(getattr(method, "working_size", 512))
+        if edges is None and opts.auto_edges and opts.use_edges and fill_info(name).kind == "neural":
+            edges = self.hallucinate_edges(
+                image, mask, opts, progress=lambda f, m: progress(0.1 * f, m), cancel=cancel
+            )
         use_edges = edges if (opts.use_edges and edges is not None) else None
         if on_preview is not None and 0 < opts.preview_size < working:
             # Quick low-resolution pass first, so the GUI can show something at once.

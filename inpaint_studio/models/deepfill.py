@@ -62,7 +62,7 @@ class RefineNet(nn.Module):
         return out if self.residual else torch.tanh(out)
 
 
-PREFILLS = (None, "pullpush", "blend", "harmonic")
+PREFILLS = (None, "pullpush", "blend", "harmonic", "harmonic_plain")
 
 
 class DeepFillGenerator(nn.Module):
@@ -85,6 +85,10 @@ class DeepFillGenerator(nn.Module):
 
     ``prefill="harmonic"`` starts from the harmonic (smoothest) fill instead, which
     alone beats that mean, and also sees the Telea guide.
+
+    ``prefill="harmonic_plain"`` is the harmonic start without the Telea guide: on the
+    held-out eval the harmonic fill alone is +0.8 dB over Telea on the 10–50 % bins,
+    and Telea cost 80 % of the trainer's data time (and a pass per fill at run time).
     """
 
     IN_CHANNELS = 6
@@ -171,7 +175,7 @@ class DeepFillGenerator(nn.Module):
             x = x1 * mask + known
             x2 = self.refine(torch.cat([x, mask, edges], dim=1), mask)
         else:
-            base = pull_push_fill(known, mask)
+            base = harmonic_fill(known, mask) if self.prefill == "harmonic_plain" else pull_push_fill(known, mask)
             x1 = base + self.coarse(torch.cat([base, ones, mask, edges], dim=1))
             x = x1 * mask + known
             x2 = x + self.refine(torch.cat([x, mask, edges], dim=1), mask)

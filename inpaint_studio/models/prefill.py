@@ -11,11 +11,32 @@ above Telea in PSNR (see ``weights/deepfill.md``).
 
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 
 
+def _fp32(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """Run a fill in float32 even inside an autocast region.
+
+    The engine runs the generator under bf16 autocast on CPU; in bf16 (8-bit mantissa)
+    the Jacobi sweeps would round every iterate and the prefill would lose the very
+    precision that makes it worth starting from.
+    """
+
+    @functools.wraps(fn)
+    def run(image: torch.Tensor, mask: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        devtype = image.device.type
+        with torch.autocast(devtype, enabled=False):
+            return fn(image.float(), mask.float(), *args, **kwargs)
+
+    return run
+
+
 @torch.no_grad()
+@_fp32
 def pull_push_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """``image`` (N, C, H, W) with the hole filled from the known pixels around it.
 
@@ -42,6 +63,7 @@ def pull_push_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
+@_fp32
 def harmonic_fill(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> torch.Tensor:
     """Smoothest fill of the hole (Laplace's equation, the known pixels as boundary).
 

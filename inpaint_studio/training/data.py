@@ -60,6 +60,7 @@ class InpaintDataset(Dataset):
         seed: int = 0,
         holdout_every: int = 0,
         guide: bool = False,
+        cache_mb: int = 0,
     ) -> None:
         self.files = split_holdout(list_images(root), holdout_every)[0]
         if not self.files:
@@ -70,12 +71,27 @@ class InpaintDataset(Dataset):
         self.seed = seed
         self.guide = guide
         self.epoch = 0
+        #: Decoded photos kept in memory (``cache_mb`` budget): JPEG decoding was a
+        #: quarter of a training step on 2 CPU cores, and a few thousand photos fit.
+        self.cache_mb = cache_mb
+        self._cache: dict[int, np.ndarray] = {}
+        self._cache_bytes = 0
+
+    def _photo(self, idx: int) -> np.ndarray | None:
+        idx %= len(self.files)
+        img = self._cache.get(idx)
+        if img is None:
+            img = read_rgb(self.files[idx])
+            if img is not None and self._cache_bytes + img.nbytes <= self.cache_mb * 2**20:
+                self._cache[idx] = img
+                self._cache_bytes += img.nbytes
+        return img
 
     def __len__(self) -> int:
         return len(self.files)
 
     def sample(self, idx: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
-        img = read_rgb(self.files[idx % len(self.files)])
+        img = self._photo(idx)
         if img is None:
             img = np.full((self.size, self.size, 3), 127, np.uint8)
         s = self.size
@@ -83,9 +99,17 @@ class InpaintDataset(Dataset):
         target = rng.uniform(*self.long_side)
         scale = max(target / max(h, w), s / min(h, w))
         nh, nw = max(s, round(h * scale)), max(s, round(w * scale))
-        img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
         top, left = int(rng.integers(0, nh - s + 1)), int(rng.integers(0, nw - s + 1))
-        img = img[top : top + s, left : left + s]
+        # Resize only the source region under the crop (same pixels as resizing the
+        # whole photo and cropping, up to the filter's border, at a fraction of the cost).
+        sy, sx = h / nh, w / nw
+        y0, x0 = int(top * sy), int(left * sx)
+        y1, x1 = min(h, int(np.ceil((top + s) * sy)) + 1), min(w, int(np.ceil((left + s) * sx)) + 1)
+        region = img[y0:y1, x0:x1]
+        rh, rw = round((y1 - y0) / sy), round((x1 - x0) / sx)
+        region = cv2.resize(region, (max(s, rw), max(s, rh)), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        oy, ox = min(round(top - y0 / sy), region.shape[0] - s), min(round(left - x0 / sx), region.shape[1] - s)
+        img = region[max(0, oy) : max(0, oy) + s, max(0, ox) : max(0, ox) + s]
         if rng.random() < 0.5:
             img = img[:, ::-1]
         img = np.ascontiguousarray(img)

@@ -103,6 +103,12 @@ class BatchDialog(QDialog):
         form.addRow("Model", self.method_combo)
         self.device_combo = device_combo(settings.device)
         form.addRow("Device", self.device_combo)
+        self.edges_check = QCheckBox("Guide neural fills by edges predicted inside each hole")
+        self.edges_check.setToolTip(
+            "Predicts the hole's edges with the edge method of the Tools panel, as the editor's "
+            "edge overlay does, and fills along them (neural models only)"
+        )
+        form.addRow(self.edges_check)
         self.overwrite = QCheckBox("Replace existing outputs (otherwise they are skipped, so a re-run resumes)")
         form.addRow(self.overwrite)
 
@@ -227,7 +233,12 @@ class BatchDialog(QDialog):
 
     # -- run --------------------------------------------------------------------------------
     def options(self) -> InpaintOptions:
-        return InpaintOptions(method=str(self.method_combo.currentData()), device=str(self.device_combo.currentData()))
+        return InpaintOptions(
+            method=str(self.method_combo.currentData()),
+            device=str(self.device_combo.currentData()),
+            auto_edges=self.edges_check.isChecked(),
+            edge_method=self.settings.edge_method,
+        )
 
     def run(self) -> int | None:
         # Always plan again: the fields may have changed, and outputs finished by an

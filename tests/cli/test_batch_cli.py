@@ -129,3 +129,38 @@ def test_plain_invocation_routes_options_to_gui(monkeypatch: pytest.MonkeyPatch)
         with pytest.raises(SystemExit):
             cli.main(argv)
         assert seen[-1] == expected
+
+
+def test_batch_deepfill_with_edges_on_and_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``--edges canny`` feeds predicted hole edges to the net; ``off`` does not.  Both
+    keep every pixel outside the mask, and the edge guidance changes the fill."""
+    import torch
+
+    from inpaint_studio.models import DeepFillGenerator
+    from inpaint_studio.models.weights import save_weights
+
+    torch.manual_seed(0)
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "w"))
+    save_weights(DeepFillGenerator(cnum=8), tmp_path / "w" / "deepfill.safetensors",
+                 {"working_size": 128, "flip_average": False}, half=False)
+    src = tmp_path / "in"
+    src.mkdir()
+    img = np.zeros((64, 80, 3), np.uint8)
+    img[:, :40] = (230, 220, 210)  # a strong vertical edge through the hole
+    img[:, 40:] = (20, 30, 40)
+    Image.fromarray(img).save(src / "a.png")
+    m = np.zeros((64, 80), np.uint8)
+    m[20:44, 25:55] = 255
+    Image.fromarray(m).save(tmp_path / "m.png")
+    outs = {}
+    for mode in ("off", "canny"):
+        out = tmp_path / mode
+        code = main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(out),
+                     "--model", "deepfill", "--device", "cpu", "--edges", mode, "-q"])
+        assert code == 0, capsys.readouterr()
+        outs[mode] = np.asarray(Image.open(out / "a.png"))
+        np.testing.assert_array_equal(outs[mode][m == 0], img[m == 0])
+    assert (outs["off"] != outs["canny"]).any()
+    assert main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "x"),
+                 "--edges", "nonsense", "-q"]) == 2

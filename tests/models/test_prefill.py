@@ -153,3 +153,28 @@ def test_harmonic_generator_starts_from_the_harmonic_fill() -> None:
     with torch.no_grad():
         _, _, comp = g(x, m, torch.zeros_like(m), torch.zeros_like(x))
     assert torch.allclose(comp, harmonic_fill(x * (1 - m), m), atol=1e-5)
+
+
+def test_plain_harmonic_generator_needs_no_guide_and_starts_from_the_harmonic_fill() -> None:
+    from inpaint_studio.models.prefill import harmonic_fill
+
+    g = DeepFillGenerator(cnum=8, prefill="harmonic_plain").zero_heads().eval()
+    assert not g.needs_guide
+    x = torch.rand(1, 3, 32, 40) * 2 - 1
+    m = _hole(1, 32, 40)
+    with torch.no_grad():
+        _, _, comp = g(x, m, torch.zeros_like(m))
+    assert torch.allclose(comp, harmonic_fill(x * (1 - m), m), atol=1e-5)
+
+
+def test_prefill_stays_float32_under_bf16_autocast() -> None:
+    """bf16 Jacobi sweeps would round every iterate; the fill must match the fp32 one."""
+    from inpaint_studio.models.prefill import harmonic_fill
+
+    x = torch.rand(1, 3, 40, 48) * 2 - 1
+    m = _hole(1, 40, 48)
+    ref = harmonic_fill(x * (1 - m), m)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = harmonic_fill(x * (1 - m), m)
+    assert got.dtype == torch.float32
+    assert torch.allclose(got, ref, atol=1e-6)

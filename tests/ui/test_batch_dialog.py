@@ -137,3 +137,12 @@ def test_main_status_bar_keeps_no_stale_progress_text(qtbot, window, tmp_path: P
     dlg.run()
     qtbot.waitUntil(lambda: dlg.summary is not None, timeout=20000)
     assert window.statusBar().currentMessage() != "done"
+
+
+def test_batch_edge_guidance_checkbox_reaches_the_engine_options(qtbot, window) -> None:
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    assert not dlg.options().auto_edges
+    dlg.edges_check.setChecked(True)
+    opts = dlg.options()
+    assert opts.auto_edges and opts.edge_method == window.settings.edge_method

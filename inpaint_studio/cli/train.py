@@ -27,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--gan-weight", type=float, default=0.0, help="adversarial weight (0 = L1 only)")
     p.add_argument("--hole-weight", type=float, default=1.0,
                    help="weight of the hole-only L1 next to the paper's whole-image L1")
+    p.add_argument("--whole-weight", type=float, default=1.0,
+                   help="weight of the paper's whole-image L1 (0 suits residual generators, whose "
+                   "known pixels come exact from the prefill)")
     p.add_argument("--l2-weight", type=float, default=0.0,
                    help="weight of a squared-error term over the hole (PSNR is an MSE metric)")
     p.add_argument("--long-side", type=int, nargs=2, default=[288, 480], metavar=("MIN", "MAX"),
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         kind=args.model, data=args.data, out=args.out, steps=args.steps, size=args.size, batch=args.batch,
         device=device, lr=args.lr, d_lr=args.d_lr, seed=args.seed, cnum=args.cnum, edge_width=args.edge_width,
-        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, hole_weight=args.hole_weight, l2_weight=args.l2_weight, long_side=tuple(args.long_side),
+        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, hole_weight=args.hole_weight, whole_weight=args.whole_weight, l2_weight=args.l2_weight, long_side=tuple(args.long_side),
         save_every=args.save_every, sample_every=args.sample_every, threads=args.threads,
         prefill=None if args.prefill == "none" else args.prefill, holdout_every=args.holdout_every,
         cache_mb=args.cache_mb,

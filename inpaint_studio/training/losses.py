@@ -10,15 +10,19 @@ from ..models.discriminators import feature_matching_loss, hinge_d_loss, hinge_g
 __all__ = ["feature_matching_loss", "hinge_d_loss", "hinge_g_loss", "inpaint_l1", "hole_mse", "edge_bce"]
 
 
-def inpaint_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, hole_weight: float = 1.0) -> torch.Tensor:
+def inpaint_l1(
+    pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, hole_weight: float = 1.0, whole_weight: float = 1.0
+) -> torch.Tensor:
     """DeepFill's whole-image L1 plus an L1 over the hole only (normalised by its area).
 
     The whole-image term is the paper's; the hole term keeps small holes from being
-    drowned out by the (trivially copied) known pixels.
+    drowned out by the (trivially copied) known pixels.  ``whole_weight`` 0 drops the
+    paper's term: a residual generator gets the known pixels exactly from its prefill,
+    and that term only makes it spend capacity on outputting zero there.
     """
     diff = (pred - target).abs()
     hole = (diff * mask).sum() / (mask.sum() * pred.shape[1]).clamp_min(1.0)
-    return diff.mean() + hole_weight * hole
+    return whole_weight * diff.mean() + hole_weight * hole
 
 
 def hole_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

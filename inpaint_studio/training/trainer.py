@@ -44,6 +44,7 @@ class TrainConfig:
     gan_weight: float = 0.0  # L1-first: PSNR drops with an early GAN term
     fm_weight: float = 10.0
     hole_weight: float = 1.0
+    whole_weight: float = 1.0  # the paper's whole-image L1 (0 for residual generators)
     l2_weight: float = 0.0
     save_every: int = 200
     sample_every: int = 500
@@ -178,7 +179,7 @@ class Trainer:
             self.opt_d.step()
             logs["d"] = float(d_loss.detach())
         with self._autocast():
-            l1 = inpaint_l1(x1.float(), img, mask, cfg.hole_weight) + inpaint_l1(x2.float(), img, mask, cfg.hole_weight)
+            l1 = sum(inpaint_l1(x.float(), img, mask, cfg.hole_weight, cfg.whole_weight) for x in (x1, x2))
             loss = l1
             if cfg.l2_weight > 0:
                 l2 = hole_mse(x1.float(), img, mask) + hole_mse(x2.float(), img, mask)

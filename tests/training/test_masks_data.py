@@ -90,3 +90,30 @@ def test_holdout_split_is_disjoint_and_the_valset_uses_only_held_out_photos(tmp_
         m = cv2.imread(str(tmp_path / "val" / "masks" / r["mask"]), cv2.IMREAD_GRAYSCALE) > 127
         lo, hi = (int(v) / 100 for v in r["hole_ratio_bin"].rstrip("%").split("-"))
         assert lo <= m.mean() < hi
+
+
+def test_crop_equals_a_crop_of_the_rescaled_photo_and_the_cache_changes_nothing(tmp_path: Path) -> None:
+    """The sampler resizes only the region under the crop; it must show the same
+    pixels as rescaling the whole photo and cropping (up to the filter's border)."""
+    yy, xx = np.mgrid[0:300, 0:420].astype(np.float32)
+    img = np.stack([xx * 0.5, yy * 0.7, 128 + 60 * np.sin(xx / 17) * np.cos(yy / 23)], axis=2)
+    cv2.imwrite(str(tmp_path / "ramp.png"), np.clip(img, 0, 255).astype(np.uint8)[..., ::-1])
+    rgb = cv2.imread(str(tmp_path / "ramp.png"))[..., ::-1]
+    for long_side in ((200, 260), (500, 700)):  # shrinking and enlarging
+        for cache in (0, 64):
+            ds = InpaintDataset(tmp_path, size=64, long_side=long_side, cache_mb=cache)
+            for seed in range(4):
+                got = ((ds.sample(0, np.random.default_rng(seed))["image"].permute(1, 2, 0).numpy() + 1) * 127.5)
+                rng = np.random.default_rng(seed)
+                target = rng.uniform(*long_side)
+                scale = max(target / 420, 64 / 300)
+                nh, nw = max(64, round(300 * scale)), max(64, round(420 * scale))
+                top, left = int(rng.integers(0, nh - 64 + 1)), int(rng.integers(0, nw - 64 + 1))
+                interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+                want = cv2.resize(np.ascontiguousarray(rgb), (nw, nh), interpolation=interp)[top : top + 64, left : left + 64]
+                if rng.random() < 0.5:
+                    want = want[:, ::-1]
+                err = np.abs(got - want.astype(np.float32)).mean()
+                off = np.abs(got[:, 8:] - want[:, :-8].astype(np.float32)).mean()  # a crop 8 px off
+                assert err < 1.5 and off > 3 * err, (long_side, seed, err, off)
+    assert ds._cache_bytes > 0

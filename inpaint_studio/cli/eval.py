@@ -12,7 +12,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--data", required=True, help="folder with images/ and masks/")
     p.add_argument("--pairs", required=True, metavar="CSV", help="pairs.csv: image,mask,hole_ratio_bin")
     p.add_argument("--model", required=True, metavar="NAME", help="fill method to measure (e.g. deepfill)")
-    p.add_argument("--baseline", default="telea", help="method to compare against (default telea)")
+    p.add_argument("--baseline", default="telea",
+                   help="method(s) to compare against, comma-separated (default telea; e.g. telea,harmonic)")
     p.add_argument("--limit", type=int, default=None, help="only N pairs, spread evenly over the bins")
     p.add_argument("--out", default="runs/eval", help="eval.md, eval.json and samples.png go here")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -30,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     except (RuntimeError, ValueError, OSError, KeyError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
-    methods = [args.model] if args.baseline in ("", "none", args.model) else [args.model, args.baseline]
+    baselines = [b for b in args.baseline.split(",") if b and b not in ("none", args.model)]
+    methods = [args.model, *dict.fromkeys(baselines)]
     try:
         result, rows = evaluate(pairs, methods, device=device, samples=args.samples)
     except (RuntimeError, FileNotFoundError) as exc:

@@ -110,7 +110,7 @@ def evaluate(
         if sample_every and i % sample_every == 0 and len(rows) < samples:
             shown = img.copy()
             shown[mask] = 255
-            # input (hole white) | baseline | model | truth
+            # input (hole white) | baselines, last first | model | truth
             rows.append(np.concatenate([shown, *outs[::-1], img], axis=1))
     result = {
         "pairs": len(pairs),
@@ -170,10 +170,10 @@ def write_report(result: dict, out_dir: str | Path, rows: list[np.ndarray], comm
         md += ["```", command, "```", ""]
     md.append(markdown_table(result))
     m = result["methods"]
-    if len(m) == 2:
-        gain = mid_bin_gain(result, m[0], m[1])
+    for base in m[1:]:
+        gain = mid_bin_gain(result, m[0], base)
         if gain is not None:
-            md += ["", f"Mean PSNR gain of {m[0]} over {m[1]} on the 10–50 % bins: {gain:+.2f} dB"]
+            md += ["", f"Mean PSNR gain of {m[0]} over {base} on the 10–50 % bins: {gain:+.2f} dB"]
     md += ["", "Seconds per pair (engine, this machine): "
            + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds_per_pair"].items())]
     (out / "eval.md").write_text("\n".join(md) + "\n")

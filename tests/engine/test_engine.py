@@ -266,3 +266,23 @@ def test_deepfill_pads_crops_of_different_sizes_into_one_call(tmp_path, monkeypa
         assert g.shape == rgb.shape
         np.testing.assert_array_equal(g[~hole], rgb[~hole])
         assert np.abs(g[hole] - single[hole]).mean() < 0.05
+
+
+def test_harmonic_fill_continues_a_smooth_ramp_and_keeps_known_pixels() -> None:
+    """Laplace's equation is solved by a linear ramp, so the harmonic fill of a hole
+    in one is the ramp (Telea, which marches inward from the border, is not)."""
+    from inpaint_studio.engine import Engine, InpaintOptions
+
+    yy, xx = np.mgrid[0:80, 0:120].astype(np.float32)
+    img = np.stack([xx * 2, yy * 3, 255 - xx * 2], axis=2).clip(0, 255).astype(np.uint8)
+    hole = np.zeros((80, 120), bool)
+    hole[20:60, 30:90] = True
+    blank = img.copy()
+    blank[hole] = 0
+    eng = Engine()
+    res = eng.inpaint(blank, hole, options=InpaintOptions(method="harmonic"))
+    tel = eng.inpaint(blank, hole, options=InpaintOptions(method="telea"))
+    assert res.method == "harmonic"
+    np.testing.assert_array_equal(res.pixels[~hole], blank[~hole])
+    err = np.abs(res.pixels[hole].astype(int) - img[hole]).mean()
+    assert err < 2.0 and err < np.abs(tel.pixels[hole].astype(int) - img[hole]).mean()

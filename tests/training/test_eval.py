@@ -86,3 +86,17 @@ def test_edge_scores_count_near_misses_within_the_tolerance() -> None:
     mp, n_pred, mt, n_truth = edge_scores(pred, truth, hole, tolerance=1)
     assert (mp, n_pred, mt, n_truth) == (14, 15, 14, 14)
     assert edge_scores(pred, truth, hole, tolerance=0)[0] == 0
+
+
+def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "w"))
+    save_weights(DeepFillGenerator(cnum=8), tmp_path / "w" / "deepfill.safetensors", {"working_size": 64})
+    data, pairs = _bench(tmp_path)
+    out = tmp_path / "report"
+    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",
+               "--baseline", "telea,harmonic", "--out", str(out), "--device", "cpu", "--samples", "2"])
+    assert rc == 0
+    res = json.loads((out / "eval.json").read_text())
+    assert res["methods"] == ["deepfill", "telea", "harmonic"]
+    md = (out / "eval.md").read_text()
+    assert "over telea on the 10–50 %" in md and "over harmonic on the 10–50 %" in md

@@ -97,9 +97,13 @@ class DeepFillMethod:
         # bf16 halves the work where the CPU has native bf16 (eval within 0.006 dB).
         self.precision = rt.resolve_precision(str(self.device), os.environ.get("INPAINT_STUDIO_PRECISION", "auto"))
         self.working_size = int(self.info.get("working_size", 512))
-        #: Average the fill with that of the mirrored crop.  The two guesses err
-        #: differently, so their mean has lower squared error (+PSNR) at 2× the compute.
-        self.flip_average = bool(self.info.get("flip_average", True))
+        #: Average the fills of the crop and its mirror images (1: none, 2: left-right,
+        #: 4: also upside down).  The guesses err differently, so their mean has lower
+        #: squared error (+PSNR) at that many times the compute.  ``INPAINT_STUDIO_ENSEMBLE``
+        #: overrides the weights' choice (e.g. 1 for speed).
+        default = int(self.info.get("ensemble", 2 if self.info.get("flip_average", True) else 1))
+        env = os.environ.get("INPAINT_STUDIO_ENSEMBLE", "")
+        self.ensemble = int(env) if env in ("1", "2", "4") else (default if default in (1, 2, 4) else 2)
         #: Crops are padded up to a multiple of this and crops of one padded size share
         #: a network call.  8 is the padding the net needs anyway, so on CPU (where
         #: batching buys nothing) every fill is exactly what it would be alone.  On CUDA
@@ -165,15 +169,13 @@ class DeepFillMethod:
         with torch.inference_mode(), autocast(dev, self.precision):
             img, m, et = (to_input(torch.cat(t), dev) for t in (imgs, ms, ets))
             gd = to_input(torch.cat(gds), dev) if needs_guide else None
-            if self.flip_average:
-                flip = lambda t: torch.flip(t, dims=[3])  # noqa: E731
-                both_in = [torch.cat([t, flip(t)]) for t in (img, m, et)]
-                if gd is not None:
-                    both_in.append(torch.cat([gd, flip(gd)]))
-                _, _, both = self.model(*both_in)
-                res = 0.5 * (both[:n] + flip(both[n:]))
-            else:
-                _, _, res = self.model(img, m, et, *([gd] if gd is not None else []))
+            # Mirrorings are their own inverses: flip in, flip the fill back, average.
+            flips = ([], [3], [2], [2, 3])[: self.ensemble]
+            tf = lambda t, d: torch.flip(t, dims=d) if d else t  # noqa: E731
+            ins = [t for t in (img, m, et, gd) if t is not None]
+            batch_in = [torch.cat([tf(t, d) for d in flips]) for t in ins]
+            _, _, all_out = self.model(*batch_in)
+            res = sum(tf(all_out[k * n : (k + 1) * n], d) for k, d in enumerate(flips)) / len(flips)
         res = ((res.float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
         # The network composites already; keep the known pixels exactly as given.
         out = []

@@ -86,3 +86,36 @@ def test_hole_touching_the_padded_border_sees_no_fake_known_pixels(tmp_path: Pat
     res = Engine().inpaint(blank, mask, options=InpaintOptions(method="deepfill", device="cpu", feather=0))
     assert res.method == "deepfill"
     assert np.abs(res.pixels[mask].astype(int) - 150).max() <= 1
+
+
+@pytest.mark.parametrize("ensemble", [1, 2, 4])
+def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ensemble: int
+) -> None:
+    import torch
+
+    from inpaint_studio.engine.neural import DeepFillMethod
+
+    torch.manual_seed(0)
+    net = DeepFillGenerator(cnum=8)
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    monkeypatch.setenv("INPAINT_STUDIO_PRECISION", "fp32")
+    save_weights(net, tmp_path / "deepfill.safetensors", {"working_size": 64, "ensemble": ensemble}, half=False)
+    method = DeepFillMethod("cpu")
+    assert method.ensemble == ensemble
+    rgb = photo(32, 48).astype(np.float32) / 255
+    hole = box_mask(32, 48, 8, 24, 10, 30)
+    got = method.fill(rgb, hole, None)
+    from inpaint_studio.training.edges import known_edges
+
+    x = torch.from_numpy(rgb).permute(2, 0, 1)[None] * 2 - 1
+    m = torch.from_numpy(hole.astype(np.float32))[None, None]
+    e = torch.from_numpy(known_edges(rgb, hole))[None, None]
+    outs = []
+    net.eval()
+    with torch.no_grad():
+        for dims in ([], [3], [2], [2, 3])[:ensemble]:
+            f = (lambda t, d=dims: torch.flip(t, d) if d else t)
+            outs.append(f(net(f(x), f(m), f(e))[2]))
+    want = ((sum(outs) / ensemble)[0].permute(1, 2, 0).numpy() + 1) / 2
+    np.testing.assert_allclose(got[hole], want.clip(0, 1)[hole], atol=2e-4)

@@ -10,6 +10,7 @@ and says what to do, so the engine can fall back to Telea with a readable warnin
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,10 @@ def save_weights(
     meta = {"format": FORMAT, "config": json.dumps(model.config()), "info": json.dumps(info or {})}  # type: ignore[operator]
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=meta)
+    # safetensors writes 0600; a weights file is meant to be read by others (app bundles).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     tmp.replace(path)
     return path
 

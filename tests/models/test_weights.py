@@ -72,3 +72,15 @@ def test_shape_mismatch_names_the_tensor(tmp_path: Path) -> None:
     p = save_weights(DeepFillGenerator(cnum=8), tmp_path / "g.safetensors")
     with pytest.raises(WeightsError, match="wrong shape"):
         load_weights(p, config={"arch": "deepfill_v2", "cnum": 12})
+
+
+def test_saved_weights_are_readable_by_others(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        p = save_weights(DeepFillGenerator(cnum=8), tmp_path / "w.safetensors")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o644

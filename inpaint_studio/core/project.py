@@ -138,7 +138,7 @@ def save_project(
         # mkstemp makes 0600 files; a saved project gets the mode of the file it replaces,
         # or the usual one (0666 minus the umask), like any file the user saves.
         try:
-            mode = os.stat(dest).st_mode & 0o777 if dest.exists() else 0o666 & ~_umask()
+            mode = os.stat(dest).st_mode & 0o777 if dest.exists() else 0o666 & ~current_umask()
             os.chmod(tmp, mode)
         except OSError:
             pass
@@ -152,7 +152,7 @@ def save_project(
     return dest
 
 
-def _umask() -> int:
+def current_umask() -> int:
     """The process umask without changing it (os.umask would race the autosave thread)."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..core.errors import WeightsError
+from ..core.project import current_umask
 from .deepfill import DeepFillGenerator
 from .edgeconnect import EdgeGenerator
 
@@ -55,9 +56,7 @@ def save_weights(
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=meta)
     # safetensors writes 0600; a weights file is meant to be read by others (app bundles).
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    os.chmod(tmp, 0o666 & ~current_umask())
     tmp.replace(path)
     return path
 

@@ -82,12 +82,12 @@ def test_saved_project_has_normal_file_permissions(tmp_path: Path) -> None:
     import stat
 
     from inpaint_studio.core.document import Document
-    from inpaint_studio.core.project import _umask, save_project
+    from inpaint_studio.core.project import current_umask, save_project
 
     doc = Document(np.zeros((8, 8, 3), np.uint8))
     p = tmp_path / "a.isproj"
     save_project(p, doc, None)
-    assert stat.S_IMODE(os.stat(p).st_mode) == 0o666 & ~_umask()  # not mkstemp's 0600
+    assert stat.S_IMODE(os.stat(p).st_mode) == 0o666 & ~current_umask()  # not mkstemp's 0600
     os.chmod(p, 0o640)
     save_project(p, doc, None)
     assert stat.S_IMODE(os.stat(p).st_mode) == 0o640  # a replaced file keeps its mode

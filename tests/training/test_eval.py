@@ -46,9 +46,13 @@ def _bench(tmp_path: Path) -> tuple[Path, Path]:
     return data, data / "pairs.csv"
 
 
-def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _untrained_deepfill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "w"))
     save_weights(DeepFillGenerator(cnum=8), tmp_path / "w" / "deepfill.safetensors", {"working_size": 64})
+
+
+def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _untrained_deepfill(tmp_path, monkeypatch)
     data, pairs = _bench(tmp_path)
     out = tmp_path / "report"
     rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",
@@ -89,8 +93,7 @@ def test_edge_scores_count_near_misses_within_the_tolerance() -> None:
 
 
 def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "w"))
-    save_weights(DeepFillGenerator(cnum=8), tmp_path / "w" / "deepfill.safetensors", {"working_size": 64})
+    _untrained_deepfill(tmp_path, monkeypatch)
     data, pairs = _bench(tmp_path)
     out = tmp_path / "report"
     rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",

@@ -19,6 +19,11 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--lr", type=float, default=3e-4, help="generator learning rate")
+    p.add_argument("--lr-final", type=float, default=None, metavar="LR",
+                   help="cosine-anneal the generator lr from --lr to this by --steps (resumable)")
+    p.add_argument("--decay-start", type=int, default=None, metavar="STEP",
+                   help="step where the anneal begins (default: where this run starts; a resumed "
+                   "run with the same --lr-final keeps its saved start)")
     p.add_argument("--d-lr", type=float, default=1e-4, help="discriminator learning rate")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cnum", type=int, default=32, help="generator base width (paper: 48)")
@@ -68,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, hole_weight=args.hole_weight, whole_weight=args.whole_weight, l2_weight=args.l2_weight, long_side=tuple(args.long_side),
         save_every=args.save_every, sample_every=args.sample_every, threads=args.threads,
         prefill=None if args.prefill == "none" else args.prefill, holdout_every=args.holdout_every,
-        cache_mb=args.cache_mb,
+        cache_mb=args.cache_mb, lr_final=args.lr_final, decay_start=args.decay_start,
     )
     try:
         trainer = Trainer(cfg, resume=args.resume, resume_from=args.resume_from)

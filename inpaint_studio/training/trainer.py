@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import random
 import time
@@ -54,6 +55,8 @@ class TrainConfig:
     prefill: str | None = None  # "pullpush": residual generator (see models/deepfill.py)
     holdout_every: int = 0  # every N-th photo is kept out of training for validation
     cache_mb: int = 2048  # decoded photos kept in memory
+    lr_final: float | None = None  # cosine-anneal the generator lr to this by ``steps``
+    decay_start: int | None = None  # step where the anneal begins (default: where the run starts)
     extra: dict = field(default_factory=dict)
 
 
@@ -112,11 +115,16 @@ class Trainer:
                 for group in opt.param_groups:
                     group["lr"] = lr
             self.step = int(ckpt["step"])
+            # A resumed anneal keeps its start, so lr stays a function of the step alone.
+            if cfg.decay_start is None and cfg.lr_final is not None and saved.get("lr_final") == cfg.lr_final:
+                cfg.decay_start = saved.get("decay_start")
             torch.set_rng_state(ckpt["rng_torch"])
             np.random.set_state(_np_state_from_plain(ckpt["rng_numpy"]))
             random.setstate(ckpt["rng_python"])
             if self.cuda and ckpt.get("rng_cuda") is not None:
                 torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
+        if cfg.lr_final is not None and cfg.decay_start is None:
+            cfg.decay_start = self.step
         self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed, holdout_every=cfg.holdout_every,
                                    guide=cfg.kind == "generator" and cfg.prefill in ("blend", "harmonic"),
                                    cache_mb=cfg.cache_mb)
@@ -155,6 +163,19 @@ class Trainer:
         if self.cuda:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
+
+    def lr_at(self, step: int) -> float:
+        """Generator lr for ``step``: constant, or a cosine from ``lr`` to ``lr_final``.
+
+        Annealing the lr at the end of a run is the cheapest PSNR we can buy: the
+        constant-lr weights hover around a minimum that a smaller step settles into.
+        """
+        cfg = self.cfg
+        if cfg.lr_final is None or cfg.decay_start is None or step <= cfg.decay_start:
+            return cfg.lr
+        span = max(1, cfg.steps - cfg.decay_start)
+        t = min(1.0, (step - cfg.decay_start) / span)
+        return cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (1 + math.cos(math.pi * t))
 
     # -- steps ----------------------------------------------------------------
     def train_step(self, b: dict[str, torch.Tensor]) -> tuple[dict[str, float], dict[str, torch.Tensor]]:
@@ -304,6 +325,8 @@ class Trainer:
                 b = ahead.result()
                 if self.step + 1 < steps:
                     ahead = pool.submit(self.batch, self.step + 1)
+                for group in self.opt_g.param_groups:
+                    group["lr"] = self.lr_at(self.step)
                 logs, vis = self.train_step(b)
                 self.step += 1
                 bar.update(1)

@@ -119,3 +119,20 @@ def test_blend_generator_trains_with_a_telea_guide_and_resumes_its_variant(tmp_p
     t.save()
     again = Trainer(_cfg(tmp_path, prefill=None), resume=True)  # the variant comes from the checkpoint
     assert again.g.prefill == "blend" and again.step == 0
+
+
+def test_cosine_anneal_is_resumable_and_reaches_the_final_lr(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path, steps=4, lr=1e-3, lr_final=1e-5)
+    first = Trainer(cfg)
+    assert first.cfg.decay_start == 0
+    assert first.lr_at(0) == 1e-3
+    assert abs(first.lr_at(2) - (1e-5 + 0.5 * (1e-3 - 1e-5))) < 1e-12
+    assert abs(first.lr_at(4) - 1e-5) < 1e-12
+    first.fit(2, progress=False)
+    # Resumed with the same final lr, the anneal keeps its start instead of restarting at step 2.
+    resumed = Trainer(_cfg(tmp_path, out=cfg.out, steps=4, lr=1e-3, lr_final=1e-5), resume=True)
+    assert resumed.cfg.decay_start == 0
+    resumed.fit(4, progress=False)
+    assert all(abs(g["lr"] - resumed.lr_at(3)) < 1e-12 for g in resumed.opt_g.param_groups)
+    # Without --lr-final the lr stays constant.
+    assert Trainer(_cfg(tmp_path, out=str(tmp_path / "c"), lr=3e-4)).lr_at(1000) == 3e-4

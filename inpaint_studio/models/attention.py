@@ -31,9 +31,19 @@ class ContextualAttention(nn.Module):
         self.softmax_scale = softmax_scale
         self.fuse = fuse
 
-    def forward(self, f: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, f: torch.Tensor, b: torch.Tensor, mask: torch.Tensor, need: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``f``: foreground features (B,C,H,W); ``b``: background features (same shape);
-        ``mask``: (B,1,H,W) at the feature resolution, 1 = hole.  H and W must be even."""
+        ``mask``: (B,1,H,W) at the feature resolution, 1 = hole.  H and W must be even.
+
+        ``need`` (B,1,H/r,W/r), optional: the matching-grid cells whose output the
+        caller will use.  Only those query rows of the (L × L) score matrix are built,
+        fused and soft-maxed; the output elsewhere is zero.  In inference the caller
+        passes the hole dilated by the receptive field of the layers after this one,
+        so the filled pixels come out the same while most of the quadratic work of a
+        small hole in a large crop is skipped.
+        """
         bsz, ch, h, w = f.shape
         r = self.rate
         k = 2 * r
@@ -48,17 +58,90 @@ class ContextualAttention(nn.Module):
         norm = wpatch.pow(2).sum(1, keepdim=True).sqrt().clamp_min(1e-4)
         wpatch = wpatch / norm
         fpatch = F.unfold(fs, self.ksize, padding=pad)  # (B, C*9, Lf)
+        # A background patch counts only if it has no hole pixel at all.
+        valid = F.avg_pool2d(ms.float(), self.ksize, 1, pad, count_include_pad=True)
+        valid = (valid.flatten(1) < 1e-6).to(fpatch.dtype).unsqueeze(1)  # (B, 1, L)
+        if need is not None and not self.training:
+            return self._forward_rows(raw, fpatch, wpatch, valid, need, (h, w), (hs, ws))
         scores = torch.bmm(fpatch.transpose(1, 2), wpatch)  # (B, Lf, L)
         if self.fuse:
             scores = self._fuse(scores, hs, ws)
-        # A background patch counts only if it has no hole pixel at all.
-        valid = F.avg_pool2d(ms.float(), self.ksize, 1, pad, count_include_pad=True)
-        valid = (valid.flatten(1) < 1e-6).to(scores.dtype).unsqueeze(1)  # (B, 1, L)
         scores = scores * valid
         attn = torch.softmax(scores * self.softmax_scale, dim=2) * valid
         out = torch.bmm(raw, attn.transpose(1, 2))  # (B, C*k*k, Lf)
         out = F.fold(out, (h, w), kernel_size=k, stride=r, padding=(k - r) // 2)
         return out / float((k // r) ** 2)
+
+    def _forward_rows(
+        self, raw: torch.Tensor, fpatch: torch.Tensor, wpatch: torch.Tensor, valid: torch.Tensor,
+        need: torch.Tensor, size: tuple[int, int], grid: tuple[int, int],
+    ) -> torch.Tensor:
+        """``forward`` for the query rows in ``need`` only (per sample: their count differs)."""
+        r, k = self.rate, 2 * self.rate
+        hs, ws = grid
+        n = hs * ws
+        maps = self._fuse_maps(hs, ws, fpatch.device) if self.fuse else None
+        outs = []
+        for i in range(fpatch.shape[0]):
+            q = need[i].flatten().nonzero().squeeze(1)
+            cols = torch.zeros(raw.shape[1], n, dtype=raw.dtype, device=raw.device)
+            if q.numel():
+                if maps is None:
+                    s = fpatch[i].index_select(1, q).t() @ wpatch[i]  # (|Q|, L)
+                else:
+                    idx, ok, runs = maps
+                    rows = torch.unique(idx[:, q][ok[:, q]])  # every score row the fuse reads
+                    pos = torch.full((n,), -1, dtype=torch.long, device=q.device)
+                    pos[rows] = torch.arange(rows.numel(), device=q.device)
+                    # One zero row at the end stands in for the terms that fall outside.
+                    sr = torch.cat([fpatch[i].index_select(1, rows).t() @ wpatch[i],
+                                    wpatch.new_zeros(1, n)], 0)  # (|rows|+1, L)
+                    s = sr.new_zeros(q.numel(), n)
+                    for t in range(idx.shape[0]):
+                        # Rows: one gather of whole rows; columns: a few contiguous runs.
+                        a = sr.index_select(0, torch.where(ok[t, q], pos[idx[t, q]], sr.shape[0] - 1))
+                        for k0, k1, c0 in runs[t]:
+                            s[:, k0:k1] += a[:, c0 : c0 + k1 - k0]
+                s = s * valid[i]
+                attn = torch.softmax(s * self.softmax_scale, dim=1) * valid[i]
+                cols[:, q] = raw[i] @ attn.t()
+            outs.append(cols)
+        out = F.fold(torch.stack(outs), size, kernel_size=k, stride=r, padding=(k - r) // 2)
+        return out / float((k // r) ** 2)
+
+    _maps_cache: dict = {}
+
+    @classmethod
+    def _fuse_maps(cls, hs: int, ws: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, list]:
+        """The fuse as nine gathers: fused[q, k] = sum_t s[idx[t, q], idx[t, k]].
+
+        ``_fuse`` adds diagonal neighbours twice, once in row-major and once in
+        column-major order; term (a, b) shifts both the query and the key by ``b``
+        in column-major then by ``a`` in row-major order, and exists only where every
+        shift stays inside the grid (the zero padding of ``_diag3``).  The same index
+        serves rows and columns because both axes walk the same grid.  Along the key
+        axis each term is a shift, so it is also given as runs ``(k0, k1, c0)``: keys
+        ``k0:k1`` read columns ``c0:c0 + k1 - k0`` (slices, not a gather).
+        """
+        key = (hs, ws, str(device))
+        if key not in cls._maps_cache:
+            n = hs * ws
+            i = torch.arange(n)
+            y, x = i // ws, i % ws
+            cm = x * hs + y  # column-major position of each row-major index
+            idx, ok = [], []
+            for b in (-1, 0, 1):
+                c = cm + b
+                ok_b = (c >= 0) & (c < n)
+                c = c.clamp(0, n - 1)
+                j = (c % hs) * ws + (c // hs)  # back to row-major
+                for a in (-1, 0, 1):
+                    t = j + a
+                    idx.append(t.clamp(0, n - 1))
+                    ok.append(ok_b & (t >= 0) & (t < n))
+            runs = [_runs(i_t.tolist(), o_t.tolist()) for i_t, o_t in zip(idx, ok)]
+            cls._maps_cache[key] = (torch.stack(idx).to(device), torch.stack(ok).to(device), runs)
+        return cls._maps_cache[key]
 
     @staticmethod
     def _diag3(s: torch.Tensor) -> torch.Tensor:
@@ -81,3 +164,18 @@ class ContextualAttention(nn.Module):
         s = self._diag3(s)
         s = s.view(bsz, ws, hs, ws, hs).permute(0, 2, 1, 4, 3).reshape(bsz, n, n)
         return s
+
+
+def _runs(idx: list[int], ok: list[bool]) -> list[tuple[int, int, int]]:
+    """Maximal stretches where ``idx`` counts up by one: ``(start, stop, idx[start])``."""
+    out, k, n = [], 0, len(idx)
+    while k < n:
+        if not ok[k]:
+            k += 1
+            continue
+        start = k
+        while k + 1 < n and ok[k + 1] and idx[k + 1] == idx[k] + 1:
+            k += 1
+        out.append((start, k + 1, idx[start]))
+        k += 1
+    return out

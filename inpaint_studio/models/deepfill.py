@@ -48,6 +48,11 @@ class RefineNet(nn.Module):
             G(in_ch, h, 5), G(h, h, 3, 2), G(h, c), G(c, c2, 3, 2), G(c2, c2), G(c2, c2, activation="relu"),
         )
         self.attention = attention
+        #: In inference, attention rows are built only for matching cells within this
+        #: many cells (8 px each) of the hole: the layers after the attention see about
+        #: 4 cells around a pixel, so the hole's output is unchanged (tests check it).
+        #: ``None`` builds every row.
+        self.attention_margin: int | None = 5
         self.attn_post = nn.Sequential(G(c2, c2), G(c2, c2))
         self.merge = nn.Sequential(
             G(2 * c2, c2), G(c2, c2), GUp(c2, c), G(c, c), GUp(c, h), G(h, c // 4), G(c // 4, 3, gated=False),
@@ -57,7 +62,12 @@ class RefineNet(nn.Module):
         hallu = self.conv_branch(x)
         pm = self.attn_pre(x)
         mask_q = F.interpolate(mask, size=pm.shape[-2:], mode="nearest")
-        pm = self.attn_post(self.attention(pm, pm, mask_q))
+        need = None
+        if self.attention_margin is not None and not self.training:
+            m = self.attention_margin
+            cells = F.max_pool2d(mask, self.attention.rate * 4)  # the matching grid (1/8 of the image)
+            need = F.max_pool2d(cells, 2 * m + 1, 1, m) > 0
+        pm = self.attn_post(self.attention(pm, pm, mask_q, need))
         out = self.merge(torch.cat([hallu, pm], dim=1))
         return out if self.residual else torch.tanh(out)
 

@@ -91,8 +91,31 @@ def harmonic_fill(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> t
         up = F.interpolate(filled, size=cur.shape[-2:], mode="bilinear", align_corners=False)
         filled = cur * w + up * (1.0 - w)
         if min(cur.shape[-2:]) >= 2:
-            hole = 1.0 - w
-            for _ in range(iters):
-                avg = F.conv2d(F.pad(filled, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
-                filled = cur * w + avg * hole
+            # Only hole pixels change, so the sweeps run on each sample's hole bounding
+            # box plus a one-pixel frame of fixed known pixels: the same numbers, and a
+            # small hole in a large crop no longer pays for the whole crop 20 times per level.
+            filled = filled.clone()
+            for i in range(filled.shape[0]):
+                box = _hole_box(w[i : i + 1])
+                if box is None:
+                    continue
+                y0, y1, x0, x1 = box
+                fixed = (cur[i : i + 1] * w[i : i + 1])[..., y0:y1, x0:x1]
+                hole = 1.0 - w[i : i + 1, :, y0:y1, x0:x1]
+                sub = filled[i : i + 1, :, y0:y1, x0:x1]
+                for _ in range(iters):
+                    avg = F.conv2d(F.pad(sub, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
+                    sub = fixed + avg * hole
+                filled[i : i + 1, :, y0:y1, x0:x1] = sub
     return filled
+
+
+def _hole_box(w: torch.Tensor) -> tuple[int, int, int, int] | None:
+    """Rows and columns spanning every hole pixel (``w == 0``), one pixel wider."""
+    hole = (w < 0.5).flatten(0, 1).any(0)  # (H, W)
+    rows = torch.nonzero(hole.any(1)).flatten()
+    if rows.numel() == 0:
+        return None
+    cols = torch.nonzero(hole.any(0)).flatten()
+    h, wd = hole.shape
+    return (max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, h), max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, wd))

@@ -117,3 +117,45 @@ def test_attention_fuse_equals_the_identity_kernel_convolution() -> None:
     torch.manual_seed(0)
     s = torch.randn(2, 7 * 5, 7 * 5)
     assert torch.allclose(ContextualAttention()._fuse(s, 7, 5), reference(s, 7, 5), atol=1e-5)
+
+
+def test_attention_rows_path_equals_the_full_path_where_rows_are_needed() -> None:
+    """Building only the needed query rows (fuse as nine gathers) changes nothing there."""
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    for fuse in (False, True):
+        ca = ContextualAttention(fuse=fuse).eval()
+        f = torch.randn(2, 8, 24, 20)
+        mask = torch.zeros(2, 1, 24, 20)
+        mask[0, :, 6:14, 4:12] = 1
+        mask[1, :, 10:20, 8:18] = 1
+        full = ca(f, f, mask)
+        everything = torch.ones(2, 1, 12, 10, dtype=torch.bool)
+        assert torch.allclose(ca(f, f, mask, everything), full, atol=1e-5)
+        need = torch.zeros(2, 1, 12, 10, dtype=torch.bool)
+        need[0, :, 2:9, 1:7] = True
+        need[1, :, 4:11, 3:10] = True
+        part = ca(f, f, mask, need)
+        # Feature pixels whose every folded patch comes from a needed row.
+        inner = -F.max_pool2d(-F.interpolate(need.float(), scale_factor=2), 5, 1, 2)
+        assert inner.sum() > 50
+        assert torch.allclose(part * inner, full * inner, atol=1e-5)
+        assert torch.count_nonzero(part * (1 - F.interpolate(need.float(), scale_factor=2)) != 0) < part.numel()
+
+
+def test_generator_hole_output_is_the_same_with_attention_rows_skipped() -> None:
+    torch.manual_seed(0)
+    g = DeepFillGenerator(8, "harmonic_plain").eval()
+    for p in g.parameters():  # trained-like weights: heads not near zero
+        p.data.normal_(0, 0.2)
+    x = torch.rand(1, 3, 128, 192) * 2 - 1
+    mask = torch.zeros(1, 1, 128, 192)
+    mask[..., 40:70, 30:90] = 1
+    edges = torch.zeros(1, 1, 128, 192)
+    with torch.inference_mode():
+        g.refine.attention_margin = None
+        ref = g(x, mask, edges)[2]
+        g.refine.attention_margin = 5
+        fast = g(x, mask, edges)[2]
+    assert torch.allclose(fast, ref, atol=1e-4), (fast - ref).abs().max()

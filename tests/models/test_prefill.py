@@ -178,3 +178,41 @@ def test_prefill_stays_float32_under_bf16_autocast() -> None:
         got = harmonic_fill(x * (1 - m), m)
     assert got.dtype == torch.float32
     assert torch.allclose(got, ref, atol=1e-6)
+
+
+def test_harmonic_sweeps_on_the_hole_box_equal_sweeps_on_the_whole_image() -> None:
+    """The bounding-box shortcut must give the full-image Jacobi result, edges included."""
+    import torch.nn.functional as F
+
+    from inpaint_studio.models import prefill
+
+    def full_sweeps(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> torch.Tensor:
+        known = (mask < 0.5).float()
+        ch = image.shape[1]
+        kernel = torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3).repeat(ch, 1, 1, 1)
+        levels, cur, w = [], image * known, known
+        while True:
+            levels.append((cur, w))
+            if min(cur.shape[-2:]) <= 1 or bool((w > 0).all()):
+                break
+            ws = F.avg_pool2d(w, 2, ceil_mode=True)
+            cur = F.avg_pool2d(cur * w, 2, ceil_mode=True) / ws.clamp_min(1e-6)
+            w = (ws > 0).float()
+        filled = levels[-1][0] * levels[-1][1]
+        for cur, w in reversed(levels[:-1]):
+            up = F.interpolate(filled, size=cur.shape[-2:], mode="bilinear", align_corners=False)
+            filled = cur * w + up * (1.0 - w)
+            if min(cur.shape[-2:]) >= 2:
+                for _ in range(iters):
+                    avg = F.conv2d(F.pad(filled, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
+                    filled = cur * w + avg * (1.0 - w)
+        return filled
+
+    torch.manual_seed(0)
+    x = torch.rand(3, 3, 70, 90) * 2 - 1
+    m = torch.zeros(3, 1, 70, 90)
+    m[0, :, 20:40, 30:50] = 1  # inside
+    m[1, :, 0:15, 70:90] = 1  # touching two image edges
+    m[1, :, 50:52, 5:85] = 1  # and a thin stroke
+    # sample 2: no hole at all
+    assert torch.allclose(prefill.harmonic_fill(x * (1 - m), m), full_sweeps(x * (1 - m), m), atol=1e-6)

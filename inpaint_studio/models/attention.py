@@ -93,17 +93,17 @@ class ContextualAttention(nn.Module):
                     rows = torch.unique(idx[:, q][ok[:, q]])  # every score row the fuse reads
                     pos = torch.full((n,), -1, dtype=torch.long, device=q.device)
                     pos[rows] = torch.arange(rows.numel(), device=q.device)
-                    # One zero row at the end stands in for the terms that fall outside.
-                    sr = torch.cat([fpatch[i].index_select(1, rows).t() @ wpatch[i],
-                                    wpatch.new_zeros(1, n)], 0)  # (|rows|+1, L)
+                    sr = fpatch[i].index_select(1, rows).t() @ wpatch[i]  # (|rows|, L)
                     s = sr.new_zeros(q.numel(), n)
                     for t in range(idx.shape[0]):
-                        # Rows: one gather of whole rows; columns: a few contiguous runs.
-                        a = sr.index_select(0, torch.where(ok[t, q], pos[idx[t, q]], sr.shape[0] - 1))
-                        for k0, k1, c0 in runs[t]:
-                            s[:, k0:k1] += a[:, c0 : c0 + k1 - k0]
-                s = s * valid[i]
-                attn = torch.softmax(s * self.softmax_scale, dim=1) * valid[i]
+                        # Both axes of a term are shifts, so it is a few block adds:
+                        # query runs (one per grid row of the needed area) x key runs.
+                        rq = pos[idx[t, q]]
+                        for r0, r1, p0 in _runs(rq, ok[t, q] & (rq >= 0)):
+                            src = sr[p0 : p0 + r1 - r0]
+                            for k0, k1, c0 in runs[t]:
+                                s[r0:r1, k0:k1] += src[:, c0 : c0 + k1 - k0]
+                attn = torch.softmax(s.mul_(valid[i] * self.softmax_scale), dim=1).mul_(valid[i])
                 cols[:, q] = raw[i] @ attn.t()
             outs.append(cols)
         out = F.fold(torch.stack(outs), size, kernel_size=k, stride=r, padding=(k - r) // 2)
@@ -139,7 +139,7 @@ class ContextualAttention(nn.Module):
                     t = j + a
                     idx.append(t.clamp(0, n - 1))
                     ok.append(ok_b & (t >= 0) & (t < n))
-            runs = [_runs(i_t.tolist(), o_t.tolist()) for i_t, o_t in zip(idx, ok)]
+            runs = [_runs(i_t, o_t) for i_t, o_t in zip(idx, ok)]
             cls._maps_cache[key] = (torch.stack(idx).to(device), torch.stack(ok).to(device), runs)
         return cls._maps_cache[key]
 
@@ -166,16 +166,17 @@ class ContextualAttention(nn.Module):
         return s
 
 
-def _runs(idx: list[int], ok: list[bool]) -> list[tuple[int, int, int]]:
-    """Maximal stretches where ``idx`` counts up by one: ``(start, stop, idx[start])``."""
-    out, k, n = [], 0, len(idx)
-    while k < n:
-        if not ok[k]:
-            k += 1
-            continue
-        start = k
-        while k + 1 < n and ok[k + 1] and idx[k + 1] == idx[k] + 1:
-            k += 1
-        out.append((start, k + 1, idx[start]))
-        k += 1
-    return out
+def _runs(idx: torch.Tensor, ok: torch.Tensor) -> list[tuple[int, int, int]]:
+    """Maximal stretches of ``ok`` where ``idx`` counts up by one: ``(start, stop, idx[start])``."""
+    n = idx.numel()
+    if n == 0:
+        return []
+    step = idx[1:] == idx[:-1] + 1
+    start = ok.clone()
+    start[1:] &= ~(step & ok[:-1])
+    end = ok.clone()
+    end[:-1] &= ~(step & ok[1:])
+    starts = start.nonzero().flatten().tolist()
+    ends = end.nonzero().flatten().tolist()
+    first = idx[start].tolist()
+    return [(a, b + 1, c) for a, b, c in zip(starts, ends, first)]

@@ -15,6 +15,7 @@ and the caller falls back to an ordinary re-encode.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -45,6 +46,18 @@ def _subsampling_for(y_blocks: tuple[int, int], c_blocks: tuple[int, int]) -> in
     ry = round(y_blocks[0] / c_blocks[0])
     rx = round(y_blocks[1] / c_blocks[1])
     return {(1, 1): 0, (1, 2): 1, (2, 2): 2}.get((ry, rx))
+
+
+#: libjpeg build jpeglib should use: libjpeg-turbo's Huffman coder reads and writes a
+#: 24 MP file's coefficients in about 0.6x the time of the default 6b (same bytes out).
+_LIBJPEG = "turbo210"
+
+
+def _fast_libjpeg(jpeglib: object) -> contextlib.AbstractContextManager:
+    try:
+        return jpeglib.version(_LIBJPEG)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - an older/other jpeglib build: its default is fine
+        return contextlib.nullcontext()
 
 
 def _dirty_blocks(changed: np.ndarray, grid: tuple[int, int], step: tuple[int, int]) -> np.ndarray:
@@ -81,6 +94,11 @@ def splice_jpeg(
         return None
     if pixels.dtype != np.uint8 or pixels.ndim != 3:
         return None
+    with _fast_libjpeg(jpeglib):
+        return _splice(jpeglib, source, pixels, changed, orientation)
+
+
+def _splice(jpeglib: object, source: Path, pixels: np.ndarray, changed: np.ndarray, orientation: int) -> bytes | None:
     stored = to_stored_orientation(pixels[..., :3], orientation)
     mask = to_stored_orientation(changed, orientation)
     src = jpeglib.read_dct(str(source))

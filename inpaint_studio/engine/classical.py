@@ -50,12 +50,12 @@ class HarmonicFill:
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
         import torch
 
-        from ..models.prefill import harmonic_fill
+        from ..models.prefill import CONVERGED, harmonic_fill
 
         x = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None]
         m = torch.from_numpy(hole.astype(np.float32))[None, None]
         with torch.inference_mode():
-            out = harmonic_fill(x * (1.0 - m), m)[0].permute(1, 2, 0).numpy()
+            out = harmonic_fill(x * (1.0 - m), m, **CONVERGED)[0].permute(1, 2, 0).numpy()
         return np.where(hole[..., None], np.clip(out, 0.0, 1.0), rgb).astype(np.float32)
 
 

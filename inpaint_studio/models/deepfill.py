@@ -115,6 +115,9 @@ class DeepFillGenerator(nn.Module):
         self.coarse = CoarseNet(self.IN_CHANNELS + (3 if prefill in ("blend", "harmonic") else 0), cnum, residual)
         # Stage 2 also sees the mask and the edges (the TF code fed RGB only).
         self.refine = RefineNet(5, cnum, ContextualAttention(3, 2, 10.0, fuse=True), residual)
+        #: How the harmonic start is solved (``prefill.harmonic_fill`` arguments).  Training
+        #: uses 20 Jacobi sweeps; the engine sets what the weights' metadata asks for.
+        self.harmonic_solver: dict = {"iters": 20}
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -176,7 +179,7 @@ class DeepFillGenerator(nn.Module):
             if self.prefill == "blend":
                 base = 0.5 * (pull_push_fill(known, mask) + guide)
             else:
-                base = harmonic_fill(known, mask)
+                base = harmonic_fill(known, mask, **self.harmonic_solver)
             x1 = base + self.coarse(torch.cat([base, ones, mask, edges, guide], dim=1))
             x = x1 * mask + known
             x2 = x + self.refine(torch.cat([x, mask, edges], dim=1), mask)
@@ -185,7 +188,7 @@ class DeepFillGenerator(nn.Module):
             x = x1 * mask + known
             x2 = self.refine(torch.cat([x, mask, edges], dim=1), mask)
         else:
-            base = harmonic_fill(known, mask) if self.prefill == "harmonic_plain" else pull_push_fill(known, mask)
+            base = harmonic_fill(known, mask, **self.harmonic_solver) if self.prefill == "harmonic_plain" else pull_push_fill(known, mask)
             x1 = base + self.coarse(torch.cat([base, ones, mask, edges], dim=1))
             x = x1 * mask + known
             x2 = x + self.refine(torch.cat([x, mask, edges], dim=1), mask)

@@ -12,6 +12,7 @@ above Telea in PSNR (see ``weights/deepfill.md``).
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable
 
 import torch
@@ -69,12 +70,15 @@ def pull_push_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 @_fp32
-def harmonic_fill(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> torch.Tensor:
+def harmonic_fill(
+    image: torch.Tensor, mask: torch.Tensor, iters: int = 20, coarse_iters: int | None = None, sor: bool = False
+) -> torch.Tensor:
     """Smoothest fill of the hole (Laplace's equation, the known pixels as boundary).
 
     Solved cascadically: the pull-push pyramid gives each level a start, then
     ``iters`` Jacobi sweeps at every level on the way up remove the blocky pull-push
-    artefacts.  On the validation photos this scores well above both pull-push and
+    artefacts (``coarse_iters`` on the levels below the finest; ``sor=True``: red-black
+    over-relaxed sweeps instead, which converge far faster; see ``CONVERGED``).  On the validation photos this scores well above both pull-push and
     Telea in PSNR (see ``weights/deepfill.md``), for about 90 ms per 0.2 MP on 2 cores.
     """
     known = (mask < 0.5).to(image.dtype)
@@ -92,9 +96,10 @@ def harmonic_fill(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> t
         cur = s / ws.clamp_min(1e-6)
         w = (ws > 0).to(image.dtype)
     filled = levels[-1][0] * levels[-1][1]
-    for cur, w in reversed(levels[:-1]):
+    for level, (cur, w) in reversed(list(enumerate(levels[:-1]))):
         up = F.interpolate(filled, size=cur.shape[-2:], mode="bilinear", align_corners=False)
         filled = cur * w + up * (1.0 - w)
+        sweeps = iters if level == 0 or coarse_iters is None else coarse_iters
         if min(cur.shape[-2:]) >= 2:
             # Only hole pixels change, so the sweeps run on each sample's hole bounding
             # box plus a one-pixel frame of fixed known pixels: the same numbers, and a
@@ -108,11 +113,42 @@ def harmonic_fill(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> t
                 fixed = (cur[i : i + 1] * w[i : i + 1])[..., y0:y1, x0:x1]
                 hole = 1.0 - w[i : i + 1, :, y0:y1, x0:x1]
                 sub = filled[i : i + 1, :, y0:y1, x0:x1]
-                for _ in range(iters):
-                    avg = F.conv2d(F.pad(sub, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
-                    sub = fixed + avg * hole
+                if sor:
+                    sub = _sor(sub, hole, kernel, sweeps)
+                else:
+                    for _ in range(sweeps):
+                        avg = F.conv2d(F.pad(sub, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
+                        sub = fixed + avg * hole
                 filled[i : i + 1, :, y0:y1, x0:x1] = sub
     return filled
+
+
+#: Solver settings for a converged harmonic fill (about 1 % RMS of the exact solution on
+#: a 300 px hole, where the 20 Jacobi sweeps the networks were trained with are 7 %).
+#: On the validation photos the shipped generator scores +0.05 dB with it (weights/deepfill.md).
+CONVERGED: dict = {"iters": 10, "coarse_iters": 20, "sor": True}
+
+
+def _sor(sub: torch.Tensor, hole: torch.Tensor, kernel: torch.Tensor, sweeps: int) -> torch.Tensor:
+    """Red-black successive over-relaxation of Laplace's equation on the hole pixels.
+
+    Jacobi needs on the order of n² sweeps for an n-pixel-wide hole to settle, SOR with
+    the optimal factor about n: the same harmonic fill, converged, for a few times the
+    cost of the 20 Jacobi sweeps the network was trained with.
+    """
+    hh, ww = sub.shape[-2:]
+    n = max(hh, ww)
+    omega = min(1.95, 2.0 / (1.0 + math.sin(math.pi / max(n, 2))))
+    parity = (torch.arange(hh, device=sub.device).view(-1, 1) + torch.arange(ww, device=sub.device).view(1, -1)) % 2
+    steps = [hole * (parity == c).to(sub.dtype) * omega for c in (0, 1)]
+    ch = sub.shape[1]
+    for k in range(sweeps + 1):
+        for step in steps:
+            avg = F.conv2d(F.pad(sub, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
+            # The last sweep is plain Gauss-Seidel: it damps the pixel-scale ripple that
+            # over-relaxation leaves while it removes the smooth error.
+            sub = sub + (avg - sub) * (step if k < sweeps else step / omega)
+    return sub
 
 
 def _hole_box(w: torch.Tensor) -> tuple[int, int, int, int] | None:

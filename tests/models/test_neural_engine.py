@@ -119,3 +119,15 @@ def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
             outs.append(f(net(f(x), f(m), f(e))[2]))
     want = ((sum(outs) / ensemble)[0].permute(1, 2, 0).numpy() + 1) / 2
     np.testing.assert_allclose(got[hole], want.clip(0, 1)[hole], atol=2e-4)
+
+
+def test_weights_metadata_selects_the_harmonic_solver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inpaint_studio.engine.neural import DeepFillMethod
+    from inpaint_studio.models.prefill import CONVERGED
+
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    net = DeepFillGenerator(cnum=8, prefill="harmonic_plain")
+    save_weights(net, tmp_path / "deepfill.safetensors", {"working_size": 64})
+    assert DeepFillMethod("cpu").model.harmonic_solver == {"iters": 20}  # as trained
+    save_weights(net, tmp_path / "deepfill.safetensors", {"working_size": 64, "harmonic_solver": CONVERGED})
+    assert DeepFillMethod("cpu").model.harmonic_solver == CONVERGED

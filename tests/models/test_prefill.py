@@ -216,3 +216,47 @@ def test_harmonic_sweeps_on_the_hole_box_equal_sweeps_on_the_whole_image() -> No
     m[1, :, 50:52, 5:85] = 1  # and a thin stroke
     # sample 2: no hole at all
     assert torch.allclose(prefill.harmonic_fill(x * (1 - m), m), full_sweeps(x * (1 - m), m), atol=1e-6)
+
+
+def test_over_relaxed_sweeps_reach_the_harmonic_solution_that_20_jacobi_sweeps_miss() -> None:
+    import torch.nn.functional as F
+
+    from inpaint_studio.models import prefill
+
+    torch.manual_seed(0)
+    x = F.avg_pool2d(torch.rand(1, 3, 128, 192) * 2 - 1, 5, 1, 2)  # smooth structure to continue
+    m = torch.zeros(1, 1, 128, 192)
+    m[..., 10:118, 16:176] = 1
+    k = x * (1 - m)
+
+    def residual(u: torch.Tensor) -> float:
+        """Harmonic = every hole pixel is the mean of its 4 neighbours."""
+        kernel = torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3).repeat(3, 1, 1, 1)
+        avg = F.conv2d(F.pad(u, (1, 1, 1, 1), mode="replicate"), kernel, groups=3)
+        return float((((avg - u) * m) ** 2).sum() / (3 * m.sum())) ** 0.5
+
+    exact = prefill.harmonic_fill(k, m, iters=400, coarse_iters=400, sor=True)
+    assert residual(exact) < 1e-5  # the solution itself, not just a smooth guess
+
+    def error(u: torch.Tensor) -> float:
+        return float((((u - exact) * m) ** 2).sum() / (3 * m.sum())) ** 0.5
+
+    out = prefill.harmonic_fill(k, m, **prefill.CONVERGED)
+    jacobi = error(prefill.harmonic_fill(k, m))
+    assert error(out) < jacobi / 2, (error(out), jacobi)
+    assert torch.equal(out * (1 - m), k * (1 - m))  # known pixels untouched
+
+
+def test_generator_takes_its_harmonic_solver_from_the_engine_settings() -> None:
+    from inpaint_studio.models import prefill
+    from inpaint_studio.models.deepfill import DeepFillGenerator
+
+    g = DeepFillGenerator(8, "harmonic_plain").zero_heads().eval()
+    x = torch.rand(1, 3, 64, 64) * 2 - 1
+    m = torch.zeros(1, 1, 64, 64)
+    m[..., 10:50, 12:52] = 1
+    e = torch.zeros_like(m)
+    g.harmonic_solver = dict(prefill.CONVERGED)
+    with torch.inference_mode():
+        comp = g(x, m, e)[2]
+    assert torch.allclose(comp, prefill.harmonic_fill(x * (1 - m), m, **prefill.CONVERGED), atol=1e-5)

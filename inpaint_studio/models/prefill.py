@@ -78,13 +78,11 @@ def harmonic_fill(
     Solved cascadically: the pull-push pyramid gives each level a start, then
     ``iters`` Jacobi sweeps at every level on the way up remove the blocky pull-push
     artefacts (``coarse_iters`` on the levels below the finest; ``sor=True``: red-black
-    over-relaxed sweeps instead, which converge far faster; see ``CONVERGED``).  On the validation photos this scores well above both pull-push and
-    Telea in PSNR (see ``weights/deepfill.md``), for about 90 ms per 0.2 MP on 2 cores.
+    over-relaxed sweeps instead, which converge far faster; see ``CONVERGED``).  On the
+    validation photos this scores well above both pull-push and Telea in PSNR (see
+    ``weights/deepfill.md``).
     """
     known = (mask < 0.5).to(image.dtype)
-    ch = image.shape[1]
-    kernel = image.new_tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3)
-    kernel = kernel.repeat(ch, 1, 1, 1)
     levels: list[tuple[torch.Tensor, torch.Tensor]] = []
     cur, w = image * known, known
     while True:
@@ -114,11 +112,10 @@ def harmonic_fill(
                 hole = 1.0 - w[i : i + 1, :, y0:y1, x0:x1]
                 sub = filled[i : i + 1, :, y0:y1, x0:x1]
                 if sor:
-                    sub = _sor(sub, hole, kernel, sweeps)
+                    sub = _sor(sub, hole, sweeps)
                 else:
                     for _ in range(sweeps):
-                        avg = F.conv2d(F.pad(sub, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
-                        sub = fixed + avg * hole
+                        sub = fixed + _neighbour_mean(sub) * hole
                 filled[i : i + 1, :, y0:y1, x0:x1] = sub
     return filled
 
@@ -129,7 +126,7 @@ def harmonic_fill(
 CONVERGED: dict = {"iters": 10, "coarse_iters": 20, "sor": True}
 
 
-def _sor(sub: torch.Tensor, hole: torch.Tensor, kernel: torch.Tensor, sweeps: int) -> torch.Tensor:
+def _sor(sub: torch.Tensor, hole: torch.Tensor, sweeps: int) -> torch.Tensor:
     """Red-black successive over-relaxation of Laplace's equation on the hole pixels.
 
     Jacobi needs on the order of n² sweeps for an n-pixel-wide hole to settle, SOR with
@@ -141,14 +138,23 @@ def _sor(sub: torch.Tensor, hole: torch.Tensor, kernel: torch.Tensor, sweeps: in
     omega = min(1.95, 2.0 / (1.0 + math.sin(math.pi / max(n, 2))))
     parity = (torch.arange(hh, device=sub.device).view(-1, 1) + torch.arange(ww, device=sub.device).view(1, -1)) % 2
     steps = [hole * (parity == c).to(sub.dtype) * omega for c in (0, 1)]
-    ch = sub.shape[1]
+    sub = sub.clone()
     for k in range(sweeps + 1):
         for step in steps:
-            avg = F.conv2d(F.pad(sub, (1, 1, 1, 1), mode="replicate"), kernel, groups=ch)
             # The last sweep is plain Gauss-Seidel: it damps the pixel-scale ripple that
             # over-relaxation leaves while it removes the smooth error.
-            sub = sub + (avg - sub) * (step if k < sweeps else step / omega)
+            sub.addcmul_(_neighbour_mean(sub) - sub, step if k < sweeps else step / omega)
     return sub
+
+
+def _neighbour_mean(u: torch.Tensor) -> torch.Tensor:
+    """Mean of the 4 neighbours, edges replicated.
+
+    Four shifted slices of the padded tensor: 14x faster on CPU than the equivalent
+    3-channel depthwise ``conv2d``, which was most of the fill's time.
+    """
+    p = F.pad(u, (1, 1, 1, 1), mode="replicate")
+    return (p[..., :-2, 1:-1] + p[..., 2:, 1:-1] + p[..., 1:-1, :-2] + p[..., 1:-1, 2:]) * 0.25
 
 
 def _hole_box(w: torch.Tensor) -> tuple[int, int, int, int] | None:

@@ -116,11 +116,13 @@ class DeepFillMethod:
         #: removed and the net would copy that colour into the fill.  Off by default: it
         #: costs context on thin strokes, and unscaled crops never need it.
         self.hole_margin = int(self.info.get("hole_margin", 0))
-        #: ``INPAINT_STUDIO_ATTENTION_ROWS=all`` turns off the attention shortcut (score
-        #: rows only near the hole): the reference path for checking the fast one.
+        # The weights say how their harmonic start is solved (training's 20 Jacobi sweeps
+        # when they say nothing).
         solver = self.info.get("harmonic_solver")
         if isinstance(solver, dict) and hasattr(self.model, "harmonic_solver"):
             self.model.harmonic_solver = {k: solver[k] for k in ("iters", "coarse_iters", "sor") if k in solver}
+        # ``INPAINT_STUDIO_ATTENTION_ROWS=all`` turns off the attention shortcut (score
+        # rows only near the hole): the reference path for checking the fast one.
         refine = getattr(self.model, "refine", None)
         if refine is not None and os.environ.get("INPAINT_STUDIO_ATTENTION_ROWS", "") == "all":
             refine.attention_margin = None

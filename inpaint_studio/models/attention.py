@@ -8,6 +8,8 @@ matching 4×4 full-resolution patches are pasted back (sharp).  Written batched 
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -66,6 +68,7 @@ class ContextualAttention(nn.Module):
         scores = torch.bmm(fpatch.transpose(1, 2), wpatch)  # (B, Lf, L)
         if self.fuse:
             scores = self._fuse(scores, hs, ws)
+        valid = valid.to(scores.dtype)
         scores = scores * valid
         attn = torch.softmax(scores * self.softmax_scale, dim=2) * valid
         out = torch.bmm(raw, attn.transpose(1, 2))  # (B, C*k*k, Lf)
@@ -109,10 +112,8 @@ class ContextualAttention(nn.Module):
         out = F.fold(torch.stack(outs), size, kernel_size=k, stride=r, padding=(k - r) // 2)
         return out / float((k // r) ** 2)
 
-    _maps_cache: dict = {}
-
-    @classmethod
-    def _fuse_maps(cls, hs: int, ws: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, list]:
+    @staticmethod
+    def _fuse_maps(hs: int, ws: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, list]:
         """The fuse as nine gathers: fused[q, k] = sum_t s[idx[t, q], idx[t, k]].
 
         ``_fuse`` adds diagonal neighbours twice, once in row-major and once in
@@ -123,25 +124,7 @@ class ContextualAttention(nn.Module):
         axis each term is a shift, so it is also given as runs ``(k0, k1, c0)``: keys
         ``k0:k1`` read columns ``c0:c0 + k1 - k0`` (slices, not a gather).
         """
-        key = (hs, ws, str(device))
-        if key not in cls._maps_cache:
-            n = hs * ws
-            i = torch.arange(n)
-            y, x = i // ws, i % ws
-            cm = x * hs + y  # column-major position of each row-major index
-            idx, ok = [], []
-            for b in (-1, 0, 1):
-                c = cm + b
-                ok_b = (c >= 0) & (c < n)
-                c = c.clamp(0, n - 1)
-                j = (c % hs) * ws + (c // hs)  # back to row-major
-                for a in (-1, 0, 1):
-                    t = j + a
-                    idx.append(t.clamp(0, n - 1))
-                    ok.append(ok_b & (t >= 0) & (t < n))
-            runs = [_runs(i_t, o_t) for i_t, o_t in zip(idx, ok)]
-            cls._maps_cache[key] = (torch.stack(idx).to(device), torch.stack(ok).to(device), runs)
-        return cls._maps_cache[key]
+        return _fuse_maps_cached(hs, ws, str(device))
 
     @staticmethod
     def _diag3(s: torch.Tensor) -> torch.Tensor:
@@ -180,3 +163,25 @@ def _runs(idx: torch.Tensor, ok: torch.Tensor) -> list[tuple[int, int, int]]:
     ends = end.nonzero().flatten().tolist()
     first = idx[start].tolist()
     return [(a, b + 1, c) for a, b, c in zip(starts, ends, first)]
+
+
+@functools.lru_cache(maxsize=16)
+def _fuse_maps_cached(hs: int, ws: int, device: str) -> tuple[torch.Tensor, torch.Tensor, list]:
+    """``ContextualAttention._fuse_maps``, kept for the last few grid sizes only: an
+    editor open all day sees many crop sizes, and an unbounded cache would only grow."""
+    n = hs * ws
+    i = torch.arange(n)
+    y, x = i // ws, i % ws
+    cm = x * hs + y  # column-major position of each row-major index
+    idx, ok = [], []
+    for b in (-1, 0, 1):
+        c = cm + b
+        ok_b = (c >= 0) & (c < n)
+        c = c.clamp(0, n - 1)
+        j = (c % hs) * ws + (c // hs)  # back to row-major
+        for a in (-1, 0, 1):
+            t = j + a
+            idx.append(t.clamp(0, n - 1))
+            ok.append(ok_b & (t >= 0) & (t < n))
+    runs = [_runs(i_t, o_t) for i_t, o_t in zip(idx, ok)]
+    return torch.stack(idx).to(device), torch.stack(ok).to(device), runs

@@ -108,12 +108,13 @@ def harmonic_fill(
                 if box is None:
                     continue
                 y0, y1, x0, x1 = box
-                fixed = (cur[i : i + 1] * w[i : i + 1])[..., y0:y1, x0:x1]
-                hole = 1.0 - w[i : i + 1, :, y0:y1, x0:x1]
+                known_box = w[i : i + 1, :, y0:y1, x0:x1]
+                hole = 1.0 - known_box
                 sub = filled[i : i + 1, :, y0:y1, x0:x1]
                 if sor:
                     sub = _sor(sub, hole, sweeps)
                 else:
+                    fixed = cur[i : i + 1, :, y0:y1, x0:x1] * known_box
                     for _ in range(sweeps):
                         sub = fixed + _neighbour_mean(sub) * hole
                 filled[i : i + 1, :, y0:y1, x0:x1] = sub
@@ -130,8 +131,8 @@ def _sor(sub: torch.Tensor, hole: torch.Tensor, sweeps: int) -> torch.Tensor:
     """Red-black successive over-relaxation of Laplace's equation on the hole pixels.
 
     Jacobi needs on the order of n² sweeps for an n-pixel-wide hole to settle, SOR with
-    the optimal factor about n: the same harmonic fill, converged, for a few times the
-    cost of the 20 Jacobi sweeps the network was trained with.
+    the optimal factor about n: the same harmonic fill, converged, for about the cost
+    of the 20 Jacobi sweeps the network was trained with (``CONVERGED``).
     """
     hh, ww = sub.shape[-2:]
     n = max(hh, ww)

@@ -51,19 +51,23 @@ def _generator(device: str):  # noqa: ANN202
 
     try:
         method = DeepFillMethod(device)
-        source = f"shipped weights, cnum {method.model.cnum}, precision {method.precision}, channels-last"
+        source = (f"shipped weights, cnum {method.model.cnum}, precision {method.precision}, channels-last"
+                  + ("" if getattr(method.model, "input_channels_last", True) else " (full-size layers NCHW)"))
         net, prec = method.model, method.precision
     except Exception as exc:  # noqa: BLE001 - benchmark still useful with random weights
         from inpaint_studio.models.deepfill import DeepFillGenerator
 
-        net, prec = DeepFillGenerator(48).to(device).eval(), "fp32"
+        from inpaint_studio.engine.torch_runtime import prepare_model
+
+        net, prec = prepare_model(DeepFillGenerator(48), device), "fp32"
         source = f"random init, cnum 48 ({type(exc).__name__})"
 
     def run(x, m, e):  # noqa: ANN001, ANN202
         from inpaint_studio.engine.torch_runtime import to_input
 
+        cl = bool(getattr(net, "input_channels_last", True))
         with autocast(device, prec):
-            args = [to_input(x, device), to_input(m, device), to_input(e, device)]
+            args = [to_input(x, device, cl), to_input(m, device, cl), to_input(e, device, cl)]
             if getattr(net, "needs_guide", False):
                 # The engine passes a Telea fill of the hole here; for timing the network
                 # any tensor of that shape will do (the engine benchmark includes Telea).

@@ -81,6 +81,7 @@ def _load_prepared(path: Path, device: str) -> tuple["torch.device", object, dic
     dev = torch.device(device)
     model, info = load_weights(path, device=str(dev))
     rt.configure_threads()
+    rt.configure_allocator()
     return dev, rt.prepare_model(model, str(dev)), info
 
 
@@ -176,9 +177,10 @@ class DeepFillMethod:
             holes.append(hole)
         n = len(crops)
         dev = str(self.device)
+        cl = bool(getattr(self.model, "input_channels_last", True))
         with torch.inference_mode(), autocast(dev, self.precision):
-            img, m, et = (to_input(torch.cat(t), dev) for t in (imgs, ms, ets))
-            gd = to_input(torch.cat(gds), dev) if needs_guide else None
+            img, m, et = (to_input(torch.cat(t), dev, cl) for t in (imgs, ms, ets))
+            gd = to_input(torch.cat(gds), dev, cl) if needs_guide else None
             # Mirrorings are their own inverses: flip in, flip the fill back, average.
             flips = ([], [3], [2], [2, 3])[: self.ensemble]
             tf = lambda t, d: torch.flip(t, dims=d) if d else t  # noqa: E731

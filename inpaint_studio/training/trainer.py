@@ -87,6 +87,9 @@ class Trainer:
         self.out.mkdir(parents=True, exist_ok=True)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
+        from ..engine.torch_runtime import configure_allocator
+
+        configure_allocator()  # same page-fault saving per step as per fill
         self.device = torch.device(cfg.device)
         self.cuda = self.device.type == "cuda"
         self.step = 0

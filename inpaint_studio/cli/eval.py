@@ -11,7 +11,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p = sub.add_parser(name, help=help_text, description=help_text)
     p.add_argument("--data", required=True, help="folder with images/ and masks/")
     p.add_argument("--pairs", required=True, metavar="CSV", help="pairs.csv: image,mask,hole_ratio_bin")
-    p.add_argument("--model", required=True, metavar="NAME", help="fill method to measure (e.g. deepfill)")
+    p.add_argument("--model", required=True, metavar="NAME", help="fill method to measure (e.g. deepfill; deepfill@edgeconnect fills guided by "
+                   "the edges edgeconnect predicts for the hole)")
     p.add_argument("--baseline", default="telea",
                    help="method(s) to compare against, comma-separated (default telea; e.g. telea,harmonic)")
     p.add_argument("--limit", type=int, default=None, help="only N pairs, spread evenly over the bins")
@@ -33,9 +34,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     baselines = [b for b in args.baseline.split(",") if b and b not in ("none", args.model)]
     methods = [args.model, *dict.fromkeys(baselines)]
+    from ..core.errors import WeightsError
+
     try:
         result, rows = evaluate(pairs, methods, device=device, samples=args.samples)
-    except (RuntimeError, FileNotFoundError) as exc:
+    except (RuntimeError, FileNotFoundError, WeightsError, KeyError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 1
     command = "inpaint-studio " + " ".join(shlex.quote(a) for a in sys.argv[1:])

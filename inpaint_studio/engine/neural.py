@@ -206,14 +206,21 @@ class EdgeConnectMethod:
         self.path = path or weights_dir() / EDGECONNECT_FILE
         self.device, self.model, self.info = _load_prepared(self.path, device)
         self.working_size = int(self.info.get("working_size", 512))
+        #: Probability above which a pixel is an edge (chosen on validation photos and
+        #: stored in the weights); ``None`` returns the probabilities.
+        thr = self.info.get("threshold")
+        self.threshold = float(thr) if isinstance(thr, (int, float)) else None
 
     def edges(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         import torch
 
-        from ..training.edges import canny_edges
+        from ..training.edges import NEAR_HOLE_MARGIN, known_edges
 
         hole = hole.astype(bool)
-        known = canny_edges(rgb) * (~hole)
+        # Known edges as in training: the hole's own border is not an edge, and the
+        # net predicts the band next to the hole where those were dropped.
+        known = known_edges(rgb, hole)
+        band = _grow_scaled_hole(hole, NEAR_HOLE_MARGIN)
         gray = (0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).astype(np.float32)
         t = [torch.from_numpy(a.astype(np.float32))[None, None] for a in (gray, known, hole.astype(np.float32))]
         g, h, w = _pad8(t[0], "reflect")
@@ -225,7 +232,11 @@ class EdgeConnectMethod:
         with torch.inference_mode():
             p = self.model(to_input(g, dev), to_input(k, dev), to_input(m, dev))
         pred = p[0, 0, :h, :w].float().cpu().numpy()
-        return np.where(hole, pred, known).astype(np.float32)
+        if self.threshold is not None:
+            # Strokes, not a haze of probabilities: the overlay is edited as strokes and
+            # the generator was trained on binary Canny edges.
+            pred = (pred >= self.threshold).astype(np.float32)
+        return np.where(band, pred, known).astype(np.float32)
 
 
 def _preferred_by_default(filename: str) -> bool:

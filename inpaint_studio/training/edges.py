@@ -15,7 +15,12 @@ def canny_edges(rgb: np.ndarray, sigma: float = 2.0, low: int = 20, high: int = 
     return (cv2.Canny(gray, low, high) > 0).astype(np.float32)
 
 
-def known_edges(rgb: np.ndarray, hole: np.ndarray, sigma: float = 2.0) -> np.ndarray:
+#: Edges this close to the hole (px) are dropped from the known edges: the hole's
+#: border, whatever fills it, makes edges of its own there.
+NEAR_HOLE_MARGIN = 4
+
+
+def known_edges(rgb: np.ndarray, hole: np.ndarray, sigma: float = 2.0, margin: int = NEAR_HOLE_MARGIN) -> np.ndarray:
     """Edges of the known region only (the hole's made-up pixels must not create edges).
 
     The hole is first filled with the mean known colour so its border is not an edge.
@@ -24,10 +29,10 @@ def known_edges(rgb: np.ndarray, hole: np.ndarray, sigma: float = 2.0) -> np.nda
     img = img.copy()
     if hole.any() and (~hole).any():
         img[hole] = img[~hole].mean(axis=0)
-    return drop_near_hole(canny_edges(img, sigma), hole)
+    return drop_near_hole(canny_edges(img, sigma), hole, margin)
 
 
-def drop_near_hole(edges: np.ndarray, hole: np.ndarray, margin: int = 4) -> np.ndarray:
+def drop_near_hole(edges: np.ndarray, hole: np.ndarray, margin: int = NEAR_HOLE_MARGIN) -> np.ndarray:
     """Zero edges in the hole and ``margin`` px around it.
 
     At run time the edges next to the hole are corrupted by the fill-in colour, so

@@ -63,6 +63,13 @@ def load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
     return img, m
 
 
+def split_method(spec: str) -> tuple[str, str | None]:
+    """``"deepfill@edgeconnect"`` -> ``("deepfill", "edgeconnect")``: fill guided by the
+    edges that edge method predicts for the hole (the GUI's overlay, unedited)."""
+    name, _, edges = spec.partition("@")
+    return name, (edges or None)
+
+
 def evaluate(
     pairs: list[Pair],
     methods: list[str],
@@ -78,6 +85,7 @@ def evaluate(
     from tqdm import tqdm
 
     from ..engine import Engine, InpaintOptions
+    from ..engine.registry import edge_info
 
     engine = Engine()
     acc: dict[str, dict[str, dict[str, list[float]]]] = {
@@ -96,11 +104,17 @@ def evaluate(
         opts = {"device": device, "feather": 0}
         outs = []
         for m in methods:
+            name, edge_method = split_method(m)
+            if edge_method and i == 0:
+                # Built here so a missing edge model stops the eval instead of
+                # quietly measuring the Canny fallback under its name.
+                engine._build("edges", edge_method, device if edge_info(edge_method).kind == "neural" else "cpu")
             t0 = time.perf_counter()
-            res = engine.inpaint(blanked, mask, edges=None, options=InpaintOptions(method=m, **opts))
+            options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto", **opts)
+            res = engine.inpaint(blanked, mask, edges=None, options=options)
             seconds[m] += time.perf_counter() - t0
-            if res.method != m:
-                raise RuntimeError(f"{m} fell back to {res.method}: {'; '.join(res.warnings)}")
+            if res.method != name:
+                raise RuntimeError(f"{name} fell back to {res.method}: {'; '.join(res.warnings)}")
             out = res.pixels
             outs.append(out)
             for key in (pair.bin, "all"):

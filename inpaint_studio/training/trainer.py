@@ -21,9 +21,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..models import DeepFillGenerator, EdgeDiscriminator, EdgeGenerator, SNPatchGAN
 from .data import InpaintDataset
+from .edges import NEAR_HOLE_MARGIN as EDGE_BAND
 from .losses import edge_bce, hole_mse, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
 
 
@@ -225,14 +227,14 @@ class Trainer:
         cfg = self.cfg
         img, mask = b["image"], b["mask"]
         gray = (0.299 * img[:, 0:1] + 0.587 * img[:, 1:2] + 0.114 * img[:, 2:3] + 1.0) / 2.0
-        truth = b["edges"]  # may have hole edges dropped; rebuild full truth below
-        truth = self._full_edges(b)
-        known = truth * (1 - mask)
+        truth, known = self._full_edges(b)
+        # The net predicts the hole and the band where the known edges were dropped.
+        band = F.max_pool2d(mask, 2 * EDGE_BAND + 1, 1, EDGE_BAND)
         logs: dict[str, float] = {}
         with self._autocast():
             pred = self.g(gray, known, mask)
-        merged = pred * mask + truth * (1 - mask)
-        bce = edge_bce(pred.float(), truth, mask)
+        merged = pred * band + truth * (1 - band)
+        bce = edge_bce(pred.float(), truth, band)
         loss = bce
         if cfg.gan_weight > 0:
             bce_l = torch.nn.functional.binary_cross_entropy_with_logits
@@ -255,12 +257,19 @@ class Trainer:
         logs["bce"] = float(bce.detach())
         return logs, {"input": img * (1 - mask), "edges": known, "output": merged.detach().float() * 2 - 1, "truth": truth * 2 - 1}
 
-    def _full_edges(self, b: dict[str, torch.Tensor]) -> torch.Tensor:
-        from .edges import canny_edges
+    def _full_edges(self, b: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(truth, known)``: Canny of the whole photo, and the known edges exactly as the
+        engine computes them at run time (hole filled with the mean colour, edges within
+        ``EDGE_BAND`` px of it dropped).  Masking the truth instead would teach the net
+        on cleaner input than it gets: at run time the hole's border is itself an edge.
+        """
+        from .edges import canny_edges, known_edges
 
         imgs = ((b["image"].float().cpu().permute(0, 2, 3, 1).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
-        e = np.stack([canny_edges(np.ascontiguousarray(i)) for i in imgs])[:, None]
-        return torch.from_numpy(e).to(self.device)
+        holes = b["mask"].float().cpu().numpy()[:, 0] > 0.5
+        truth = np.stack([canny_edges(np.ascontiguousarray(i)) for i in imgs])[:, None]
+        known = np.stack([known_edges(np.ascontiguousarray(i), h, margin=EDGE_BAND) for i, h in zip(imgs, holes)])[:, None]
+        return torch.from_numpy(truth).to(self.device), torch.from_numpy(known).to(self.device)
 
     # -- persistence ----------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:

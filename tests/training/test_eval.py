@@ -103,3 +103,20 @@ def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkey
     assert res["methods"] == ["deepfill", "telea", "harmonic"]
     md = (out / "eval.md").read_text()
     assert "over telea on the 10–50 %" in md and "over harmonic on the 10–50 %" in md
+
+
+def test_eval_with_predicted_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``deepfill@EDGES`` fills from the edges EDGES predicts; a missing edge model stops it."""
+    from inpaint_studio.models import EdgeGenerator
+
+    _untrained_deepfill(tmp_path, monkeypatch)
+    data, pairs = _bench(tmp_path)
+    args = ["eval", "--data", str(data), "--pairs", str(pairs), "--limit", "2", "--device", "cpu", "--samples", "0"]
+    assert main([*args, "--model", "deepfill@edgeconnect", "--out", str(tmp_path / "r0")]) == 1
+    save_weights(EdgeGenerator(8, 1), tmp_path / "w" / "edgeconnect.safetensors", {"working_size": 64})
+    out = tmp_path / "r1"
+    assert main([*args, "--model", "deepfill@edgeconnect", "--baseline", "deepfill,deepfill@canny", "--out", str(out)]) == 0
+    res = json.loads((out / "eval.json").read_text())
+    assert res["methods"] == ["deepfill@edgeconnect", "deepfill", "deepfill@canny"]
+    psnrs = [res["metrics"][m]["all"]["psnr"] for m in res["methods"]]
+    assert len(set(psnrs)) > 1  # the edge channel reached the generator

@@ -46,6 +46,34 @@ def test_gan_and_edge_steps_run(tmp_path: Path) -> None:
     assert {"bce", "d", "fm"} <= set(logs)
 
 
+def test_edge_model_sees_known_edges_as_at_run_time(tmp_path: Path) -> None:
+    """The edge trainer's input edges come from the photo with the hole, like the
+    engine's: no edge along the hole's border, none within the dropped band."""
+    from inpaint_studio.training.edges import NEAR_HOLE_MARGIN, known_edges
+
+    e = Trainer(_cfg(tmp_path, kind="edges", edge_width=8, edge_blocks=1, out=str(tmp_path / "e")))
+    b = e.batch(0)
+    truth, known = e._full_edges(b)
+    mask = b["mask"].numpy()[:, 0] > 0.5
+    assert mask.any() and truth.sum() > 0
+    imgs = ((b["image"].permute(0, 2, 3, 1).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+    for i in range(len(imgs)):
+        want = known_edges(imgs[i], mask[i])
+        np.testing.assert_array_equal(known[i, 0].numpy(), want)
+        grown = cv2.dilate(mask[i].astype(np.uint8), np.ones((2 * NEAR_HOLE_MARGIN + 1,) * 2, np.uint8)) > 0
+        assert not known[i, 0].numpy()[grown].any()
+    # A flat photo with a hole: plain Canny of the blanked photo outlines the hole;
+    # the known edges have nothing.
+    flat = np.full((32, 32, 3), 120, np.uint8)
+    hole = np.zeros((32, 32), bool)
+    hole[10:20, 10:20] = True
+    blanked = flat.copy()
+    blanked[hole] = 0
+    from inpaint_studio.training.edges import canny_edges
+
+    assert canny_edges(blanked).any() and not known_edges(blanked, hole).any()
+
+
 def test_resume_continues_exactly(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
     straight = Trainer(_cfg(tmp_path, out=str(tmp_path / "a")))

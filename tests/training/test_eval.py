@@ -90,6 +90,13 @@ def test_edge_scores_count_near_misses_within_the_tolerance() -> None:
     mp, n_pred, mt, n_truth = edge_scores(pred, truth, hole, tolerance=1)
     assert (mp, n_pred, mt, n_truth) == (14, 15, 14, 14)
     assert edge_scores(pred, truth, hole, tolerance=0)[0] == 0
+    # A thick band around the true edge matches each true pixel once: low precision.
+    thick = np.zeros_like(hole)
+    thick[9:12, 3:17] = True
+    assert edge_scores(thick, truth, hole, tolerance=1) == (14, 42, 14, 14)
+    # All of the hole as "edge" cannot score well.
+    mp, n_pred, _, _ = edge_scores(hole.copy(), truth, hole)
+    assert mp / n_pred < 0.1
 
 
 def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,3 +127,25 @@ def test_eval_with_predicted_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert res["methods"] == ["deepfill@edgeconnect", "deepfill", "deepfill@canny"]
     psnrs = [res["metrics"][m]["all"]["psnr"] for m in res["methods"]]
     assert len(set(psnrs)) > 1  # the edge channel reached the generator
+
+
+def test_edge_eval_scores_each_threshold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inpaint_studio.models import EdgeGenerator
+    from inpaint_studio.training.edge_eval import evaluate_edges
+    from inpaint_studio.training.evaluate import read_pairs
+
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "w"))
+    torch.manual_seed(0)
+    save_weights(EdgeGenerator(8, 1), tmp_path / "w" / "edgeconnect.safetensors", {"working_size": 64})
+    data, pairs_csv = _bench(tmp_path)
+    pairs = read_pairs(data, pairs_csv)
+    res = evaluate_edges(pairs, ["canny", "edgeconnect"], thresholds=[0.2, 0.5, 0.8])
+    assert set(res) == {f"{m} >={t}" for m in ("canny", "edgeconnect") for t in (0.2, 0.5, 0.8)}
+    # Canny's edges are 0/1, so its scores do not depend on the threshold.
+    assert res["canny >=0.2"] == res["canny >=0.8"]
+    for r in res.values():
+        assert 0.0 <= r["precision"] <= 1.0 and 0.0 <= r["recall"] <= 1.0 and r["pairs"] == 4
+    # A higher threshold keeps a subset of the edge pixels: recall cannot rise.
+    assert res["edgeconnect >=0.2"]["recall"] >= res["edgeconnect >=0.5"]["recall"] >= res["edgeconnect >=0.8"]["recall"]
+    single = evaluate_edges(pairs[:1], ["canny"])
+    assert set(single) == {"canny"}

@@ -210,11 +210,13 @@ class EdgeConnectMethod:
         #: stored in the weights); ``None`` returns the probabilities.
         thr = self.info.get("threshold")
         self.threshold = float(thr) if isinstance(thr, (int, float)) else None
+        #: Keep only the ridge lines of the probability map (``training.edges.thin_edges``).
+        self.thin = bool(self.info.get("thin", False))
 
     def edges(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         import torch
 
-        from ..training.edges import NEAR_HOLE_MARGIN, known_edges
+        from ..training.edges import NEAR_HOLE_MARGIN, known_edges, thin_edges
 
         hole = hole.astype(bool)
         # Known edges as in training: the hole's own border is not an edge, and the
@@ -232,6 +234,8 @@ class EdgeConnectMethod:
         with torch.inference_mode():
             p = self.model(to_input(g, dev), to_input(k, dev), to_input(m, dev))
         pred = p[0, 0, :h, :w].float().cpu().numpy()
+        if self.thin:
+            pred = thin_edges(pred)
         if self.threshold is not None:
             # Strokes, not a haze of probabilities: the overlay is edited as strokes and
             # the generator was trained on binary Canny edges.

@@ -164,3 +164,18 @@ def test_cosine_anneal_is_resumable_and_reaches_the_final_lr(tmp_path: Path) -> 
     assert all(abs(g["lr"] - resumed.lr_at(3)) < 1e-12 for g in resumed.opt_g.param_groups)
     # Without --lr-final the lr stays constant.
     assert Trainer(_cfg(tmp_path, out=str(tmp_path / "c"), lr=3e-4)).lr_at(1000) == 3e-4
+
+
+def test_thin_edges_keeps_the_ridge_of_a_band() -> None:
+    from inpaint_studio.training.edges import thin_edges
+
+    y, x = np.mgrid[0:24, 0:32]
+    band = np.exp(-((y - 12) ** 2) / 8.0).astype(np.float32)  # a horizontal edge, 7 px wide above 0.3
+    t = thin_edges(band)
+    assert ((band > 0.3).sum(0) == 7).all()
+    assert ((t > 0.3).sum(0) == 1).all() and (t[12] == band[12]).all()
+    diag = np.exp(-((x - y - 4) ** 2) / 8.0).astype(np.float32)  # a diagonal one
+    td = thin_edges(diag)
+    inner = (td > 0.3)[4:-4, 10:-10]
+    assert (inner.sum(1) <= 2).all() and inner.any()
+    assert not thin_edges(np.full((8, 8), 0.4, np.float32)).any()  # a flat haze has no ridge

@@ -104,9 +104,13 @@ def test_edges_are_predicted_edited_and_used_by_fill(qtbot, window, photo_file: 
     predicted = edges.copy()
     # Edit: add a stroke and erase part of the prediction, with the sketch tools.
     drag(qtbot, window.canvas, [(160.5, 150.5), (240.5, 150.5)])
-    drag(qtbot, window.canvas, [(150.5, 140.5)], button=Qt.MouseButton.RightButton)
+    ys, xs = np.nonzero(predicted)
+    far = np.abs(ys - 150) > 20  # away from the stroke just drawn
+    y, x = (ys[far][0], xs[far][0]) if far.any() else (ys[0], xs[0])
+    drag(qtbot, window.canvas, [(x + 0.5, y + 0.5)], button=Qt.MouseButton.RightButton)  # on a predicted edge
     edited = window.doc.layers["edges"].copy()
     assert not np.array_equal(edited, predicted)
+    assert edited[y, x] == 0  # the erase removed that edge
     window.undo_stack.undo()
     window.undo_stack.undo()
     assert np.array_equal(window.doc.layers["edges"], predicted)

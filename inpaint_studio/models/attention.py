@@ -106,8 +106,15 @@ class ContextualAttention(nn.Module):
                             src = sr[p0 : p0 + r1 - r0]
                             for k0, k1, c0 in runs[t]:
                                 s[r0:r1, k0:k1] += src[:, c0 : c0 + k1 - k0]
-                attn = torch.softmax(s.mul_(valid[i] * self.softmax_scale), dim=1).mul_(valid[i])
-                cols[:, q] = raw[i] @ attn.t()
+                attn = torch.softmax(s.mul_(valid[i] * self.softmax_scale), dim=1)
+                # Invalid keys (patches touching the hole) weigh zero after the softmax
+                # (they still count in its sum, as in the reference), so the paste only
+                # multiplies the valid ones: for a 25 % hole about a quarter less work.
+                v = valid[i, 0].nonzero().squeeze(1)
+                if v.numel() < n:
+                    cols[:, q] = raw[i].index_select(1, v) @ attn.index_select(1, v).t()
+                else:
+                    cols[:, q] = raw[i] @ attn.t()
             outs.append(cols)
         out = F.fold(torch.stack(outs), size, kernel_size=k, stride=r, padding=(k - r) // 2)
         return out / float((k // r) ** 2)

@@ -100,12 +100,11 @@ def configure_allocator(mmap_threshold: int = 256 << 20, trim_threshold: int = 5
     glibc serves blocks above its mmap threshold (at most 32 MiB, adaptive) with fresh
     ``mmap`` calls and unmaps them on free, so every large activation of every forward
     is new memory the kernel has to fault in and zero.  Measured on the 2-core CPU at
-    512 px: 15,000-50,000 page faults and 0.05-0.15 s of system time per fill; with
-    these settings about 100 faults, and the fill 5-20 % faster over four alternating
-    process pairs (the machine drifts too much for one number).  With the thresholds raised, freed blocks go back
-    to the heap and the next layer reuses them; at most ``trim_threshold`` of free
-    memory is kept before glibc returns it, so an idle editor does not sit on a
-    24 MP fill's peak.  Linux/glibc only; a no-op elsewhere, when the user set any
+    512 px: 15,000-50,000 page faults and 0.05-0.15 s of system time per fill.  With
+    the thresholds raised, freed blocks go back to the heap and the next layer reuses
+    them: about 100 faults, and the fill 5-20 % faster over four alternating process
+    pairs (the machine drifts too much for one number).  glibc returns free memory
+    beyond ``trim_threshold``, so an idle editor does not sit on a 24 MP fill's peak.  Linux/glibc only; a no-op elsewhere, when the user set any
     ``MALLOC_*`` variable, or with ``INPAINT_STUDIO_MALLOC=system``.
     Returns whether the settings were applied (once per process).
     """

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .edges import canny_edges, drop_near_hole
+from .edges import canny_edges, drop_near_hole, known_edges
 from .masks import free_form_mask
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
@@ -61,6 +61,7 @@ class InpaintDataset(Dataset):
         holdout_every: int = 0,
         guide: bool = False,
         cache_mb: int = 0,
+        edge_model: bool = False,
     ) -> None:
         self.files = split_holdout(list_images(root), holdout_every)[0]
         if not self.files:
@@ -70,6 +71,9 @@ class InpaintDataset(Dataset):
         self.edge_keep = edge_keep
         self.seed = seed
         self.guide = guide
+        #: For the edge model: ``edges`` is the whole crop's Canny (the truth) and
+        #: ``known`` the known edges made exactly as the engine makes them at run time.
+        self.edge_model = edge_model
         self.epoch = 0
         #: Decoded photos kept in memory (``cache_mb`` budget): JPEG decoding was a
         #: quarter of a training step on 2 CPU cores, and a few thousand photos fit.
@@ -115,13 +119,15 @@ class InpaintDataset(Dataset):
         img = np.ascontiguousarray(img)
         hole = free_form_mask(s, s, rng)
         edges = canny_edges(img)
-        if rng.random() >= self.edge_keep:
+        if not self.edge_model and rng.random() >= self.edge_keep:
             edges = drop_near_hole(edges, hole)
         out = {
             "image": torch.from_numpy(img).permute(2, 0, 1).float() / 127.5 - 1.0,
             "mask": torch.from_numpy(hole.astype(np.float32))[None],
             "edges": torch.from_numpy(edges)[None],
         }
+        if self.edge_model:
+            out["known"] = torch.from_numpy(known_edges(img, hole))[None]
         if self.guide:  # the classical fill a prefill="blend" generator starts from
             from ..engine.classical import telea_u8
 

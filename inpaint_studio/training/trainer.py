@@ -132,7 +132,7 @@ class Trainer:
             cfg.decay_start = self.step
         self.data = InpaintDataset(cfg.data, cfg.size, tuple(cfg.long_side), seed=cfg.seed, holdout_every=cfg.holdout_every,
                                    guide=cfg.kind == "generator" and cfg.prefill in ("blend", "harmonic"),
-                                   cache_mb=cfg.cache_mb)
+                                   cache_mb=cfg.cache_mb, edge_model=cfg.kind == "edges")
         self.log_path = self.out / "log.jsonl"
 
     def _build(self) -> None:
@@ -227,7 +227,10 @@ class Trainer:
         cfg = self.cfg
         img, mask = b["image"], b["mask"]
         gray = (0.299 * img[:, 0:1] + 0.587 * img[:, 1:2] + 0.114 * img[:, 2:3] + 1.0) / 2.0
-        truth, known = self._full_edges(b)
+        # Truth: Canny of the whole crop.  Known: as the engine makes them at run time
+        # (hole mean-filled, edges within EDGE_BAND px dropped), since there the hole's
+        # border is itself an edge; both from the uint8 crop, in the loader thread.
+        truth, known = b["edges"], b["known"]
         # The net predicts the hole and the band where the known edges were dropped.
         band = F.max_pool2d(mask, 2 * EDGE_BAND + 1, 1, EDGE_BAND)
         logs: dict[str, float] = {}
@@ -256,20 +259,6 @@ class Trainer:
         self.opt_g.step()
         logs["bce"] = float(bce.detach())
         return logs, {"input": img * (1 - mask), "edges": known, "output": merged.detach().float() * 2 - 1, "truth": truth * 2 - 1}
-
-    def _full_edges(self, b: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(truth, known)``: Canny of the whole photo, and the known edges exactly as the
-        engine computes them at run time (hole filled with the mean colour, edges within
-        ``EDGE_BAND`` px of it dropped).  Masking the truth instead would teach the net
-        on cleaner input than it gets: at run time the hole's border is itself an edge.
-        """
-        from .edges import canny_edges, known_edges
-
-        imgs = ((b["image"].float().cpu().permute(0, 2, 3, 1).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
-        holes = b["mask"].float().cpu().numpy()[:, 0] > 0.5
-        truth = np.stack([canny_edges(np.ascontiguousarray(i)) for i in imgs])[:, None]
-        known = np.stack([known_edges(np.ascontiguousarray(i), h, margin=EDGE_BAND) for i, h in zip(imgs, holes)])[:, None]
-        return torch.from_numpy(truth).to(self.device), torch.from_numpy(known).to(self.device)
 
     # -- persistence ----------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:

@@ -37,6 +37,14 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         "(auto, canny, edgeconnect; see `inpaint-studio models`), or 'off' (default: the "
         "network sees the photo's edges around the hole only)",
     )
+    p.add_argument(
+        "--detail",
+        type=float,
+        default=None,
+        metavar="D",
+        help="texture of deepfill's fill, 0 (smooth, highest PSNR) to 1 (the GAN-tuned weights); "
+        "default: the weights' own (see weights/deepfill_detail.md)",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -50,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.quality is not None and not 1 <= args.quality <= 100:
         print("error: --quality must be between 1 and 100", file=sys.stderr)
+        return 2
+    if args.detail is not None and not 0.0 <= args.detail <= 1.0:
+        print("error: --detail must be between 0 and 1", file=sys.stderr)
         return 2
     from ..engine.device import cuda_available
 
@@ -76,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.model,
         device=args.device,
         dilate=args.dilate,
+        detail=args.detail,
         auto_edges=args.edges != "off",
         edge_method="auto" if args.edges == "off" else args.edges,
     )

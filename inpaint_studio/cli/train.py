@@ -30,6 +30,13 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--edge-width", type=int, default=32, help="edge model base width (paper: 64)")
     p.add_argument("--edge-blocks", type=int, default=4, help="edge model residual blocks (paper: 8)")
     p.add_argument("--gan-weight", type=float, default=0.0, help="adversarial weight (0 = L1 only)")
+    p.add_argument("--d-cnum", type=int, default=64,
+                   help="discriminator base width (paper: 64; 32 costs a quarter of the compute)")
+    p.add_argument("--disc", choices=["snpatch", "patch"], default="snpatch",
+                   help="generator's discriminator: snpatch (DeepFill v2's SN-PatchGAN) or patch (70x70 "
+                   "patch D scored over the hole's cells, with feature matching; learns faster on short runs)")
+    p.add_argument("--fm-weight", type=float, default=10.0,
+                   help="feature-matching weight (edge model; generator with --disc patch)")
     p.add_argument("--hole-weight", type=float, default=1.0,
                    help="weight of the hole-only L1 next to the paper's whole-image L1")
     p.add_argument("--whole-weight", type=float, default=1.0,
@@ -51,6 +58,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--cache-mb", type=int, default=2048, help="memory for decoded photos (0: decode every time)")
     p.add_argument("--save-every", type=int, default=200)
     p.add_argument("--sample-every", type=int, default=500)
+    p.add_argument("--keep-every", type=int, default=0, metavar="N",
+                   help="also keep a generator-only snapshot RUN_DIR/keep/step_N.pt every N steps "
+                   "(GAN phases: choose the step on the validation set afterwards)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     p.set_defaults(func=run)
 
@@ -70,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         kind=args.model, data=args.data, out=args.out, steps=args.steps, size=args.size, batch=args.batch,
         device=device, lr=args.lr, d_lr=args.d_lr, seed=args.seed, cnum=args.cnum, edge_width=args.edge_width,
-        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, hole_weight=args.hole_weight, whole_weight=args.whole_weight, l2_weight=args.l2_weight, long_side=tuple(args.long_side),
-        save_every=args.save_every, sample_every=args.sample_every, threads=args.threads,
+        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, d_cnum=args.d_cnum, disc=args.disc, fm_weight=args.fm_weight, hole_weight=args.hole_weight, whole_weight=args.whole_weight, l2_weight=args.l2_weight, long_side=tuple(args.long_side),
+        save_every=args.save_every, keep_every=args.keep_every, sample_every=args.sample_every, threads=args.threads,
         prefill=None if args.prefill == "none" else args.prefill, holdout_every=args.holdout_every,
         cache_mb=args.cache_mb, lr_final=args.lr_final, decay_start=args.decay_start,
     )

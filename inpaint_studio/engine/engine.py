@@ -60,6 +60,9 @@ class InpaintOptions:
     preview_size: int = 0
     #: Regions filled per call of a method's ``fill_batch`` (when it has one).
     batch_size: int = 8
+    #: Texture for methods that offer it (``deepfill`` with its GAN-tuned weights): 0 is
+    #: the smooth, highest-PSNR fill, 1 the GAN-tuned one; ``None`` = the weights' default.
+    detail: float | None = None
 
 
 @dataclass
@@ -73,6 +76,8 @@ class InpaintResult:
     regions: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    #: The detail the method filled with (``None``: the method has no such setting).
+    detail: float | None = None
 
 
 class Engine:
@@ -146,10 +151,12 @@ class Engine:
         name = self.resolve_method(opts.method)
         device = resolve_device(opts.device) if fill_info(name).kind == "neural" else "cpu"
         method, name, device = self._method_with_fallback(name, device, warnings)
+        _set_detail(method, opts)
 
         if not mask.any():
             progress(1.0, "nothing to fill")
-            return InpaintResult(image.copy(), mask, name, device, 0, time.perf_counter() - t0, warnings)
+            return InpaintResult(image.copy(), mask, name, device, 0, time.perf_counter() - t0, warnings,
+                                 _detail_of(method))
 
         working = opts.working_size or int(getattr(method, "working_size", 512))
         if edges is None and opts.auto_edges and opts.use_edges and fill_info(name).kind == "neural":
@@ -163,7 +170,8 @@ class Engine:
                 image, mask, use_edges, opts, opts.preview_size, method, name, device,
                 lambda f, m: progress(0.2 * f, "preview: " + m), cancel, warnings,
             )
-            on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings)))
+            on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings),
+                                     _detail_of(method)))
             inner = lambda f, m: progress(0.2 + 0.8 * f, m)  # noqa: E731
         else:
             inner = progress
@@ -172,7 +180,7 @@ class Engine:
         )
         cancel.raise_if_cancelled()
         progress(1.0, "done")
-        return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings)
+        return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method))
 
     def _fill_regions(
         self,
@@ -208,6 +216,7 @@ class Engine:
                     _empty_cuda_cache()
                     device = "cpu"
                     method = self._build("fill", name, device)
+                    _set_detail(method, opts)
                     fills = self._call_fill(method, crops, batched)
                 else:
                     raise
@@ -278,6 +287,18 @@ class Engine:
                 warnings.append("GPU out of memory while loading the model: using the CPU")
                 return self._build("fill", name, "cpu"), name, "cpu"
             raise
+
+
+def _set_detail(method: object, opts: InpaintOptions) -> None:
+    setter = getattr(method, "set_detail", None)
+    if setter is not None:
+        setter(opts.detail)
+
+
+def _detail_of(method: object) -> float | None:
+    if getattr(method, "has_detail", False):
+        return float(method.detail)  # type: ignore[attr-defined]
+    return None
 
 
 def _empty_cuda_cache() -> None:

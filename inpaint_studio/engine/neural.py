@@ -18,6 +18,9 @@ from ..core.errors import WeightsError
 from .registry import MethodInfo, register_edges, register_fill
 
 DEEPFILL_FILE = "deepfill.safetensors"
+#: The same generator fine-tuned with its SN-PatchGAN (texture instead of blur); the
+#: ``detail`` option moves the shipped weights toward it.
+DEEPFILL_DETAIL_FILE = "deepfill_detail.safetensors"
 EDGECONNECT_FILE = "edgeconnect.safetensors"
 
 
@@ -127,6 +130,72 @@ class DeepFillMethod:
         refine = getattr(self.model, "refine", None)
         if refine is not None and os.environ.get("INPAINT_STUDIO_ATTENTION_ROWS", "") == "all":
             refine.attention_margin = None
+        self._load_detail()
+
+    # -- detail: interpolation toward the GAN-tuned weights ----------------------------
+    def _load_detail(self) -> None:
+        """Read the GAN-tuned weights as a direction away from the shipped ones.
+
+        The squared-error weights fill a large hole with its most likely colour, which is
+        smooth; the GAN-tuned ones draw texture, which reads as real but scores lower in
+        PSNR because the grain is not the photo's own.  Both come from one run (the GAN
+        phase starts from the shipped weights), so every weight in between is a working
+        net too (Wang et al., ESRGAN, "network interpolation"): ``detail`` t fills with
+        ``base + t * (gan - base)``, one forward pass, the user's choice of trade-off.
+        A missing detail file leaves the option off; a damaged or mismatched one too,
+        with the reason in ``detail_error``.
+        """
+        import torch
+
+        from ..models.weights import load_weights
+
+        self.detail_path = self.path.with_name(DEEPFILL_DETAIL_FILE)
+        self.detail_error = ""
+        self.detail_default = 0.0
+        self.detail = 0.0
+        self._base: dict[str, torch.Tensor] = {}
+        self._delta: dict[str, torch.Tensor] = {}
+        if not self.detail_path.is_file():
+            return
+        try:
+            other, info = load_weights(self.detail_path, device="cpu")
+        except WeightsError as exc:
+            self.detail_error = str(exc)
+            return
+        mine = self.model.state_dict()
+        theirs = other.state_dict()
+        if other.config() != self.model.config() or set(theirs) != set(mine):
+            self.detail_error = f"{self.detail_path.name} was trained for another architecture than {self.path.name}"
+            return
+        for k, v in mine.items():
+            if v.is_floating_point():
+                self._base[k] = v.detach().clone()
+                self._delta[k] = theirs[k].to(v.device, v.dtype) - v.detach()
+        d = info.get("default_detail", 0.0)
+        self.detail_default = min(1.0, max(0.0, float(d))) if isinstance(d, (int, float)) else 0.0
+        self.set_detail(None)
+
+    @property
+    def has_detail(self) -> bool:
+        return bool(self._delta)
+
+    def set_detail(self, detail: float | None) -> float:
+        """Move the weights ``detail`` (0..1, ``None``: the file's default) of the way to
+        the GAN-tuned ones; returns the detail in effect (0 without a detail file)."""
+        if not self._delta:
+            self.detail = 0.0
+            return 0.0
+        t = self.detail_default if detail is None else min(1.0, max(0.0, float(detail)))
+        if t != self.detail:
+            import torch
+
+            params = dict(self.model.named_parameters()) | dict(self.model.named_buffers())
+            with torch.no_grad():
+                for k, base in self._base.items():
+                    # copy_ keeps each tensor's memory format (NCHW or channels-last).
+                    params[k].copy_(torch.add(base, self._delta[k], alpha=t))
+            self.detail = t
+        return t
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
         return self.fill_batch([(rgb, hole, edges)])[0]
@@ -241,6 +310,28 @@ class EdgeConnectMethod:
             # the generator was trained on binary Canny edges.
             pred = (pred >= self.threshold).astype(np.float32)
         return np.where(band, pred, known).astype(np.float32)
+
+
+def detail_info() -> tuple[bool, float]:
+    """``(available, default)`` of the ``detail`` option, from the files' headers alone.
+
+    For front ends that show a control before any model is built (reading the header
+    is quick and needs neither torch nor the tensors).  A file that fails to load
+    later leaves the option at 0, and the method says why.
+    """
+    if not (_available(DEEPFILL_FILE)[0] and _available(DEEPFILL_DETAIL_FILE)[0]):
+        return False, 0.0
+    try:
+        import json
+
+        from safetensors import safe_open
+
+        with safe_open(str(weights_dir() / DEEPFILL_DETAIL_FILE), "numpy") as f:
+            info = json.loads((f.metadata() or {}).get("info", "{}"))
+        d = info.get("default_detail", 0.0)
+        return True, (min(1.0, max(0.0, float(d))) if isinstance(d, (int, float)) else 0.0)
+    except Exception:  # noqa: BLE001 - a damaged file is reported when the method is built
+        return False, 0.0
 
 
 def _preferred_by_default(filename: str) -> bool:

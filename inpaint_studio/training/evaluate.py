@@ -63,11 +63,24 @@ def load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
     return img, m
 
 
-def split_method(spec: str) -> tuple[str, str | None]:
-    """``"deepfill@edgeconnect"`` -> ``("deepfill", "edgeconnect")``: fill guided by the
-    edges that edge method predicts for the hole (the GUI's overlay, unedited)."""
-    name, _, edges = spec.partition("@")
-    return name, (edges or None)
+def split_method(spec: str) -> tuple[str, str | None, float | None]:
+    """``"NAME[:DETAIL][@EDGES]"`` -> ``(name, edge method, detail)``.
+
+    ``deepfill@edgeconnect`` fills guided by the edges edgeconnect predicts for the
+    hole (the GUI's overlay, unedited); ``deepfill:0.5`` fills with detail 0.5
+    (``InpaintOptions.detail``), so several detail levels can be measured in one run.
+    """
+    head, _, edges = spec.partition("@")
+    name, sep, detail = head.partition(":")
+    value: float | None = None
+    if sep:
+        try:
+            value = float(detail)
+        except ValueError:
+            raise ValueError(f"{spec!r}: the detail after ':' must be a number from 0 to 1") from None
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{spec!r}: the detail after ':' must be from 0 to 1")
+    return name, (edges or None), value
 
 
 def evaluate(
@@ -104,17 +117,22 @@ def evaluate(
         opts = {"device": device, "feather": 0}
         outs = []
         for m in methods:
-            name, edge_method = split_method(m)
+            name, edge_method, detail = split_method(m)
             if edge_method and i == 0:
                 # Built here so a missing edge model stops the eval instead of
                 # quietly measuring the Canny fallback under its name.
                 engine._build("edges", edge_method, device if edge_info(edge_method).kind == "neural" else "cpu")
             t0 = time.perf_counter()
-            options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto", **opts)
+            options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto",
+                                     detail=detail, **opts)
             res = engine.inpaint(blanked, mask, edges=None, options=options)
             seconds[m] += time.perf_counter() - t0
             if res.method != name:
                 raise RuntimeError(f"{name} fell back to {res.method}: {'; '.join(res.warnings)}")
+            if detail is not None and res.detail != detail:
+                # e.g. no detail weights: the numbers would be detail 0's under this name
+                raise RuntimeError(f"{m}: {name} filled with detail {res.detail}, not {detail} "
+                                   "(is weights/deepfill_detail.safetensors there?)")
             out = res.pixels
             outs.append(out)
             for key in (pair.bin, "all"):

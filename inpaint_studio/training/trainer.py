@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ..models import DeepFillGenerator, EdgeDiscriminator, EdgeGenerator, SNPatchGAN
+from ..models.discriminators import MaskedPatchGAN, hole_cells
 from .data import InpaintDataset
 from .edges import NEAR_HOLE_MARGIN as EDGE_BAND
 from .losses import edge_bce, hole_mse, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
@@ -45,11 +46,14 @@ class TrainConfig:
     edge_width: int = 32
     edge_blocks: int = 4
     gan_weight: float = 0.0  # L1-first: PSNR drops with an early GAN term
+    d_cnum: int = 64  # discriminator base width (paper: 64); its cost grows with the square
+    disc: str = "snpatch"  # generator's D: "snpatch" (DeepFill v2) | "patch" (MaskedPatchGAN)
     fm_weight: float = 10.0
     hole_weight: float = 1.0
     whole_weight: float = 1.0  # the paper's whole-image L1 (0 for residual generators)
     l2_weight: float = 0.0
     save_every: int = 200
+    keep_every: int = 0  # also keep a generator-only snapshot every N steps (for choosing one later)
     sample_every: int = 500
     log_every: int = 10
     long_side: tuple[int, int] = (400, 600)
@@ -102,7 +106,10 @@ class Trainer:
             ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
             saved = ckpt["config"]
             # Architecture comes from the checkpoint; schedule (steps, device) from the caller.
-            for key in ("kind", "cnum", "edge_width", "edge_blocks", "prefill", "holdout_every"):
+            keys = ["kind", "cnum", "edge_width", "edge_blocks", "prefill", "holdout_every"]
+            if "d" in ckpt:  # a saved discriminator fixes its width; slim states leave it to the caller
+                keys += ["d_cnum", "disc"]
+            for key in keys:
                 if key in saved:
                     setattr(cfg, key, saved[key])
         else:
@@ -139,11 +146,11 @@ class Trainer:
         cfg = self.cfg
         if cfg.kind == "generator":
             self.g = DeepFillGenerator(cfg.cnum, cfg.prefill)
-            self.d = SNPatchGAN(4, 64)
+            self.d = MaskedPatchGAN(4, cfg.d_cnum) if cfg.disc == "patch" else SNPatchGAN(4, cfg.d_cnum)
             betas = (0.5, 0.999)
         elif cfg.kind == "edges":
             self.g = EdgeGenerator(cfg.edge_width, cfg.edge_blocks)
-            self.d = EdgeDiscriminator(2, 64)
+            self.d = EdgeDiscriminator(2, cfg.d_cnum)
             betas = (0.0, 0.9)
         else:
             raise ValueError(f"unknown model kind {cfg.kind!r}; use generator or edges")
@@ -195,11 +202,13 @@ class Trainer:
         with self._autocast():
             x1, x2, comp = self.g(img, mask, edges, b.get("guide"))
         use_gan = cfg.gan_weight > 0
+        patch = cfg.disc == "patch"
         if use_gan:
             with self._autocast():
-                pos = self.d(img, mask)
-                neg = self.d(comp.detach(), mask)
-                d_loss = hinge_d_loss(pos.float(), neg.float())
+                pos, _ = self._score(img, mask)
+                neg, _ = self._score(comp.detach(), mask)
+                w = hole_cells(mask, pos.shape[-2:]) if patch else None
+                d_loss = hinge_d_loss(pos.float(), neg.float(), w)
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
@@ -212,9 +221,18 @@ class Trainer:
                 loss = loss + cfg.l2_weight * l2
                 logs["l2"] = float(l2.detach())
             if use_gan:
-                g_adv = hinge_g_loss(self.d(comp, mask).float())
+                neg, neg_f = self._score(comp, mask)
+                g_adv = hinge_g_loss(neg.float(), w)
                 loss = loss + cfg.gan_weight * g_adv
                 logs["g_adv"] = float(g_adv.detach())
+                if patch and cfg.fm_weight > 0:
+                    # The D's features as a learned perceptual distance (EdgeConnect's FM),
+                    # the photo's taken with the D as just updated.
+                    with torch.no_grad():
+                        _, pos_f = self._score(img, mask)
+                    fm = feature_matching_loss([f.float() for f in pos_f[:-1]], [f.float() for f in neg_f[:-1]])
+                    loss = loss + cfg.fm_weight * fm
+                    logs["fm"] = float(fm.detach())
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -222,6 +240,11 @@ class Trainer:
         hole_l1 = float(((comp.detach().float() - img).abs() * mask).sum() / (mask.sum() * 3).clamp_min(1))
         logs["hole_l1"] = hole_l1
         return logs, {"input": img * (1 - mask), "edges": edges, "output": comp.detach().float(), "truth": img}
+
+    def _score(self, rgb: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The generator's D: (scores, features); SN-PatchGAN has no features to match."""
+        out = self.d(rgb, mask)
+        return out if isinstance(out, tuple) else (out, [])
 
     def _edge_step(self, b: dict[str, torch.Tensor]) -> tuple[dict[str, float], dict[str, torch.Tensor]]:
         cfg = self.cfg
@@ -290,6 +313,21 @@ class Trainer:
         torch.save(state, path)
         return path
 
+    def save_snapshot(self) -> Path:
+        """``RUN_DIR/keep/step_N.pt``: the generator alone, enough for ``models.export``.
+
+        GAN phases do not improve monotonically, so the shipped step is chosen afterwards
+        on the validation set; ``last.pt`` alone would only offer the final one.
+        """
+        keep = self.out / "keep"
+        keep.mkdir(exist_ok=True)
+        path = keep / f"step_{self.step:07d}.pt"
+        tmp = path.with_suffix(".tmp")
+        torch.save({"g": self.g.state_dict(), "model_config": self.g.config(), "step": self.step,
+                    "config": asdict(self.cfg)}, tmp)
+        os.replace(tmp, path)
+        return path
+
     def save_grid(self, vis: dict[str, torch.Tensor], path: Path, rows: int = 4) -> None:
         """PNG with one row per sample: input | edges | output | truth."""
         cols = []
@@ -343,5 +381,7 @@ class Trainer:
                     self.save_grid(vis, self.out / "samples" / f"step_{self.step:07d}.png")
                 if self.step % cfg.save_every == 0 or self.step == steps:
                     self.save()
+                if cfg.keep_every and self.step % cfg.keep_every == 0:
+                    self.save_snapshot()
         bar.close()
         return records

@@ -238,6 +238,7 @@ class BatchDialog(QDialog):
             device=str(self.device_combo.currentData()),
             auto_edges=self.edges_check.isChecked(),
             edge_method=self.settings.edge_method,
+            detail=self.settings.detail,  # the main window's Detail slider (None: the weights' default)
         )
 
     def run(self) -> int | None:

@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
         t.fillMethodChanged.connect(self._on_fill_method)
         t.edgeMethodChanged.connect(self._on_edge_method)
         t.deviceChanged.connect(self._on_device)
+        t.detailChanged.connect(self._on_detail)
         t.splitChanged.connect(c.set_split)
         t.fillRequested.connect(self.fill)
         t.cancelRequested.connect(self.cancel_job)
@@ -722,6 +723,23 @@ class MainWindow(QMainWindow):
         self.settings.fill_method = name
         self._update_model_label()
 
+    def _on_detail(self, v: float) -> None:
+        self.settings.detail = v
+
+    def _update_detail(self, shown: str) -> None:
+        """The Detail slider is live for deepfill with its GAN-tuned weights present."""
+        from ..engine.neural import detail_info
+
+        ok, default = detail_info()
+        saved = self.settings.detail
+        value = default if saved is None else saved
+        if shown != "deepfill":
+            self.tools.set_detail_available(False, value, "only the deepfill model has it")
+        elif not ok:
+            self.tools.set_detail_available(False, 0.0, "weights/deepfill_detail.safetensors is missing")
+        else:
+            self.tools.set_detail_available(True, value)
+
     def _on_edge_method(self, name: str) -> None:
         self.settings.edge_method = name
 
@@ -737,6 +755,7 @@ class MainWindow(QMainWindow):
             ok, _why = fill_info(shown).available()
         except InpaintStudioError:
             ok = True
+        self._update_detail(shown if ok else "telea")
         if not ok:
             shown = f"{shown} unavailable → telea"  # what the fill will really use
         if d == "auto":
@@ -750,6 +769,7 @@ class MainWindow(QMainWindow):
             method=str(self.tools.fill_combo.currentData() or "auto"),
             device=str(self.tools.device_combo.currentData() or "auto"),
             edge_method=str(self.tools.edge_combo.currentData() or "auto"),
+            detail=self.tools.detail() if self.tools.detail_slider.isEnabled() else None,
         )
 
     # -- edits ---------------------------------------------------------------------------------------
@@ -916,7 +936,8 @@ class MainWindow(QMainWindow):
         self._push(entry)
         self.canvas.sync_results()
         self.layers.refresh(doc)
-        self.tools.last_run.setText(f"Last fill: {res.method} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")
+        how = res.method if res.detail is None else f"{res.method} (detail {res.detail * 100:.0f} %)"
+        self.tools.last_run.setText(f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")
         self.model_label.setText(f"Model: {res.method} · Device: {res.device}")
         if res.warnings:
             self.show_notice("Fill finished with warnings:\n" + "\n".join(res.warnings), "warning")

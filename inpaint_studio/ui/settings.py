@@ -81,6 +81,17 @@ class AppSettings:
         self._set("model/edges", v)
 
     @property
+    def detail(self) -> float | None:
+        """Texture of the deepfill fill, 0..1; ``None`` until the user moves the slider
+        (then the weights' own default applies)."""
+        v = self._get("model/detail", -1.0, float)
+        return None if v < 0 else min(1.0, v)
+
+    @detail.setter
+    def detail(self, v: float | None) -> None:
+        self._set("model/detail", -1.0 if v is None else float(v))
+
+    @property
     def device(self) -> str:
         return self._get("model/device", "auto", str)
 

@@ -83,6 +83,7 @@ class ToolPanel(QWidget):
     fillMethodChanged = Signal(str)
     edgeMethodChanged = Signal(str)
     deviceChanged = Signal(str)
+    detailChanged = Signal(float)
     splitChanged = Signal(float)
     fillRequested = Signal()
     cancelRequested = Signal()
@@ -152,6 +153,18 @@ class ToolPanel(QWidget):
             lambda _i: self.fillMethodChanged.emit(str(self.fill_combo.currentData()))
         )
         ml.addRow("Fill", self.fill_combo)
+        detail_row = QHBoxLayout()
+        self.detail_slider = QSlider(Qt.Orientation.Horizontal)
+        self.detail_slider.setRange(0, 100)
+        self.detail_slider.setSingleStep(5)
+        self.detail_slider.setPageStep(10)
+        self.detail_label = QLabel()
+        self.detail_label.setMinimumWidth(36)
+        self.detail_slider.valueChanged.connect(self._on_detail)
+        detail_row.addWidget(self.detail_slider, 1)
+        detail_row.addWidget(self.detail_label)
+        ml.addRow("Detail", detail_row)
+        self.set_detail_available(False, 0.0)
         self.edge_combo = fill_combo(edge_method_choices(), edge_method)
         self.edge_combo.currentIndexChanged.connect(
             lambda _i: self.edgeMethodChanged.emit(str(self.edge_combo.currentData()))
@@ -207,6 +220,25 @@ class ToolPanel(QWidget):
     def set_sketch_size(self, v: int) -> None:
         with QSignalBlocker(self.sketch_spin):
             self.sketch_spin.setValue(v)
+
+    def _on_detail(self, v: int) -> None:
+        self.detail_label.setText(f"{v} %")
+        self.detailChanged.emit(v / 100.0)
+
+    def set_detail_available(self, ok: bool, value: float, why: str = "") -> None:
+        """Show ``value`` (0..1); the slider is live only where the fill method offers it."""
+        with QSignalBlocker(self.detail_slider):
+            self.detail_slider.setValue(int(round(value * 100)))
+        self.detail_label.setText(f"{self.detail_slider.value()} %")
+        self.detail_slider.setEnabled(ok)
+        self.detail_label.setEnabled(ok)
+        tip = ("Texture in the fill: 0 % is the smooth, most likely colour (highest PSNR); 100 % "
+               "draws grain and detail with the GAN-tuned weights, which looks more like a photo "
+               "but is not the photo's own detail.")
+        self.detail_slider.setToolTip(tip if ok else f"{tip}\n\nUnavailable: {why}" if why else tip)
+
+    def detail(self) -> float:
+        return self.detail_slider.value() / 100.0
 
     def set_busy(self, busy: bool) -> None:
         self.cancel_btn.setEnabled(busy)

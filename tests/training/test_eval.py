@@ -149,3 +149,22 @@ def test_edge_eval_scores_each_threshold(tmp_path: Path, monkeypatch: pytest.Mon
     assert res["edgeconnect >=0.2"]["recall"] >= res["edgeconnect >=0.5"]["recall"] >= res["edgeconnect >=0.8"]["recall"]
     single = evaluate_edges(pairs[:1], ["canny"])
     assert set(single) == {"canny"}
+
+
+def test_split_method_reads_detail_and_edges() -> None:
+    from inpaint_studio.training.evaluate import split_method
+
+    assert split_method("deepfill") == ("deepfill", None, None)
+    assert split_method("deepfill:0.5@edgeconnect") == ("deepfill", "edgeconnect", 0.5)
+    for bad in ("deepfill:x", "deepfill:1.5"):
+        with pytest.raises(ValueError):
+            split_method(bad)
+
+
+def test_eval_refuses_detail_without_detail_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _untrained_deepfill(tmp_path, monkeypatch)
+    data, pairs = _bench(tmp_path)
+    args = ["eval", "--data", str(data), "--pairs", str(pairs), "--limit", "2", "--out", str(tmp_path / "r"),
+            "--device", "cpu", "--samples", "0"]
+    assert main([*args, "--model", "deepfill:2"]) == 2
+    assert main([*args, "--model", "deepfill:0.5"]) == 1  # would be detail 0's numbers under this name

@@ -179,3 +179,43 @@ def test_thin_edges_keeps_the_ridge_of_a_band() -> None:
     inner = (td > 0.3)[4:-4, 10:-10]
     assert (inner.sum(1) <= 2).all() and inner.any()
     assert not thin_edges(np.full((8, 8), 0.4, np.float32)).any()  # a flat haze has no ridge
+
+
+def test_patch_gan_phase_keeps_snapshots_and_resumes_its_discriminator(tmp_path: Path) -> None:
+    from inpaint_studio.models.discriminators import MaskedPatchGAN
+    from inpaint_studio.models.export import main as export_main
+
+    t = Trainer(_cfg(tmp_path, gan_weight=0.1, disc="patch", d_cnum=8, keep_every=1))
+    records = t.fit(2, progress=False)
+    assert {"d", "g_adv", "fm"} <= set(records[-1])
+    keep = sorted((tmp_path / "run" / "keep").glob("step_*.pt"))
+    assert [p.name for p in keep] == ["step_0000001.pt", "step_0000002.pt"]
+    assert export_main([str(keep[0]), str(tmp_path / "w.safetensors")]) == 0
+    # The saved D fixes its kind and width; the caller's defaults do not replace it.
+    again = Trainer(_cfg(tmp_path), resume=True)
+    assert isinstance(again.d, MaskedPatchGAN) and again.cfg.d_cnum == 8 and again.step == 2
+
+
+def test_hole_weighted_patch_d_learns_real_from_blurred() -> None:
+    """The patch D, scored over the hole's cells, separates a textured hole from its blur."""
+    from inpaint_studio.models.discriminators import MaskedPatchGAN, hinge_d_loss, hole_cells
+
+    torch.manual_seed(0)
+    real = torch.rand(4, 3, 32, 32) * 2 - 1
+    mask = torch.zeros(4, 1, 32, 32)
+    mask[:, :, 8:24, 8:24] = 1
+    blurred = torch.nn.functional.avg_pool2d(real, 5, 1, 2)
+    fake = real * (1 - mask) + blurred * mask
+    cells = hole_cells(mask, (2, 2))
+    assert cells.shape == (4, 1, 2, 2) and cells.min() == 1  # every cell of this crop sees the hole
+    d = MaskedPatchGAN(4, 8)
+    opt = torch.optim.Adam(d.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    for _ in range(40):
+        pos, neg = d(real, mask)[0], d(fake, mask)[0]
+        loss = hinge_d_loss(pos, neg, hole_cells(mask, pos.shape[-2:]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        gap = float(d(real, mask)[0].mean() - d(fake, mask)[0].mean())
+    assert gap > 0.5

@@ -1,0 +1,96 @@
+"""The ``detail`` option: deepfill's weights moved toward its GAN-tuned ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from inpaint_studio.engine import Engine, InpaintOptions
+from inpaint_studio.engine.neural import DeepFillMethod, detail_info
+from inpaint_studio.models import DeepFillGenerator
+from inpaint_studio.models.weights import save_weights
+from tests.helpers import box_mask, photo
+
+torch.set_num_threads(1)
+
+
+def _pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default: float | None = None) -> tuple[DeepFillGenerator, DeepFillGenerator]:
+    """Two nets of one architecture with clearly different weights, saved as fp32."""
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    torch.manual_seed(0)
+    base = DeepFillGenerator(cnum=8, prefill="pullpush")
+    gan = DeepFillGenerator(cnum=8, prefill="pullpush")
+    info = {"working_size": 64, "ensemble": 1}
+    save_weights(base, tmp_path / "deepfill.safetensors", info, half=False)
+    extra = {} if default is None else {"default_detail": default}
+    save_weights(gan, tmp_path / "deepfill_detail.safetensors", {**info, **extra}, half=False)
+    return base, gan
+
+
+def _fill(net: torch.nn.Module, tmp_path: Path, img: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """What the engine returns with ``net`` as the only weights file (no detail)."""
+    alone = tmp_path / "alone"
+    save_weights(net, alone / "deepfill.safetensors", {"working_size": 64, "ensemble": 1}, half=False)
+    m = DeepFillMethod("cpu", alone / "deepfill.safetensors")
+    assert not m.has_detail
+    return m.fill(img, mask, None)
+
+
+def test_detail_interpolates_between_the_two_weight_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base, gan = _pair(tmp_path, monkeypatch)
+    img = photo(40, 48, seed=2).astype(np.float32) / 255
+    mask = box_mask(40, 48, 10, 30, 12, 36)
+    m = DeepFillMethod("cpu")
+    assert m.has_detail and m.detail == 0.0  # no default in the file: start smooth
+    f0 = m.fill(img, mask, None)
+    m.set_detail(1.0)
+    f1 = m.fill(img, mask, None)
+    m.set_detail(0.5)
+    f05 = m.fill(img, mask, None)
+    m.set_detail(0.0)  # and back: no drift from repeated moves
+    f0b = m.fill(img, mask, None)
+    half = DeepFillGenerator(cnum=8, prefill="pullpush")
+    half.load_state_dict({k: (v + gan.state_dict()[k]) / 2 for k, v in base.state_dict().items()})
+    np.testing.assert_allclose(f0, _fill(base, tmp_path / "a", img, mask), atol=1e-5)
+    np.testing.assert_allclose(f1, _fill(gan, tmp_path / "b", img, mask), atol=1e-5)
+    np.testing.assert_allclose(f05, _fill(half, tmp_path / "c", img, mask), atol=1e-5)
+    np.testing.assert_allclose(f0b, f0, atol=1e-6)
+    assert np.abs(f1 - f0)[mask].mean() > 1e-3  # the two files really fill differently
+
+
+def test_engine_applies_detail_and_reports_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _pair(tmp_path, monkeypatch, default=0.25)
+    assert detail_info() == (True, 0.25)
+    img, mask = photo(40, 48, seed=1), box_mask(40, 48, 8, 30, 10, 40)
+    eng = Engine()
+    r_default = eng.inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu"))
+    r0 = eng.inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu", detail=0.0))
+    r1 = eng.inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu", detail=1.0))
+    assert (r_default.detail, r0.detail, r1.detail) == (0.25, 0.0, 1.0)
+    for r in (r0, r1):
+        assert np.array_equal(r.pixels[~mask], img[~mask])
+    assert not np.array_equal(r0.pixels[mask], r1.pixels[mask])
+
+
+def test_no_detail_file_leaves_the_option_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    save_weights(DeepFillGenerator(cnum=8), tmp_path / "deepfill.safetensors", {"working_size": 64})
+    assert detail_info() == (False, 0.0)
+    img, mask = photo(40, 48), box_mask(40, 48, 8, 30, 10, 40)
+    res = Engine().inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu", detail=1.0))
+    assert res.method == "deepfill" and res.detail is None and not res.warnings
+
+
+def test_detail_file_of_another_architecture_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
+    save_weights(DeepFillGenerator(cnum=8), tmp_path / "deepfill.safetensors", {"working_size": 64})
+    save_weights(DeepFillGenerator(cnum=16), tmp_path / "deepfill_detail.safetensors", {"working_size": 64})
+    m = DeepFillMethod("cpu")
+    assert not m.has_detail and "architecture" in m.detail_error
+    assert m.set_detail(1.0) == 0.0
+    (tmp_path / "deepfill_detail.safetensors").write_bytes(b"\x00" * 32)
+    m = DeepFillMethod("cpu")
+    assert not m.has_detail and "damaged" in m.detail_error

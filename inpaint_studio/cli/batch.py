@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         default=None,
         metavar="D",
         help="texture of deepfill's fill, 0 (smooth, highest PSNR) to 1 (the GAN-tuned weights); "
-        "default: the weights' own (see weights/deepfill_detail.md)",
+        "default: the one stored in weights/deepfill_detail.safetensors (without that file: 0)",
     )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -18,8 +18,8 @@ from ..core.errors import WeightsError
 from .registry import MethodInfo, register_edges, register_fill
 
 DEEPFILL_FILE = "deepfill.safetensors"
-#: The same generator fine-tuned with its SN-PatchGAN (texture instead of blur); the
-#: ``detail`` option moves the shipped weights toward it.
+#: The same generator after a GAN phase (texture instead of blur); the ``detail``
+#: option moves the shipped weights toward it.
 DEEPFILL_DETAIL_FILE = "deepfill_detail.safetensors"
 EDGECONNECT_FILE = "edgeconnect.safetensors"
 
@@ -162,17 +162,16 @@ class DeepFillMethod:
         except WeightsError as exc:
             self.detail_error = str(exc)
             return
-        mine = self.model.state_dict()
-        theirs = other.state_dict()
-        if other.config() != self.model.config() or set(theirs) != set(mine):
+        # Same architecture means the same tensors (each file was loaded strictly).
+        if other.config() != self.model.config():
             self.detail_error = f"{self.detail_path.name} was trained for another architecture than {self.path.name}"
             return
-        for k, v in mine.items():
+        theirs = other.state_dict()
+        for k, v in self.model.state_dict().items():
             if v.is_floating_point():
                 self._base[k] = v.detach().clone()
                 self._delta[k] = theirs[k].to(v.device, v.dtype) - v.detach()
-        d = info.get("default_detail", 0.0)
-        self.detail_default = min(1.0, max(0.0, float(d))) if isinstance(d, (int, float)) else 0.0
+        self.detail_default = _default_detail(info)
         self.set_detail(None)
 
     @property
@@ -312,24 +311,31 @@ class EdgeConnectMethod:
         return np.where(band, pred, known).astype(np.float32)
 
 
+def _header_info(filename: str) -> dict:
+    """The ``info`` metadata of a weights file, read from its header alone (no torch)."""
+    import json
+
+    from safetensors import safe_open
+
+    with safe_open(str(weights_dir() / filename), "numpy") as f:
+        return json.loads((f.metadata() or {}).get("info", "{}"))
+
+
+def _default_detail(info: dict) -> float:
+    d = info.get("default_detail", 0.0)
+    return min(1.0, max(0.0, float(d))) if isinstance(d, (int, float)) else 0.0
+
+
 def detail_info() -> tuple[bool, float]:
     """``(available, default)`` of the ``detail`` option, from the files' headers alone.
 
-    For front ends that show a control before any model is built (reading the header
-    is quick and needs neither torch nor the tensors).  A file that fails to load
-    later leaves the option at 0, and the method says why.
+    For front ends that show a control before any model is built.  A file that fails
+    to load later leaves the option at 0, and the method says why.
     """
     if not (_available(DEEPFILL_FILE)[0] and _available(DEEPFILL_DETAIL_FILE)[0]):
         return False, 0.0
     try:
-        import json
-
-        from safetensors import safe_open
-
-        with safe_open(str(weights_dir() / DEEPFILL_DETAIL_FILE), "numpy") as f:
-            info = json.loads((f.metadata() or {}).get("info", "{}"))
-        d = info.get("default_detail", 0.0)
-        return True, (min(1.0, max(0.0, float(d))) if isinstance(d, (int, float)) else 0.0)
+        return True, _default_detail(_header_info(DEEPFILL_DETAIL_FILE))
     except Exception:  # noqa: BLE001 - a damaged file is reported when the method is built
         return False, 0.0
 
@@ -342,17 +348,10 @@ def _preferred_by_default(filename: str) -> bool:
     (a tie in PSNR that paints blobs into large holes is not a better default) and the
     model stays one click away.
     """
-    ok, _ = _available(filename)
-    if not ok:
+    if not _available(filename)[0]:
         return False
     try:
-        import json
-
-        from safetensors import safe_open
-
-        with safe_open(str(weights_dir() / filename), "numpy") as f:
-            info = json.loads((f.metadata() or {}).get("info", "{}"))
-        return bool(info.get("beats_baseline", False))
+        return bool(_header_info(filename).get("beats_baseline", False))
     except Exception:  # noqa: BLE001 - a damaged file surfaces when the method is built
         return False
 

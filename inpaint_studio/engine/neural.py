@@ -154,7 +154,7 @@ class DeepFillMethod:
         self.detail_default = 0.0
         self.detail = 0.0
         self._base: dict[str, torch.Tensor] = {}
-        self._delta: dict[str, torch.Tensor] = {}
+        self._gan: dict[str, torch.Tensor] = {}
         if not self.detail_path.is_file():
             return
         try:
@@ -170,18 +170,18 @@ class DeepFillMethod:
         for k, v in self.model.state_dict().items():
             if v.is_floating_point():
                 self._base[k] = v.detach().clone()
-                self._delta[k] = theirs[k].to(v.device, v.dtype) - v.detach()
+                self._gan[k] = theirs[k].to(v.device, v.dtype).clone()
         self.detail_default = _default_detail(info)
         self.set_detail(None)
 
     @property
     def has_detail(self) -> bool:
-        return bool(self._delta)
+        return bool(self._gan)
 
     def set_detail(self, detail: float | None) -> float:
         """Move the weights ``detail`` (0..1, ``None``: the file's default) of the way to
         the GAN-tuned ones; returns the detail in effect (0 without a detail file)."""
-        if not self._delta:
+        if not self._gan:
             self.detail = 0.0
             return 0.0
         t = self.detail_default if detail is None else min(1.0, max(0.0, float(detail)))
@@ -191,8 +191,10 @@ class DeepFillMethod:
             params = dict(self.model.named_parameters()) | dict(self.model.named_buffers())
             with torch.no_grad():
                 for k, base in self._base.items():
+                    # lerp gives either file's weights bit for bit at 0 and 1 (base + 1·delta
+                    # does not, and contextual attention's softmax magnifies the last bit);
                     # copy_ keeps each tensor's memory format (NCHW or channels-last).
-                    params[k].copy_(torch.add(base, self._delta[k], alpha=t))
+                    params[k].copy_(torch.lerp(base, self._gan[k], t))
             self.detail = t
         return t
 

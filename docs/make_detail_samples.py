@@ -1,0 +1,96 @@
+"""Close-ups of eval holes at several Detail settings, for docs/detail_samples.png.
+
+The eval's own ``samples.png`` shows whole photos at thumbnail size, where the
+difference between a smooth fill and a textured one is invisible; this crops each
+row to the hole so the texture (or its absence) can be judged by eye.
+
+    python docs/make_detail_samples.py --data ../shared/data/eval --pairs ../shared/data/eval/pairs.csv \
+        --bins 20-30% 30-40% 40-50% --per-bin 2 --out docs/detail_samples.png
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+
+import cv2
+import numpy as np
+
+from inpaint_studio.engine import Engine, InpaintOptions
+from inpaint_studio.training.evaluate import load_pair, read_pairs, split_method
+
+COLUMNS = ["input", "telea", "deepfill:0", "deepfill:0.5", "deepfill:1", "truth"]
+
+
+def hole_crop(mask: np.ndarray, size: int) -> tuple[slice, slice]:
+    """A square window of ``size`` centred on the hole's largest part, inside the image."""
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) if n > 1 else 0
+    cx, cy = cents[big] if n > 1 else (mask.shape[1] / 2, mask.shape[0] / 2)
+    h, w = mask.shape
+    size = min(size, h, w)
+    x0 = int(np.clip(cx - size / 2, 0, w - size))
+    y0 = int(np.clip(cy - size / 2, 0, h - size))
+    return slice(y0, y0 + size), slice(x0, x0 + size)
+
+
+def label(tile: np.ndarray, text: str) -> np.ndarray:
+    out = tile.copy()
+    cv2.rectangle(out, (0, 0), (8 + 9 * len(text), 20), (0, 0, 0), -1)
+    cv2.putText(out, text, (4, 15), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--pairs", required=True)
+    ap.add_argument("--bins", nargs="+", default=["20-30%", "30-40%", "40-50%"])
+    ap.add_argument("--per-bin", type=int, default=2)
+    ap.add_argument("--skip", type=int, default=13, help="look at every SKIP-th pair of a bin (pairs.csv lists one photo's masks together)")
+    ap.add_argument("--crop", type=int, default=224)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+
+    by_bin: dict[str, list] = defaultdict(list)
+    for p in read_pairs(args.data, args.pairs):
+        by_bin[p.bin].append(p)
+    engine = Engine()
+    rows = []
+    used: set[str] = set()
+    for b in args.bins:
+        picked = []
+        for p in by_bin[b][:: args.skip]:
+            if p.image.stem not in used and len(picked) < args.per_bin:
+                picked.append(p)
+                used.add(p.image.stem)
+        for p in picked:
+            img, mask = load_pair(p)
+            blanked = img.copy()
+            blanked[mask] = 0
+            ys, xs = hole_crop(mask, args.crop)
+            shown = img.copy()
+            shown[mask] = 255
+            tiles = [shown]
+            for spec in COLUMNS[1:-1]:
+                name, _, detail = split_method(spec)
+                res = engine.inpaint(blanked, mask, options=InpaintOptions(method=name, detail=detail, feather=0, device="cpu"))
+                if res.method != name or (detail is not None and res.detail != detail):
+                    raise SystemExit(f"{spec} was not applied ({res.method}, detail {res.detail}): {res.warnings}")
+                tiles.append(res.pixels)
+            tiles.append(img)
+            crops = [t[ys, xs] for t in tiles]
+            crops[0] = label(crops[0], f"{p.image.stem} {b}")
+            for i in range(1, len(crops)):
+                crops[i] = label(crops[i], COLUMNS[i])
+            rows.append(np.concatenate([np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=255) for c in crops], axis=1))
+    grid = np.concatenate(rows, axis=0)
+    if args.scale != 1.0:
+        grid = cv2.resize(grid, None, fx=args.scale, fy=args.scale, interpolation=cv2.INTER_AREA)
+    cv2.imwrite(args.out, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    print(args.out, grid.shape)
+
+
+if __name__ == "__main__":
+    main()

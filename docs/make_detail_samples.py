@@ -1,11 +1,11 @@
-"""Close-ups of eval holes at several Detail settings, for docs/detail_samples.png.
+"""Close-ups of eval holes at several Detail settings, for docs/detail_samples.jpg.
 
 The eval's own ``samples.png`` shows whole photos at thumbnail size, where the
 difference between a smooth fill and a textured one is invisible; this crops each
 row to the hole so the texture (or its absence) can be judged by eye.
 
     python docs/make_detail_samples.py --data ../shared/data/eval --pairs ../shared/data/eval/pairs.csv \
-        --bins 20-30% 30-40% 40-50% --per-bin 2 --out docs/detail_samples.png
+        --bins 20-30% 30-40% 40-50% --per-bin 2 --out docs/detail_samples.jpg
 """
 
 from __future__ import annotations

@@ -170,7 +170,8 @@ class DeepFillMethod:
         for k, v in self.model.state_dict().items():
             if v.is_floating_point():
                 self._base[k] = v.detach().clone()
-                self._gan[k] = theirs[k].to(v.device, v.dtype).clone()
+                # ``other`` is dropped after this, so its tensors need no copy.
+                self._gan[k] = theirs[k].to(v.device, v.dtype)
         self.detail_default = _default_detail(info)
         self.set_detail(None)
 

@@ -183,6 +183,18 @@ class DeepFillGenerator(nn.Module):
     def forward(
         self, image: torch.Tensor, mask: torch.Tensor, edges: torch.Tensor, guide: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x1, x, known = self.coarse_stage(image, mask, edges, guide)
+        x2 = self.refine_stage(x, mask, edges)
+        return x1, x2, x2 * mask + known
+
+    def coarse_stage(
+        self, image: torch.Tensor, mask: torch.Tensor, edges: torch.Tensor, guide: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Stage 1: ``(coarse output, refine input, known pixels)``.
+
+        Separate from :meth:`refine_stage` so one coarse pass can feed two refinement
+        nets (the engine's detail fill runs the GAN-tuned refiner on the same input).
+        """
         known = image * (1.0 - mask)
         ones = torch.ones_like(mask)
         if self.needs_guide:
@@ -194,15 +206,16 @@ class DeepFillGenerator(nn.Module):
             else:
                 base = harmonic_fill(known, mask, **self.harmonic_solver)
             x1 = base + self.coarse(torch.cat([base, ones, mask, edges, guide], dim=1))
-            x = x1 * mask + known
-            x2 = x + self.refine(torch.cat([x, mask, edges], dim=1), mask)
         elif self.prefill is None:
             x1 = self.coarse(torch.cat([known, ones, mask, edges], dim=1))
-            x = x1 * mask + known
-            x2 = self.refine(torch.cat([x, mask, edges], dim=1), mask)
         else:
             base = harmonic_fill(known, mask, **self.harmonic_solver) if self.prefill == "harmonic_plain" else pull_push_fill(known, mask)
             x1 = base + self.coarse(torch.cat([base, ones, mask, edges], dim=1))
-            x = x1 * mask + known
-            x2 = x + self.refine(torch.cat([x, mask, edges], dim=1), mask)
-        return x1, x2, x2 * mask + known
+        return x1, x1 * mask + known, known
+
+    def refine_stage(
+        self, x: torch.Tensor, mask: torch.Tensor, edges: torch.Tensor, refine: nn.Module | None = None
+    ) -> torch.Tensor:
+        """Stage 2 on the coarse result ``x``, with this net's refiner or ``refine``."""
+        r = (self.refine if refine is None else refine)(torch.cat([x, mask, edges], dim=1), mask)
+        return r if self.prefill is None else x + r

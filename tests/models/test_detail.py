@@ -1,9 +1,10 @@
-"""The ``detail`` option: deepfill's weights moved toward its GAN-tuned ones."""
+"""The ``detail`` option: the GAN-tuned refiner's fine texture added to deepfill's fill."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -11,6 +12,7 @@ import torch
 from inpaint_studio.engine import Engine, InpaintOptions
 from inpaint_studio.engine.neural import DeepFillMethod, detail_info
 from inpaint_studio.models import DeepFillGenerator
+from inpaint_studio.models.detail import add_detail, gaussian_blur
 from inpaint_studio.models.weights import save_weights
 from tests.helpers import box_mask, photo
 
@@ -39,26 +41,54 @@ def _fill(net: torch.nn.Module, tmp_path: Path, img: np.ndarray, mask: np.ndarra
     return m.fill(img, mask, None)
 
 
-def test_detail_interpolates_between_the_two_weight_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _fine_band(d: np.ndarray, sigma: float) -> np.ndarray:
+    """Reference high pass with OpenCV (mirrored border, kernel of radius 4σ)."""
+    r = int(np.ceil(4 * sigma))
+    return d - cv2.GaussianBlur(d, (2 * r + 1, 2 * r + 1), sigma, borderType=cv2.BORDER_REFLECT_101)
+
+
+def test_detail_adds_the_gan_refiners_fine_band(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base, gan = _pair(tmp_path, monkeypatch)
     img = photo(40, 48, seed=2).astype(np.float32) / 255
     mask = box_mask(40, 48, 10, 30, 12, 36)
     m = DeepFillMethod("cpu")
-    assert m.has_detail and m.detail == 0.0  # no default in the file: start smooth
+    assert m.has_detail and m.detail == 0.0 and m.detail_sigma == 2.0  # no default in the file: start smooth
     f0 = m.fill(img, mask, None)
     m.set_detail(1.0)
     f1 = m.fill(img, mask, None)
     m.set_detail(0.5)
     f05 = m.fill(img, mask, None)
-    m.set_detail(0.0)  # and back: no drift from repeated moves
+    m.set_detail(0.0)  # and back
     f0b = m.fill(img, mask, None)
-    half = DeepFillGenerator(cnum=8, prefill="pullpush")
-    half.load_state_dict({k: (v + gan.state_dict()[k]) / 2 for k, v in base.state_dict().items()})
-    np.testing.assert_allclose(f0, _fill(base, tmp_path / "a", img, mask), atol=1e-5)
-    np.testing.assert_allclose(f1, _fill(gan, tmp_path / "b", img, mask), atol=1e-5)
-    np.testing.assert_allclose(f05, _fill(half, tmp_path / "c", img, mask), atol=1e-5)
-    np.testing.assert_allclose(f0b, f0, atol=1e-6)
+    # The textured fill: the base net's coarse stage with the GAN net's refiner.
+    hybrid = DeepFillGenerator(cnum=8, prefill="pullpush")
+    gs = gan.state_dict()
+    hybrid.load_state_dict({k: gs[k] if k.startswith("refine.") else v for k, v in base.state_dict().items()})
+    smooth = _fill(base, tmp_path / "a", img, mask)
+    textured = _fill(hybrid, tmp_path / "b", img, mask)
+    np.testing.assert_allclose(f0, smooth, atol=1e-5)
+    np.testing.assert_array_equal(f0b, f0)
+    for t, got in ((1.0, f1), (0.5, f05)):
+        want = np.clip(smooth + t * _fine_band(textured - smooth, 2.0), 0, 1)
+        want = np.where(mask[..., None], want, img)
+        np.testing.assert_allclose(got, want, atol=1e-4)
     assert np.abs(f1 - f0)[mask].mean() > 1e-3  # the two files really fill differently
+    np.testing.assert_array_equal(f1[~mask], img[~mask])
+
+
+def test_gaussian_blur_matches_opencv_and_zero_detail_is_identity() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 3, 20, 26), dtype=np.float32)
+    for sigma in (1.0, 2.0):
+        got = gaussian_blur(torch.from_numpy(x), sigma).numpy()
+        r = int(np.ceil(4 * sigma))
+        want = np.stack([np.stack([cv2.GaussianBlur(c, (2 * r + 1, 2 * r + 1), sigma, borderType=cv2.BORDER_REFLECT_101)
+                                   for c in im]) for im in x])
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    a, b = torch.from_numpy(x[:1]), torch.from_numpy(x[1:])
+    assert torch.equal(add_detail(a, b, 0.0, 2.0), a)
+    # A flat difference has no fine band: the smooth fill comes back.
+    torch.testing.assert_close(add_detail(a, a + 0.25, 1.0, 2.0), a)
 
 
 def test_engine_applies_detail_and_reports_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,11 +6,12 @@ The GUI worker, ``inpaint-studio batch`` and ``inpaint-studio eval`` all call
 
 from __future__ import annotations
 
+
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -165,13 +166,18 @@ class Engine:
             )
         use_edges = edges if (opts.use_edges and edges is not None) else None
         if on_preview is not None and 0 < opts.preview_size < working:
-            # Quick low-resolution pass first, so the GUI can show something at once.
+            # Quick low-resolution pass first, so the GUI can show something at once.  It
+            # skips the detail pass (a second refinement): texture is not what a preview
+            # is for, and it nearly doubles the network's time.
+            quick = replace(opts, detail=0.0)
+            _set_detail(method, quick)
             pv, method, device, _ = self._fill_regions(
-                image, mask, use_edges, opts, opts.preview_size, method, name, device,
+                image, mask, use_edges, quick, opts.preview_size, method, name, device,
                 lambda f, m: progress(0.2 * f, "preview: " + m), cancel, warnings,
             )
             on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings),
                                      _detail_of(method)))
+            _set_detail(method, opts)
             inner = lambda f, m: progress(0.2 + 0.8 * f, m)  # noqa: E731
         else:
             inner = progress

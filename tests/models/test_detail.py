@@ -124,3 +124,14 @@ def test_detail_file_of_another_architecture_is_refused(tmp_path: Path, monkeypa
     (tmp_path / "deepfill_detail.safetensors").write_bytes(b"\x00" * 32)
     m = DeepFillMethod("cpu")
     assert not m.has_detail and "damaged" in m.detail_error
+
+
+def test_preview_skips_the_detail_pass_and_the_final_fill_keeps_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _pair(tmp_path, monkeypatch, default=0.75)
+    img, mask = photo(96, 112, seed=5), box_mask(96, 112, 30, 70, 30, 80)
+    previews: list = []
+    res = Engine().inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu", preview_size=48),
+                           on_preview=previews.append)
+    assert [p.detail for p in previews] == [0.0] and res.detail == 0.75
+    again = Engine().inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu"))
+    np.testing.assert_array_equal(res.pixels, again.pixels)  # the preview left no trace

@@ -19,7 +19,8 @@ import numpy as np
 from inpaint_studio.engine import Engine, InpaintOptions
 from inpaint_studio.training.evaluate import load_pair, read_pairs, split_method
 
-COLUMNS = ["input", "telea", "deepfill:0", "deepfill:0.5", "deepfill:1", "truth"]
+#: Fill methods between the input and the truth; plain ``deepfill`` is the default detail.
+METHODS = ["telea", "deepfill:0", "deepfill", "deepfill:1"]
 
 
 def hole_crop(mask: np.ndarray, size: int) -> tuple[slice, slice]:
@@ -50,6 +51,7 @@ def main() -> None:
     ap.add_argument("--skip", type=int, default=13, help="look at every SKIP-th pair of a bin (pairs.csv lists one photo's masks together)")
     ap.add_argument("--crop", type=int, default=224)
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--methods", nargs="+", default=METHODS, help="fill methods, eval syntax (NAME[:DETAIL])")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -73,17 +75,17 @@ def main() -> None:
             shown = img.copy()
             shown[mask] = 255
             tiles = [shown]
-            for spec in COLUMNS[1:-1]:
+            titles = [f"{p.image.stem} {b}"]
+            for spec in args.methods:
                 name, _, detail = split_method(spec)
                 res = engine.inpaint(blanked, mask, options=InpaintOptions(method=name, detail=detail, feather=0, device="cpu"))
                 if res.method != name or (detail is not None and res.detail != detail):
                     raise SystemExit(f"{spec} was not applied ({res.method}, detail {res.detail}): {res.warnings}")
                 tiles.append(res.pixels)
+                titles.append(spec if detail is not None or res.detail is None else f"{name} default ({res.detail:g})")
             tiles.append(img)
-            crops = [t[ys, xs] for t in tiles]
-            crops[0] = label(crops[0], f"{p.image.stem} {b}")
-            for i in range(1, len(crops)):
-                crops[i] = label(crops[i], COLUMNS[i])
+            titles.append("truth")
+            crops = [label(t[ys, xs], title) for t, title in zip(tiles, titles)]
             rows.append(np.concatenate([np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=255) for c in crops], axis=1))
     grid = np.concatenate(rows, axis=0)
     if args.scale != 1.0:

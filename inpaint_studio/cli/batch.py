@@ -42,7 +42,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         type=float,
         default=None,
         metavar="D",
-        help="texture of deepfill's fill, 0 (smooth, highest PSNR) to 1 (the GAN-tuned weights); "
+        help="texture of deepfill's fill, 0 (smooth, highest PSNR) to 1 (all the fine texture of the GAN-tuned "
+        "weights, on the smooth fill's colours); "
         "default: the one stored in weights/deepfill_detail.safetensors (without that file: 0)",
     )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")

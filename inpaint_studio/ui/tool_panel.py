@@ -233,8 +233,8 @@ class ToolPanel(QWidget):
         self.detail_slider.setEnabled(ok)
         self.detail_label.setEnabled(ok)
         tip = ("Texture in the fill: 0 % is the smooth, most likely colour (highest PSNR); 100 % "
-               "draws grain and detail with the GAN-tuned weights, which looks more like a photo "
-               "but is not the photo's own detail.")
+               "adds all the fine grain the GAN-tuned weights draw, on the same colours. It looks "
+               "more like a photo but is not the photo's own detail, and takes a second pass.")
         self.detail_slider.setToolTip(tip if ok else f"{tip}\n\nUnavailable: {why}" if why else tip)
 
     def detail(self) -> float:

@@ -27,7 +27,7 @@ def test_deepfill_and_its_detail_weights_load_and_fill() -> None:
     m = DeepFillMethod("cpu")
     assert m.has_detail, m.detail_error
     has, default = detail_info()
-    assert has and m.detail == default == 0.5
+    assert has and m.detail == default == 0.5 and m.detail_sigma == 2.0
     img = photo(64, 80, seed=3).astype(np.float32) / 255
     mask = box_mask(64, 80, 20, 44, 24, 56)
     smooth = m.fill(img, mask, None)

@@ -10,9 +10,9 @@ Prints Markdown tables and writes JSON.  Each section:
 - engine: ``Engine.inpaint`` on a 512x512 photo whose hole spans the crop (so the
   network sees 512x512) at detail 0 vs. the bare forward at 512 -> the engine's overhead,
   and at the default detail (a second refinement pass);
-- fullres: 6000x4000 photo with 1 %, 5 %, 20 % holes through the engine, deepfill (default
-  detail and detail 0) and
-  telea, each in a fresh subprocess so its peak RSS is its own.
+- fullres: 6000x4000 photo with 1 %, 5 %, 20 % holes through the engine, deepfill (at
+  the default detail and at detail 0) and telea, each in a fresh subprocess so its peak
+  RSS is its own.
 A benchmark, not a test: numbers depend on the machine and its load.
 """
 

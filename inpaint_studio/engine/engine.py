@@ -6,7 +6,6 @@ The GUI worker, ``inpaint-studio batch`` and ``inpaint-studio eval`` all call
 
 from __future__ import annotations
 
-
 import logging
 import threading
 import time
@@ -168,7 +167,7 @@ class Engine:
         if on_preview is not None and 0 < opts.preview_size < working:
             # Quick low-resolution pass first, so the GUI can show something at once.  It
             # skips the detail pass (a second refinement): texture is not what a preview
-            # is for, and it nearly doubles the network's time.
+            # is for, and it made a 512² fill 1.65× slower (docs/BENCHMARKS.md).
             quick = replace(opts, detail=0.0)
             _set_detail(method, quick)
             pv, method, device, _ = self._fill_regions(

@@ -144,8 +144,8 @@ class DeepFillMethod:
         PSNR because the grain is not the photo's own and because they also get colours
         and shapes wrong.  A detail fill runs both refiners on one coarse pass and adds
         ``detail`` × the GAN fill's fine band (``models.detail.add_detail``) to the
-        smooth fill.  Only the refiner is kept: with the GAN phase's coarse stage instead
-        of the shipped one the GAN fill measured within 0.03 dB on validation.  A missing
+        smooth fill.  Only the refiner is kept: the GAN fill scored 0.03 dB higher on
+        validation with the shipped coarse stage than with its own.  A missing
         detail file leaves the option off; a damaged or mismatched one too, with the
         reason in ``detail_error``.
         """

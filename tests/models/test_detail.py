@@ -135,3 +135,28 @@ def test_preview_skips_the_detail_pass_and_the_final_fill_keeps_it(tmp_path: Pat
     assert [p.detail for p in previews] == [0.0] and res.detail == 0.75
     again = Engine().inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu"))
     np.testing.assert_array_equal(res.pixels, again.pixels)  # the preview left no trace
+
+
+def test_detail_fill_with_the_mirror_ensemble_is_the_mean_of_the_mirrored_detail_fills(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The detail mix runs once on the averaged fills; being linear, that must equal
+    averaging the detail fills of the photo and of its mirror image."""
+    base, gan = _pair(tmp_path, monkeypatch)
+    monkeypatch.setenv("INPAINT_STUDIO_PRECISION", "fp32")
+    img = photo(40, 48, seed=6).astype(np.float32) / 255
+    mask = box_mask(40, 48, 8, 32, 10, 30)
+    single = DeepFillMethod("cpu")
+    single.set_detail(1.0)
+    a = single.fill(img, mask, None)
+    b = single.fill(img[:, ::-1].copy(), mask[:, ::-1].copy(), None)[:, ::-1]
+    monkeypatch.setenv("INPAINT_STUDIO_ENSEMBLE", "2")
+    both = DeepFillMethod("cpu")
+    assert both.ensemble == 2
+    both.set_detail(1.0)
+    got = both.fill(img, mask, None)
+    # Each single fill is clipped to [0, 1] before the mean; the ensemble clips after.
+    inside = mask[..., None] & (a > 0) & (a < 1) & (b > 0) & (b < 1)
+    assert inside.sum() > 0.9 * 3 * mask.sum()
+    np.testing.assert_allclose(got[inside], ((a + b) / 2)[inside], atol=1e-4)
+    assert np.abs(a - b)[mask].mean() > 1e-3  # the mirror really fills differently

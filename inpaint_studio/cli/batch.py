@@ -46,6 +46,14 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         "weights, on the smooth fill's colours); "
         "default: the one stored in weights/deepfill_detail.safetensors (without that file: 0)",
     )
+    p.add_argument(
+        "--grain",
+        type=float,
+        default=0.0,
+        metavar="G",
+        help="copy G (0 to 1) of the photo's own fine grain into each hole after the fill, for "
+        "surfaces a fill leaves smooth (snow, haze, skin); costs PSNR, default 0 (off)",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -62,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.detail is not None and not 0.0 <= args.detail <= 1.0:
         print("error: --detail must be between 0 and 1", file=sys.stderr)
+        return 2
+    if not 0.0 <= args.grain <= 1.0:
+        print("error: --grain must be between 0 and 1", file=sys.stderr)
         return 2
     from ..engine.device import cuda_available
 
@@ -89,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         dilate=args.dilate,
         detail=args.detail,
+        grain=args.grain,
         auto_edges=args.edges != "off",
         edge_method="auto" if args.edges == "off" else args.edges,
     )

@@ -18,6 +18,7 @@ from ..core import hires
 from ..core.errors import InpaintStudioError, MaskError, WeightsError
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .device import is_out_of_memory, resolve_device
+from .grain import add_photo_grain
 from .registry import (
     default_edge_name,
     default_fill_name,
@@ -63,6 +64,10 @@ class InpaintOptions:
     #: Texture for methods that offer it (``deepfill`` with its GAN-tuned weights): 0 is
     #: the smooth, highest-PSNR fill, 1 the GAN-tuned one; ``None`` = the weights' default.
     detail: float | None = None
+    #: Photo grain, 0..1: that much of the photo's own fine texture copied into the
+    #: hole after any fill (``engine.grain``).  0 = off: it costs PSNR (the grain is
+    #: the photo's, at a guessed place) and is for surfaces a fill leaves smooth.
+    grain: float = 0.0
 
 
 @dataclass
@@ -78,6 +83,8 @@ class InpaintResult:
     warnings: list[str] = field(default_factory=list)
     #: The detail the method filled with (``None``: the method has no such setting).
     detail: float | None = None
+    #: The photo grain added after the fill (0: none).
+    grain: float = 0.0
 
 
 class Engine:
@@ -166,9 +173,10 @@ class Engine:
         use_edges = edges if (opts.use_edges and edges is not None) else None
         if on_preview is not None and 0 < opts.preview_size < working:
             # Quick low-resolution pass first, so the GUI can show something at once.  It
-            # skips the detail pass (a second refinement): texture is not what a preview
-            # is for, and it made a 512² fill 1.65× slower (docs/BENCHMARKS.md).
-            quick = replace(opts, detail=0.0)
+            # skips the detail pass (a second refinement) and the grain: texture is not
+            # what a preview is for, and detail made a 512² fill 1.65× slower
+            # (docs/BENCHMARKS.md).
+            quick = replace(opts, detail=0.0, grain=0.0)
             _set_detail(method, quick)
             pv, method, device, _ = self._fill_regions(
                 image, mask, use_edges, quick, opts.preview_size, method, name, device,
@@ -185,7 +193,8 @@ class Engine:
         )
         cancel.raise_if_cancelled()
         progress(1.0, "done")
-        return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method))
+        return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method),
+                             min(1.0, max(0.0, opts.grain)))
 
     def _fill_regions(
         self,
@@ -227,6 +236,8 @@ class Engine:
                     raise
             for region, fill in zip(group, fills):
                 hires.paste_fill(out, image, mask, region, fill, feather_px=opts.feather)
+                if opts.grain > 0:
+                    _grain_region(out, mask, region, min(1.0, opts.grain))
         return out, method, device, len(regions)
 
     @staticmethod
@@ -292,6 +303,19 @@ class Engine:
                 warnings.append("GPU out of memory while loading the model: using the CPU")
                 return self._build("fill", name, "cpu"), name, "cpu"
             raise
+
+
+def _grain_region(out: np.ndarray, mask: np.ndarray, region: hires.Region, amount: float) -> None:
+    """Photo grain on the hole pixels that ``paste_fill`` just wrote for ``region``.
+
+    At full size, on the region's box (hole + context, the grain's source): the photo's
+    native grain, not the working size's.
+    """
+    box, hb = region.box, region.hole_box
+    ys, xs = box.slices()
+    target = np.zeros((box.height, box.width), bool)
+    target[hb.y0 - box.y0 : hb.y1 - box.y0, hb.x0 - box.x0 : hb.x1 - box.x0] = mask[hb.y0 : hb.y1, hb.x0 : hb.x1]
+    out[ys, xs] = add_photo_grain(out[ys, xs], target, amount, unknown=mask[ys, xs])
 
 
 def _set_detail(method: object, opts: InpaintOptions) -> None:

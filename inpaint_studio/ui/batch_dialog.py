@@ -239,6 +239,7 @@ class BatchDialog(QDialog):
             auto_edges=self.edges_check.isChecked(),
             edge_method=self.settings.edge_method,
             detail=self.settings.detail,  # the main window's Detail slider (None: the weights' default)
+            grain=self.settings.grain,  # and its Grain slider
         )
 
     def run(self) -> int | None:

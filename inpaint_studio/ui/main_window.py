@@ -331,6 +331,8 @@ class MainWindow(QMainWindow):
         t.edgeMethodChanged.connect(self._on_edge_method)
         t.deviceChanged.connect(self._on_device)
         t.detailChanged.connect(self._on_detail)
+        t.grainChanged.connect(self._on_grain)
+        t.set_grain(self.settings.grain)
         t.splitChanged.connect(c.set_split)
         t.fillRequested.connect(self.fill)
         t.cancelRequested.connect(self.cancel_job)
@@ -726,6 +728,9 @@ class MainWindow(QMainWindow):
     def _on_detail(self, v: float) -> None:
         self.settings.detail = v
 
+    def _on_grain(self, v: float) -> None:
+        self.settings.grain = v
+
     def _update_detail(self, shown: str) -> None:
         """The Detail slider is live for deepfill with its GAN-tuned weights present."""
         from ..engine.neural import detail_info
@@ -770,6 +775,7 @@ class MainWindow(QMainWindow):
             device=str(self.tools.device_combo.currentData() or "auto"),
             edge_method=str(self.tools.edge_combo.currentData() or "auto"),
             detail=self.tools.detail() if self.tools.detail_slider.isEnabled() else None,
+            grain=self.tools.grain(),
         )
 
     # -- edits ---------------------------------------------------------------------------------------
@@ -936,7 +942,9 @@ class MainWindow(QMainWindow):
         self._push(entry)
         self.canvas.sync_results()
         self.layers.refresh(doc)
-        how = res.method if res.detail is None else f"{res.method} (detail {res.detail * 100:.0f} %)"
+        notes = ([] if res.detail is None else [f"detail {res.detail * 100:.0f} %"]) + (
+            [f"grain {res.grain * 100:.0f} %"] if res.grain > 0 else [])
+        how = f"{res.method} ({', '.join(notes)})" if notes else res.method
         self.tools.last_run.setText(f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")
         self.model_label.setText(f"Model: {res.method} · Device: {res.device}")
         if res.warnings:

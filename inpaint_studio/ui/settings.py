@@ -92,6 +92,15 @@ class AppSettings:
         self._set("model/detail", -1.0 if v is None else float(v))
 
     @property
+    def grain(self) -> float:
+        """Photo grain copied into fills, 0..1 (0: off)."""
+        return min(1.0, max(0.0, self._get("model/grain", 0.0, float)))
+
+    @grain.setter
+    def grain(self, v: float) -> None:
+        self._set("model/grain", float(v))
+
+    @property
     def device(self) -> str:
         return self._get("model/device", "auto", str)
 

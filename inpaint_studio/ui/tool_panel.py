@@ -84,6 +84,7 @@ class ToolPanel(QWidget):
     edgeMethodChanged = Signal(str)
     deviceChanged = Signal(str)
     detailChanged = Signal(float)
+    grainChanged = Signal(float)
     splitChanged = Signal(float)
     fillRequested = Signal()
     cancelRequested = Signal()
@@ -148,6 +149,9 @@ class ToolPanel(QWidget):
 
         model = QGroupBox("Model")
         ml = QFormLayout(model)
+        # Tighter rows: with Detail and Grain the panel must still fit a 880 px window
+        # without scrolling (tests/ui/test_usability.py).
+        ml.setVerticalSpacing(3)
         self.fill_combo = fill_combo(fill_method_choices(), fill_method)
         self.fill_combo.currentIndexChanged.connect(
             lambda _i: self.fillMethodChanged.emit(str(self.fill_combo.currentData()))
@@ -165,6 +169,23 @@ class ToolPanel(QWidget):
         detail_row.addWidget(self.detail_label)
         ml.addRow("Detail", detail_row)
         self.set_detail_available(False, 0.0)
+        grain_row = QHBoxLayout()
+        self.grain_slider = QSlider(Qt.Orientation.Horizontal)
+        self.grain_slider.setRange(0, 100)
+        self.grain_slider.setSingleStep(5)
+        self.grain_slider.setPageStep(10)
+        self.grain_label = QLabel("0 %")
+        self.grain_label.setMinimumWidth(36)
+        self.grain_slider.valueChanged.connect(self._on_grain)
+        self.grain_slider.setToolTip(
+            "Photo grain: copy this much of the photo's own fine texture into the hole after "
+            "the fill. For surfaces a fill leaves smooth (snow, haze, plaster, skin); works with "
+            "every fill method. 0 % = off. The grain is real but placed by guess, so it lowers "
+            "PSNR; leave it off for detailed structure."
+        )
+        grain_row.addWidget(self.grain_slider, 1)
+        grain_row.addWidget(self.grain_label)
+        ml.addRow("Grain", grain_row)
         self.edge_combo = fill_combo(edge_method_choices(), edge_method)
         self.edge_combo.currentIndexChanged.connect(
             lambda _i: self.edgeMethodChanged.emit(str(self.edge_combo.currentData()))
@@ -224,6 +245,18 @@ class ToolPanel(QWidget):
     def _on_detail(self, v: int) -> None:
         self.detail_label.setText(f"{v} %")
         self.detailChanged.emit(v / 100.0)
+
+    def _on_grain(self, v: int) -> None:
+        self.grain_label.setText(f"{v} %")
+        self.grainChanged.emit(v / 100.0)
+
+    def grain(self) -> float:
+        return self.grain_slider.value() / 100.0
+
+    def set_grain(self, value: float) -> None:
+        with QSignalBlocker(self.grain_slider):
+            self.grain_slider.setValue(int(round(value * 100)))
+        self.grain_label.setText(f"{self.grain_slider.value()} %")
 
     def set_detail_available(self, ok: bool, value: float, why: str = "") -> None:
         """Show ``value`` (0..1); the slider is live only where the fill method offers it."""

@@ -46,3 +46,20 @@ def test_detail_slider_follows_the_model_and_reaches_the_fill(
     (w / "deepfill_detail.safetensors").unlink()
     window._update_model_label()
     assert not slider.isEnabled() and "missing" in slider.toolTip()
+
+
+def test_grain_slider_is_saved_and_reaches_the_fill(qtbot, window, photo_file: Path) -> None:  # noqa: ANN001
+    slider = window.tools.grain_slider
+    assert slider.value() == 0 and window.options().grain == 0.0  # off unless asked for
+    choose(window, "telea")
+    slider.setValue(40)
+    assert window.settings.grain == pytest.approx(0.4) and window.options().grain == pytest.approx(0.4)
+    assert window.tools.grain_label.text() == "40 %"
+
+    window.open_path(photo_file)
+    window.tools.size_spin.setValue(20)
+    drag(qtbot, window.canvas, [(150.5, 140.5), (200.5, 150.5)])
+    window.fill()
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=20000)
+    assert window.last_result.grain == pytest.approx(0.4)
+    assert "grain 40 %" in window.tools.last_run.text()

@@ -1,0 +1,83 @@
+"""Photo grain: the known photo's fine band copied into a filled hole."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from inpaint_studio.engine import Engine, InpaintOptions
+from inpaint_studio.engine.grain import add_photo_grain
+from tests.helpers import box_mask
+
+
+def _grainy(h: int = 120, w: int = 160, seed: int = 0) -> np.ndarray:
+    """A flat grey photo with strong pixel grain (the kind a fill smooths away)."""
+    rng = np.random.default_rng(seed)
+    return (128.0 + rng.normal(0.0, 12.0, (h, w, 3))).astype(np.float32)
+
+
+def _fine(x: np.ndarray) -> np.ndarray:
+    return x - cv2.GaussianBlur(x, (17, 17), 2.0, borderType=cv2.BORDER_REFLECT_101)
+
+
+def test_grain_restores_the_photos_texture_and_copies_only_known_values() -> None:
+    photo = _grainy()
+    hole = box_mask(120, 160, 40, 80, 50, 110)
+    smooth = photo.copy()
+    smooth[hole] = 128.0  # what a fill leaves: the right colour, no grain
+    before = smooth.copy()
+    out = add_photo_grain(smooth, hole, 1.0)
+    np.testing.assert_array_equal(smooth, before)  # the caller's array is left alone
+    np.testing.assert_array_equal(out[~hole], smooth[~hole])
+    added = (out - smooth)[hole]
+    known_std = photo[~hole].std()
+    assert added.std() > 0.7 * known_std  # the hole is grainy again
+    # Every added value is the fine band of some known pixel at least 8 px from the hole.
+    far = ~(cv2.dilate(hole.astype(np.uint8), np.ones((17, 17), np.uint8)) > 0)
+    sources = np.round(_fine(smooth)[far], 3)
+    assert np.isin(np.round(added, 3), sources).mean() > 0.99
+    half = add_photo_grain(smooth, hole, 0.5)
+    np.testing.assert_allclose((half - smooth)[hole], 0.5 * added, atol=1e-4)
+    assert add_photo_grain(smooth, hole, 0.0) is smooth
+
+
+def test_grain_never_copies_from_unknown_pixels_and_keeps_alpha_and_dtype() -> None:
+    photo = _grainy(seed=1)
+    hole = box_mask(120, 160, 40, 80, 50, 110)
+    other = box_mask(120, 160, 5, 30, 5, 40)  # another hole, still holding the object
+    smooth = photo.copy()
+    smooth[hole] = 128.0
+    smooth[other] = np.where(np.indices((120, 160)).sum(0)[other][:, None] % 2 == 0, 0.0, 255.0)  # loud stripes
+    out = add_photo_grain(smooth, hole, 1.0, unknown=other)
+    assert np.abs(out - smooth)[hole].max() < 80  # the stripes' fine band is ±127
+    rgba = np.dstack([np.clip(smooth, 0, 255), np.full((120, 160), 200.0)]).astype(np.uint16) * 257
+    g16 = add_photo_grain(rgba, hole, 1.0)
+    assert g16.dtype == np.uint16 and np.array_equal(g16[..., 3], rgba[..., 3])
+    assert np.array_equal(g16[~hole], rgba[~hole]) and not np.array_equal(g16[hole], rgba[hole])
+    np.testing.assert_array_equal(add_photo_grain(rgba, hole, 1.0), g16)  # deterministic
+
+
+def test_engine_applies_grain_after_any_fill_and_reports_it() -> None:
+    photo = np.clip(np.rint(_grainy(160, 200, seed=2)), 0, 255).astype(np.uint8)
+    mask = box_mask(160, 200, 50, 110, 60, 140)
+    eng = Engine()
+    plain = eng.inpaint(photo, mask, options=InpaintOptions(method="telea"))
+    previews: list = []
+    grainy = eng.inpaint(photo, mask, options=InpaintOptions(method="telea", grain=1.0, preview_size=64),
+                         on_preview=previews.append)
+    assert plain.grain == 0.0 and grainy.grain == 1.0 and previews[0].grain == 0.0
+    np.testing.assert_array_equal(grainy.pixels[~mask], photo[~mask])
+    f_plain = _fine(plain.pixels.astype(np.float32))[mask].std()
+    f_grain = _fine(grainy.pixels.astype(np.float32))[mask].std()
+    f_photo = _fine(photo.astype(np.float32))[~mask].std()
+    assert f_plain < 0.5 * f_photo < f_grain  # Telea smooths the grain away; grain brings it back
+
+
+@pytest.mark.parametrize("bad", ["-0.1", "1.5"])
+def test_batch_rejects_grain_outside_0_1(tmp_path, bad: str) -> None:  # noqa: ANN001
+    from inpaint_studio.cli import main
+
+    (tmp_path / "in").mkdir()
+    assert main(["batch", str(tmp_path / "in"), "--masks", str(tmp_path), "--out", str(tmp_path / "o"),
+                 "--grain", bad]) == 2

@@ -29,3 +29,12 @@ def box_mask(h: int, w: int, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
     m = np.zeros((h, w), bool)
     m[y0:y1, x0:x1] = True
     return m
+
+
+def fine_band(x: np.ndarray, sigma: float = 2.0) -> np.ndarray:
+    """Reference high pass with OpenCV: ``x`` minus its Gaussian blur (radius 4σ, mirrored
+    border), the split the detail fill and the photo grain both use."""
+    import cv2
+
+    r = int(np.ceil(4 * sigma))
+    return x - cv2.GaussianBlur(x, (2 * r + 1, 2 * r + 1), sigma, borderType=cv2.BORDER_REFLECT_101)

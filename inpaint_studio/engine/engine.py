@@ -146,6 +146,8 @@ class Engine:
             CancelledError: ``cancel`` was set; nothing partial is returned.
         """
         opts = options or InpaintOptions()
+        if not 0.0 <= opts.grain <= 1.0:
+            opts = replace(opts, grain=min(1.0, max(0.0, opts.grain)))
         progress = progress or no_progress
         cancel = cancel or CancelToken()
         t0 = time.perf_counter()
@@ -194,7 +196,7 @@ class Engine:
         cancel.raise_if_cancelled()
         progress(1.0, "done")
         return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method),
-                             min(1.0, max(0.0, opts.grain)))
+                             opts.grain)
 
     def _fill_regions(
         self,
@@ -237,7 +239,7 @@ class Engine:
             for region, fill in zip(group, fills):
                 hires.paste_fill(out, image, mask, region, fill, feather_px=opts.feather)
                 if opts.grain > 0:
-                    _grain_region(out, mask, region, min(1.0, opts.grain))
+                    _grain_region(out, mask, region, opts.grain)
         return out, method, device, len(regions)
 
     @staticmethod

@@ -7,6 +7,8 @@ model with signals blocked (napari's two-way binding), so keyboard shortcuts suc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -56,6 +58,21 @@ def fill_combo(items: list[tuple[str, str, bool, str]], current: str) -> QComboB
     idx = cb.findData(current)
     cb.setCurrentIndex(max(0, idx))
     return cb
+
+
+def percent_slider(on_change: Callable[[int], None]) -> tuple[QSlider, QLabel, QHBoxLayout]:
+    """A 0–100 % slider with its value label beside it, in one form row."""
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(0, 100)
+    slider.setSingleStep(5)
+    slider.setPageStep(10)
+    label = QLabel()
+    label.setMinimumWidth(36)
+    slider.valueChanged.connect(on_change)
+    row = QHBoxLayout()
+    row.addWidget(slider, 1)
+    row.addWidget(label)
+    return slider, label, row
 
 
 def device_combo(current: str) -> QComboBox:
@@ -157,34 +174,17 @@ class ToolPanel(QWidget):
             lambda _i: self.fillMethodChanged.emit(str(self.fill_combo.currentData()))
         )
         ml.addRow("Fill", self.fill_combo)
-        detail_row = QHBoxLayout()
-        self.detail_slider = QSlider(Qt.Orientation.Horizontal)
-        self.detail_slider.setRange(0, 100)
-        self.detail_slider.setSingleStep(5)
-        self.detail_slider.setPageStep(10)
-        self.detail_label = QLabel()
-        self.detail_label.setMinimumWidth(36)
-        self.detail_slider.valueChanged.connect(self._on_detail)
-        detail_row.addWidget(self.detail_slider, 1)
-        detail_row.addWidget(self.detail_label)
+        self.detail_slider, self.detail_label, detail_row = percent_slider(self._on_detail)
         ml.addRow("Detail", detail_row)
         self.set_detail_available(False, 0.0)
-        grain_row = QHBoxLayout()
-        self.grain_slider = QSlider(Qt.Orientation.Horizontal)
-        self.grain_slider.setRange(0, 100)
-        self.grain_slider.setSingleStep(5)
-        self.grain_slider.setPageStep(10)
-        self.grain_label = QLabel("0 %")
-        self.grain_label.setMinimumWidth(36)
-        self.grain_slider.valueChanged.connect(self._on_grain)
+        self.grain_slider, self.grain_label, grain_row = percent_slider(self._on_grain)
+        self.grain_label.setText("0 %")
         self.grain_slider.setToolTip(
             "Photo grain: copy this much of the photo's own fine texture into the hole after "
             "the fill. For surfaces a fill leaves smooth (snow, haze, plaster, skin); works with "
             "every fill method. 0 % = off. The grain is real but placed by guess, so it lowers "
             "PSNR; leave it off for detailed structure."
         )
-        grain_row.addWidget(self.grain_slider, 1)
-        grain_row.addWidget(self.grain_label)
         ml.addRow("Grain", grain_row)
         self.edge_combo = fill_combo(edge_method_choices(), edge_method)
         self.edge_combo.currentIndexChanged.connect(

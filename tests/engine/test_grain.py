@@ -8,17 +8,13 @@ import pytest
 
 from inpaint_studio.engine import Engine, InpaintOptions
 from inpaint_studio.engine.grain import add_photo_grain
-from tests.helpers import box_mask
+from tests.helpers import box_mask, fine_band
 
 
 def _grainy(h: int = 120, w: int = 160, seed: int = 0) -> np.ndarray:
     """A flat grey photo with strong pixel grain (the kind a fill smooths away)."""
     rng = np.random.default_rng(seed)
     return (128.0 + rng.normal(0.0, 12.0, (h, w, 3))).astype(np.float32)
-
-
-def _fine(x: np.ndarray) -> np.ndarray:
-    return x - cv2.GaussianBlur(x, (17, 17), 2.0, borderType=cv2.BORDER_REFLECT_101)
 
 
 def test_grain_restores_the_photos_texture_and_copies_only_known_values() -> None:
@@ -35,7 +31,7 @@ def test_grain_restores_the_photos_texture_and_copies_only_known_values() -> Non
     assert added.std() > 0.7 * known_std  # the hole is grainy again
     # Every added value is the fine band of some known pixel at least 8 px from the hole.
     far = ~(cv2.dilate(hole.astype(np.uint8), np.ones((17, 17), np.uint8)) > 0)
-    sources = np.round(_fine(smooth)[far], 3)
+    sources = np.round(fine_band(smooth)[far], 3)
     assert np.isin(np.round(added, 3), sources).mean() > 0.99
     half = add_photo_grain(smooth, hole, 0.5)
     np.testing.assert_allclose((half - smooth)[hole], 0.5 * added, atol=1e-4)
@@ -68,9 +64,9 @@ def test_engine_applies_grain_after_any_fill_and_reports_it() -> None:
                          on_preview=previews.append)
     assert plain.grain == 0.0 and grainy.grain == 1.0 and previews[0].grain == 0.0
     np.testing.assert_array_equal(grainy.pixels[~mask], photo[~mask])
-    f_plain = _fine(plain.pixels.astype(np.float32))[mask].std()
-    f_grain = _fine(grainy.pixels.astype(np.float32))[mask].std()
-    f_photo = _fine(photo.astype(np.float32))[~mask].std()
+    f_plain = fine_band(plain.pixels.astype(np.float32))[mask].std()
+    f_grain = fine_band(grainy.pixels.astype(np.float32))[mask].std()
+    f_photo = fine_band(photo.astype(np.float32))[~mask].std()
     assert f_plain < 0.5 * f_photo < f_grain  # Telea smooths the grain away; grain brings it back
 
 

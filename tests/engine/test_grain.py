@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from inpaint_studio.engine import Engine, InpaintOptions
-from inpaint_studio.engine.grain import add_photo_grain
+from inpaint_studio.engine.grain import add_photo_grain, photo_grain
 from tests.helpers import box_mask, fine_band
 
 
@@ -23,19 +23,50 @@ def test_grain_restores_the_photos_texture_and_copies_only_known_values() -> Non
     smooth = photo.copy()
     smooth[hole] = 128.0  # what a fill leaves: the right colour, no grain
     before = smooth.copy()
+    # The copy itself: every value is the fine band of some known pixel at least 8 px from the hole.
+    copied = photo_grain(smooth, hole)
+    np.testing.assert_array_equal(copied[~hole], 0.0)
+    far = ~(cv2.dilate(hole.astype(np.uint8), np.ones((17, 17), np.uint8)) > 0)
+    sources = np.round(fine_band(smooth)[far], 3)
+    assert np.isin(np.round(copied[hole], 3), sources).mean() > 0.99
     out = add_photo_grain(smooth, hole, 1.0)
     np.testing.assert_array_equal(smooth, before)  # the caller's array is left alone
     np.testing.assert_array_equal(out[~hole], smooth[~hole])
     added = (out - smooth)[hole]
-    known_std = photo[~hole].std()
-    assert added.std() > 0.7 * known_std  # the hole is grainy again
-    # Every added value is the fine band of some known pixel at least 8 px from the hole.
-    far = ~(cv2.dilate(hole.astype(np.uint8), np.ones((17, 17), np.uint8)) > 0)
-    sources = np.round(fine_band(smooth)[far], 3)
-    assert np.isin(np.round(added, 3), sources).mean() > 0.99
+    known_std = fine_band(photo)[far].std()
+    assert 0.8 * known_std < added.std() < 1.1 * known_std  # as grainy as the photo, not more
+    # A smooth fill gets the copy itself, barely scaled or clipped.
+    assert np.corrcoef(added.ravel(), copied[hole].ravel())[0, 1] > 0.95
     half = add_photo_grain(smooth, hole, 0.5)
     np.testing.assert_allclose((half - smooth)[hole], 0.5 * added, atol=1e-4)
     assert add_photo_grain(smooth, hole, 0.0) is smooth
+
+
+def test_grain_follows_the_surroundings_not_the_best_colour_match() -> None:
+    """A hole in a clear sky, its fill a shade off, and loud stripes elsewhere whose mean
+    matches the fill: the low-band match alone copies the stripes into the sky; the grain
+    target (the sky's own grain, nil) keeps them out."""
+    h, w = 120, 200
+    photo = np.full((h, w, 3), 60.0, np.float32)
+    photo[:, 120:] = np.where(np.arange(w)[120:] % 4 < 2, 96.0, 160.0)[None, :, None]  # mean 128, ±32
+    hole = box_mask(h, w, 30, 90, 20, 70)  # in the sky, 50 px from the stripes
+    photo[hole] = 128.0
+    copied = photo_grain(photo, hole)
+    assert np.abs(copied[hole]).max() > 20  # the match alone does pick the stripes
+    out = add_photo_grain(photo, hole, 1.0)
+    assert np.abs(out - photo)[hole].max() < 2.0
+
+
+def test_grain_tops_up_a_fill_that_has_texture_already() -> None:
+    photo = _grainy(seed=3)
+    hole = box_mask(120, 160, 40, 80, 50, 110)
+    textured = photo.copy()
+    textured[hole] = _grainy(seed=4)[hole]  # a fill already as grainy as the photo
+    added = add_photo_grain(textured, hole, 1.0) - textured
+    smooth = photo.copy()
+    smooth[hole] = 128.0
+    full = add_photo_grain(smooth, hole, 1.0) - smooth
+    assert added[hole].std() < 0.35 * full[hole].std()
 
 
 def test_grain_never_copies_from_unknown_pixels_and_keeps_alpha_and_dtype() -> None:

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from inpaint_studio.engine import Engine, InpaintOptions
-from inpaint_studio.training.evaluate import load_pair, read_pairs, split_method
+from inpaint_studio.training.evaluate import label_tile, load_pair, read_pairs, split_method
 
 #: Fill methods between the input and the truth; plain ``deepfill`` is the default detail.
 METHODS = ["telea", "deepfill:0", "deepfill", "deepfill:1"]
@@ -33,13 +33,6 @@ def hole_crop(mask: np.ndarray, size: int) -> tuple[slice, slice]:
     x0 = int(np.clip(cx - size / 2, 0, w - size))
     y0 = int(np.clip(cy - size / 2, 0, h - size))
     return slice(y0, y0 + size), slice(x0, x0 + size)
-
-
-def label(tile: np.ndarray, text: str) -> np.ndarray:
-    out = tile.copy()
-    cv2.rectangle(out, (0, 0), (8 + 9 * len(text), 20), (0, 0, 0), -1)
-    cv2.putText(out, text, (4, 15), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
-    return out
 
 
 def main() -> None:
@@ -85,7 +78,7 @@ def main() -> None:
                 titles.append(spec if detail is not None or res.detail is None else f"{name} default ({res.detail:g})")
             tiles.append(img)
             titles.append("truth")
-            crops = [label(t[ys, xs], title) for t, title in zip(tiles, titles)]
+            crops = [label_tile(t[ys, xs], title) for t, title in zip(tiles, titles)]
             rows.append(np.concatenate([np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=255) for c in crops], axis=1))
     grid = np.concatenate(rows, axis=0)
     if args.scale != 1.0:

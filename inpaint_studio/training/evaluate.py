@@ -143,7 +143,9 @@ def evaluate(
             shown = img.copy()
             shown[mask] = 255
             # input (hole white) | baselines, last first | model | truth
-            rows.append(np.concatenate([shown, *outs[::-1], img], axis=1))
+            tiles = [shown, *outs[::-1], img]
+            titles = [f"{pair.image.stem} {pair.bin}", *methods[::-1], "truth"]
+            rows.append(np.concatenate([label_tile(t, title) for t, title in zip(tiles, titles)], axis=1))
     result = {
         "pairs": len(pairs),
         "methods": methods,
@@ -182,6 +184,17 @@ def mid_bin_gain(result: dict, model: str, baseline: str, bins: tuple[str, ...] 
         if b in result["metrics"][model] and b in result["metrics"][baseline]
     ]
     return float(np.mean(gains)) if gains else None
+
+
+def label_tile(tile: np.ndarray, text: str, scale: float = 0.45) -> np.ndarray:
+    """``tile`` with ``text`` white on black in its top-left corner: a grid of fills is
+    unreadable once its columns are out of the order the docs describe."""
+    out = tile.copy()
+    thick = max(1, round(scale * 2))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    cv2.rectangle(out, (0, 0), (tw + 8, th + base + 6), (0, 0, 0), -1)
+    cv2.putText(out, text, (4, th + 3), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    return out
 
 
 def _stack_rows(rows: list[np.ndarray], height: int = 200) -> np.ndarray:

@@ -64,7 +64,12 @@ def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.Monk
     assert set(res["metrics"]["deepfill"]) == {"01-10%", "20-30%", "all"}
     md = (out / "eval.md").read_text()
     assert "| **overall** | 4 |" in md and "telea PSNR" in md
-    assert (out / "samples.png").is_file()
+    grid = cv2.imread(str(out / "samples.png"))
+    assert grid is not None and grid.shape[0] == 4 * 200  # one row per sample
+    # Every tile carries its column's name: a black label box in its top-left corner.
+    tile_w = grid.shape[1] // 4  # input | telea | deepfill | truth (the test photos are one size)
+    for col in range(4):
+        assert grid[3, col * tile_w + 3].max() < 40
 
 
 def test_eval_refuses_silent_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ difference between a smooth fill and a textured one is invisible; this crops eac
 row to the hole so the texture (or its absence) can be judged by eye.
 
     python docs/make_detail_samples.py --data ../shared/data/eval --pairs ../shared/data/eval/pairs.csv \
-        --bins 20-30% 30-40% 40-50% --per-bin 2 --out docs/detail_samples.jpg
+        --bins 20-30% 30-40% 40-50% --per-bin 2 --grain 0.5 --out docs/detail_samples.jpg
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def main() -> None:
     ap.add_argument("--crop", type=int, default=224)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--methods", nargs="+", default=METHODS, help="fill methods, eval syntax (NAME[:DETAIL])")
+    ap.add_argument("--grain", type=float, nargs="*", default=[], metavar="G",
+                    help="also a column of the default deepfill fill with photo grain G, for each G")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -76,6 +78,10 @@ def main() -> None:
                     raise SystemExit(f"{spec} was not applied ({res.method}, detail {res.detail}): {res.warnings}")
                 tiles.append(res.pixels)
                 titles.append(spec if detail is not None or res.detail is None else f"{name} default ({res.detail:g})")
+            for g in args.grain:
+                res = engine.inpaint(blanked, mask, options=InpaintOptions(method="deepfill", grain=g, feather=0, device="cpu"))
+                tiles.append(res.pixels)
+                titles.append(f"deepfill + grain {g:g}")
             tiles.append(img)
             titles.append("truth")
             crops = [label_tile(t[ys, xs], title) for t, title in zip(tiles, titles)]

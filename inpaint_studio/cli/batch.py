@@ -51,8 +51,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         type=float,
         default=0.0,
         metavar="G",
-        help="copy G (0 to 1) of the photo's own fine grain into each hole after the fill, for "
-        "surfaces a fill leaves smooth (snow, haze, skin); costs PSNR, default 0 (off)",
+        help="copy the photo's own fine grain into each hole after the fill, G (0 to 1) of what "
+        "the fill lacks against its surroundings, for surfaces a fill leaves smooth (snow, haze, "
+        "skin); costs PSNR, default 0 (off)",
     )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -64,9 +64,10 @@ class InpaintOptions:
     #: Texture for methods that offer it (``deepfill`` with its GAN-tuned weights): 0 is
     #: the smooth, highest-PSNR fill, 1 the GAN-tuned one; ``None`` = the weights' default.
     detail: float | None = None
-    #: Photo grain, 0..1: that much of the photo's own fine texture copied into the
-    #: hole after any fill (``engine.grain``).  0 = off: it costs PSNR (the grain is
-    #: the photo's, at a guessed place) and is for surfaces a fill leaves smooth.
+    #: Photo grain, 0..1: that share of the fine texture the fill lacks against the
+    #: photo around it, copied from the photo into the hole after any fill
+    #: (``engine.grain``).  0 = off: it costs PSNR (the grain is the photo's, at a
+    #: guessed place) and is for surfaces a fill leaves smooth.
     grain: float = 0.0
 
 

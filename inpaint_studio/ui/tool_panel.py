@@ -180,10 +180,11 @@ class ToolPanel(QWidget):
         self.grain_slider, self.grain_label, grain_row = percent_slider(self._on_grain)
         self.grain_label.setText("0 %")
         self.grain_slider.setToolTip(
-            "Photo grain: copy this much of the photo's own fine texture into the hole after "
-            "the fill. For surfaces a fill leaves smooth (snow, haze, plaster, skin); works with "
-            "every fill method. 0 % = off. The grain is real but placed by guess, so it lowers "
-            "PSNR; leave it off for detailed structure."
+            "Photo grain: copy the photo's own fine texture into the hole after the fill, as "
+            "much as the fill lacks compared with the photo around it (100 %: about as grainy "
+            "as its surroundings). For surfaces a fill leaves smooth (snow, haze, plaster, "
+            "skin); works with every fill method. 0 % = off. The grain is real but placed by "
+            "guess, so it lowers PSNR."
         )
         ml.addRow("Grain", grain_row)
         self.edge_combo = fill_combo(edge_method_choices(), edge_method)

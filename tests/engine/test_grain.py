@@ -35,6 +35,8 @@ def test_grain_restores_the_photos_texture_and_copies_only_known_values() -> Non
     added = (out - smooth)[hole]
     known_std = fine_band(photo)[far].std()
     assert 0.8 * known_std < added.std() < 1.1 * known_std  # as grainy as the photo, not more
+    small = (add_photo_grain(smooth, hole, 1.0, energy_size=40) - smooth)[hole]
+    assert 0.8 * known_std < small.std() < 1.1 * known_std  # energy maps on a small copy agree
     # A smooth fill gets the copy itself, barely scaled or clipped.
     assert np.corrcoef(added.ravel(), copied[hole].ravel())[0, 1] > 0.95
     half = add_photo_grain(smooth, hole, 0.5)
@@ -42,7 +44,8 @@ def test_grain_restores_the_photos_texture_and_copies_only_known_values() -> Non
     assert add_photo_grain(smooth, hole, 0.0) is smooth
 
 
-def test_grain_follows_the_surroundings_not_the_best_colour_match() -> None:
+@pytest.mark.parametrize("energy_size", [768, 48])  # 48: the small-copy path a 24 MP photo takes
+def test_grain_follows_the_surroundings_not_the_best_colour_match(energy_size: int) -> None:
     """A hole in a clear sky, its fill a shade off, and loud stripes elsewhere whose mean
     matches the fill: the low-band match alone copies the stripes into the sky; the grain
     target (the sky's own grain, nil) keeps them out."""
@@ -53,7 +56,7 @@ def test_grain_follows_the_surroundings_not_the_best_colour_match() -> None:
     photo[hole] = 128.0
     copied = photo_grain(photo, hole)
     assert np.abs(copied[hole]).max() > 20  # the match alone does pick the stripes
-    out = add_photo_grain(photo, hole, 1.0)
+    out = add_photo_grain(photo, hole, 1.0, energy_size=energy_size)
     assert np.abs(out - photo)[hole].max() < 2.0
 
 

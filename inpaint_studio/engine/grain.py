@@ -82,8 +82,19 @@ class _Shrunk:
         x = x.astype(np.float32, copy=False)
         return x if self.scale == 1.0 else cv2.resize(x, self.small, interpolation=cv2.INTER_AREA)
 
-    def grow(self, x: np.ndarray) -> np.ndarray:
-        return x if self.scale == 1.0 else cv2.resize(x, self.full, interpolation=cv2.INTER_LINEAR)
+    def at(self, x: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """The small map ``x`` read at full-size pixels ``(ys, xs)``, bilinearly.
+
+        Only the pixels' bounding box is resampled (as ``cv2.resize`` would place it),
+        not the whole photo: the hole is often a fraction of its context."""
+        if self.scale == 1.0:
+            return x[ys, xs]
+        y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+        fx, fy = x.shape[1] / self.full[0], x.shape[0] / self.full[1]
+        m = np.float32([[fx, 0, (x0 + 0.5) * fx - 0.5], [0, fy, (y0 + 0.5) * fy - 0.5]])
+        box = cv2.warpAffine(x, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                             borderMode=cv2.BORDER_REPLICATE)
+        return box[ys - y0, xs - x0]
 
     def local_mean(self, energy: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean of ``energy`` over the ``where`` pixels within about ``radius`` px, and
@@ -92,6 +103,11 @@ class _Shrunk:
         e = self.shrink(energy * where)
         cover = _blur(w, self.radius)
         return _blur(e, self.radius) / np.maximum(cover, 1e-6), cover
+
+
+def _energy(x: np.ndarray) -> np.ndarray:
+    """Squared values summed over the last (colour) axis, without a temporary the size of ``x``."""
+    return np.einsum("...c,...c->...", x, x)
 
 
 def _pull_push(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -165,19 +181,19 @@ def add_photo_grain(
     ys, xs = np.nonzero(hole)
     grain = _copy_grain(low, fine, hole, near, ys, xs, shifts, win, match_size, seed)
     maps = _Shrunk(hole.shape, energy_size, radius)
-    fine_energy = (fine * fine).sum(-1)
+    fine_energy = _energy(fine)
     del low, fine
     # The target: the usable known pixels' grain energy, where they cover their
     # neighbourhood well enough to measure it, carried into the hole.
     known, cover = maps.local_mean(fine_energy, ~near)
     weight = (cover > 0.5) * np.clip(maps.shrink(~near), 0.0, 1.0)
-    target = maps.grow(np.exp(_pull_push(np.log(known + 1e-3).astype(np.float32), weight)))[ys, xs]
+    target = maps.at(np.exp(_pull_push(np.log(known + 1e-3).astype(np.float32), weight)), ys, xs)
     limit = (clip * np.sqrt(target / 3.0))[:, None]
     grain = np.clip(grain, -limit, limit)
-    have = maps.grow(maps.local_mean(fine_energy, hole)[0])[ys, xs]
+    have = maps.at(maps.local_mean(fine_energy, hole)[0], ys, xs)
     copied_energy = np.zeros(hole.shape, np.float32)
-    copied_energy[ys, xs] = (grain * grain).sum(-1)
-    copied = maps.grow(maps.local_mean(copied_energy, hole)[0])[ys, xs]
+    copied_energy[ys, xs] = _energy(grain)
+    copied = maps.at(maps.local_mean(copied_energy, hole)[0], ys, xs)
     gain = np.sqrt(np.clip((target - have) / np.maximum(copied, 1e-6), 0.0, 1.0))
     img[ys, xs] += amount * gain[:, None] * grain
     out = filled.copy()

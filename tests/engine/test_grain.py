@@ -111,3 +111,14 @@ def test_batch_rejects_grain_outside_0_1(tmp_path, bad: str) -> None:  # noqa: A
     (tmp_path / "in").mkdir()
     assert main(["batch", str(tmp_path / "in"), "--masks", str(tmp_path), "--out", str(tmp_path / "o"),
                  "--grain", bad]) == 2
+
+
+def test_small_energy_maps_are_read_back_where_a_full_resize_puts_them() -> None:
+    from inpaint_studio.engine.grain import _Shrunk
+
+    maps = _Shrunk((300, 450), 40, 8.0)
+    small = np.random.default_rng(5).random((maps.small[1], maps.small[0])).astype(np.float32)
+    full = cv2.resize(small, (450, 300), interpolation=cv2.INTER_LINEAR)
+    hole = box_mask(300, 450, 120, 260, 300, 440) | box_mask(300, 450, 3, 9, 2, 30)  # two parts, one at the edge
+    ys, xs = np.nonzero(hole)
+    np.testing.assert_allclose(maps.at(small, ys, xs), full[ys, xs], atol=1e-4)

@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
             import torch
 
             state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            if "opt_g" not in state or "rng_numpy" not in state:
+                # keep/step_N.pt snapshots hold the generator only
+                raise WeightsError(f"{args.checkpoint} holds no optimiser or RNG state to resume from; "
+                                   "pass the run's last.pt (or a full checkpoint) for --slim-state")
             for key in ("d", "opt_d"):
                 state.pop(key, None)
             if not isinstance(state.get("rng_numpy", ("",))[1], torch.Tensor):

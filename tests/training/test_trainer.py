@@ -131,6 +131,18 @@ def test_export_checkpoint_to_shippable_weights(tmp_path: Path) -> None:
     assert export_main([str(tmp_path / "missing.pt"), str(out)]) == 1
 
 
+def test_export_refuses_a_resume_state_from_a_generator_only_snapshot(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    from inpaint_studio.models.export import main as export_main
+
+    t = Trainer(_cfg(tmp_path))
+    t.fit(1, progress=False)
+    snap = t.save_snapshot()
+    out, slim = tmp_path / "w.safetensors", tmp_path / "state.pt"
+    assert export_main([str(snap), str(out), "--slim-state", str(slim)]) == 1
+    assert "last.pt" in capsys.readouterr().err and not slim.exists()
+    assert export_main([str(snap), str(out)]) == 0  # the weights alone are fine
+
+
 def test_resume_takes_the_new_learning_rate(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
     Trainer(cfg).fit(1, progress=False)

@@ -28,26 +28,31 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         info = {"working_size": args.working_size, **json.loads(args.info)}
+        state = None
+        if args.slim_state:
+            import torch
+
+            # Checked before anything is written: keep/step_N.pt snapshots hold the
+            # generator only, and half an export is worse than none.
+            state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            if "opt_g" not in state or "rng_numpy" not in state:
+                raise WeightsError(f"{args.checkpoint} holds no optimiser or RNG state to resume from; "
+                                   "pass the run's last.pt (or a full checkpoint) for --slim-state")
         if args.zero_heads:
             import torch
 
             from .weights import build_model, save_weights
 
-            state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-            model = build_model(state["model_config"])
-            model.load_state_dict(state["g"])
+            ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            model = build_model(ckpt["model_config"])
+            model.load_state_dict(ckpt["g"])
             model.zero_heads()
             out = save_weights(model, args.out, {**info, "ablation": "zero_heads"}, half=not args.fp32)
         else:
             out = export_checkpoint(args.checkpoint, args.out, info, half=not args.fp32)
-        if args.slim_state:
+        if state is not None:
             import torch
 
-            state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-            if "opt_g" not in state or "rng_numpy" not in state:
-                # keep/step_N.pt snapshots hold the generator only
-                raise WeightsError(f"{args.checkpoint} holds no optimiser or RNG state to resume from; "
-                                   "pass the run's last.pt (or a full checkpoint) for --slim-state")
             for key in ("d", "opt_d"):
                 state.pop(key, None)
             if not isinstance(state.get("rng_numpy", ("",))[1], torch.Tensor):

@@ -139,7 +139,7 @@ def test_export_refuses_a_resume_state_from_a_generator_only_snapshot(tmp_path: 
     snap = t.save_snapshot()
     out, slim = tmp_path / "w.safetensors", tmp_path / "state.pt"
     assert export_main([str(snap), str(out), "--slim-state", str(slim)]) == 1
-    assert "last.pt" in capsys.readouterr().err and not slim.exists()
+    assert "last.pt" in capsys.readouterr().err and not slim.exists() and not out.exists()
     assert export_main([str(snap), str(out)]) == 0  # the weights alone are fine
 
 

@@ -96,13 +96,12 @@ class _Shrunk:
                              borderMode=cv2.BORDER_REPLICATE)
         return box[ys - y0, xs - x0]
 
-    def local_mean(self, energy: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean of ``energy`` over the ``where`` pixels within about ``radius`` px, and
-        how much of that neighbourhood ``where`` covers (small size)."""
-        w = self.shrink(where)
-        e = self.shrink(energy * where)
-        cover = _blur(w, self.radius)
-        return _blur(e, self.radius) / np.maximum(cover, 1e-6), cover
+    def local_means(self, where: np.ndarray, *energies: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """Mean of each energy map over the ``where`` pixels within about ``radius`` px,
+        and how much of that neighbourhood ``where`` covers (small size).  Several maps
+        share one shrink and blur of ``where``."""
+        cover = np.maximum(_blur(self.shrink(where), self.radius), 1e-6)
+        return [_blur(self.shrink(e * where), self.radius) / cover for e in energies], cover
 
 
 def _energy(x: np.ndarray) -> np.ndarray:
@@ -185,15 +184,14 @@ def add_photo_grain(
     del low, fine
     # The target: the usable known pixels' grain energy, where they cover their
     # neighbourhood well enough to measure it, carried into the hole.
-    known, cover = maps.local_mean(fine_energy, ~near)
+    (known,), cover = maps.local_means(~near, fine_energy)
     weight = (cover > 0.5) * np.clip(maps.shrink(~near), 0.0, 1.0)
     target = maps.at(np.exp(_pull_push(np.log(known + 1e-3).astype(np.float32), weight)), ys, xs)
     limit = (clip * np.sqrt(target / 3.0))[:, None]
     grain = np.clip(grain, -limit, limit)
-    have = maps.at(maps.local_mean(fine_energy, hole)[0], ys, xs)
     copied_energy = np.zeros(hole.shape, np.float32)
     copied_energy[ys, xs] = _energy(grain)
-    copied = maps.at(maps.local_mean(copied_energy, hole)[0], ys, xs)
+    have, copied = (maps.at(m, ys, xs) for m in maps.local_means(hole, fine_energy, copied_energy)[0])
     gain = np.sqrt(np.clip((target - have) / np.maximum(copied, 1e-6), 0.0, 1.0))
     img[ys, xs] += amount * gain[:, None] * grain
     out = filled.copy()

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
             from .weights import build_model, save_weights
 
-            ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            ckpt = state if state is not None else torch.load(args.checkpoint, map_location="cpu", weights_only=False)
             model = build_model(ckpt["model_config"])
             model.load_state_dict(ckpt["g"])
             model.zero_heads()

@@ -65,11 +65,35 @@ def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.Monk
     md = (out / "eval.md").read_text()
     assert "| **overall** | 4 |" in md and "telea PSNR" in md
     grid = cv2.imread(str(out / "samples.png"))
-    assert grid is not None and grid.shape[0] == 4 * 200  # one row per sample
-    # Every tile carries its column's name: a black label box in its top-left corner.
-    tile_w = grid.shape[1] // 4  # input | telea | deepfill | truth (the test photos are one size)
-    for col in range(4):
-        assert grid[3, col * tile_w + 3].max() < 40
+    # One row per sample, all one width: the landscape rows 200 px high, the portrait
+    # ones taller (56/40 squared), so the tiles stay under their columns.
+    tile_w = grid.shape[1] // 4  # input | telea | deepfill | truth
+    assert grid.shape[1] == round(4 * 56 * 200 / 40)
+    land = 200
+    port = round(grid.shape[1] * 56 / (4 * 40))
+    assert grid.shape[0] == 2 * land + 2 * port
+    # Every tile carries its column's name: a black label box in its top-left corner,
+    # in portrait rows as in landscape ones.
+    for y0 in (0, land, land + port, 2 * land + port):  # --limit takes the bins in turn
+        for col in range(4):
+            assert grid[y0 + 3, col * tile_w + 3].max() < 40, (y0, col)
+
+
+def test_eval_jobs_give_the_same_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _untrained_deepfill(tmp_path, monkeypatch)
+    data, pairs = _bench(tmp_path)
+    results = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"r{jobs}"
+        rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",
+                   "--out", str(out), "--device", "cpu", "--samples", "2", "--jobs", jobs])
+        assert rc == 0
+        results.append(json.loads((out / "eval.json").read_text()))
+        assert cv2.imread(str(out / "samples.png")).shape[0] > 0
+    for m in ("deepfill", "telea"):
+        for b, d in results[0]["metrics"][m].items():
+            assert results[1]["metrics"][m][b]["n"] == d["n"]
+            assert results[1]["metrics"][m][b]["psnr"] == pytest.approx(d["psnr"], abs=1e-3)
 
 
 def test_eval_refuses_silent_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

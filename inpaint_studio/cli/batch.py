@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -55,6 +56,15 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         "the fill lacks against its surroundings, for surfaces a fill leaves smooth (snow, haze, "
         "skin); costs PSNR, default 0 (off)",
     )
+    p.add_argument(
+        "--texture",
+        type=float,
+        default=None,
+        metavar="T",
+        help="re-make each hole from the photo's own patches, guided by the fill's colours, and blend "
+        "that in at T (0 to 1): large holes read as grass, cloud or gravel instead of blur; "
+        "costs some PSNR and seconds; default: the engine's (see docs/GUI.md)",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -74,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not 0.0 <= args.grain <= 1.0:
         print("error: --grain must be between 0 and 1", file=sys.stderr)
+        return 2
+    if args.texture is not None and not 0.0 <= args.texture <= 1.0:
+        print("error: --texture must be between 0 and 1", file=sys.stderr)
         return 2
     from ..engine.device import cuda_available
 
@@ -105,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         auto_edges=args.edges != "off",
         edge_method="auto" if args.edges == "off" else args.edges,
     )
+    if args.texture is not None:
+        options = replace(options, texture=args.texture)
     todo = sum(1 for i in items if not i.skip_reason)
     bar = None
     if not args.quiet:

@@ -13,7 +13,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--pairs", required=True, metavar="CSV", help="pairs.csv: image,mask,hole_ratio_bin")
     p.add_argument("--model", required=True, metavar="NAME", help="fill method to measure (e.g. deepfill; deepfill@edgeconnect fills guided by "
                    "the edges edgeconnect predicts for the hole; deepfill:0.5 fills with detail 0.5, "
-                   "between the smooth weights (0) and the GAN-tuned ones (1))")
+                   "between the smooth weights (0) and the GAN-tuned ones (1); a suffix +tT fills with "
+                   "texture T, e.g. deepfill:0.5+t0.5)")
     p.add_argument("--baseline", default="telea",
                    help="method(s) to compare against, comma-separated (default telea; e.g. telea,harmonic)")
     p.add_argument("--limit", type=int, default=None, help="only N pairs, spread evenly over the bins")
@@ -37,11 +38,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     baselines = [b for b in args.baseline.split(",") if b and b not in ("none", args.model)]
     methods = [args.model, *dict.fromkeys(baselines)]
-    from ..training.evaluate import split_method
+    from ..training.evaluate import split_method, split_texture
 
     try:
         for m in methods:
-            split_method(m)
+            split_method(split_texture(m)[0])
     except ValueError as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2

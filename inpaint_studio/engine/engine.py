@@ -19,6 +19,7 @@ from ..core.errors import InpaintStudioError, MaskError, WeightsError
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .device import is_out_of_memory, resolve_device
 from .grain import add_photo_grain
+from .texture import synthesize as synthesize_texture
 from .registry import (
     default_edge_name,
     default_fill_name,
@@ -69,6 +70,11 @@ class InpaintOptions:
     #: (``engine.grain``).  0 = off: it costs PSNR (the grain is the photo's, at a
     #: guessed place) and is for surfaces a fill leaves smooth.
     grain: float = 0.0
+    #: Texture, 0..1: the hole re-made from the photo's own patches, guided by the
+    #: fill's colours (``engine.texture``), blended in at this share after any fill and
+    #: before the grain.  Large holes stop reading as blur; it costs some PSNR and
+    #: seconds (docs/BENCHMARKS.md).
+    texture: float = 0.0
 
 
 @dataclass
@@ -86,6 +92,8 @@ class InpaintResult:
     detail: float | None = None
     #: The photo grain added after the fill (0: none).
     grain: float = 0.0
+    #: The share of patch texture blended into the fill (0: none).
+    texture: float = 0.0
 
 
 class Engine:
@@ -149,6 +157,8 @@ class Engine:
         opts = options or InpaintOptions()
         if not 0.0 <= opts.grain <= 1.0:
             opts = replace(opts, grain=min(1.0, max(0.0, opts.grain)))
+        if not 0.0 <= opts.texture <= 1.0:
+            opts = replace(opts, texture=min(1.0, max(0.0, opts.texture)))
         progress = progress or no_progress
         cancel = cancel or CancelToken()
         t0 = time.perf_counter()
@@ -176,10 +186,10 @@ class Engine:
         use_edges = edges if (opts.use_edges and edges is not None) else None
         if on_preview is not None and 0 < opts.preview_size < working:
             # Quick low-resolution pass first, so the GUI can show something at once.  It
-            # skips the detail pass (a second refinement) and the grain: texture is not
-            # what a preview is for, and detail made a 512² fill 1.65× slower
-            # (docs/BENCHMARKS.md).
-            quick = replace(opts, detail=0.0, grain=0.0)
+            # skips the detail pass (a second refinement), the patch texture and the
+            # grain: texture is not what a preview is for, and detail made a 512² fill
+            # 1.65× slower (docs/BENCHMARKS.md).
+            quick = replace(opts, detail=0.0, grain=0.0, texture=0.0)
             _set_detail(method, quick)
             pv, method, device, _ = self._fill_regions(
                 image, mask, use_edges, quick, opts.preview_size, method, name, device,
@@ -197,7 +207,7 @@ class Engine:
         cancel.raise_if_cancelled()
         progress(1.0, "done")
         return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method),
-                             opts.grain)
+                             opts.grain, opts.texture)
 
     def _fill_regions(
         self,
@@ -237,6 +247,9 @@ class Engine:
                     fills = self._call_fill(method, crops, batched)
                 else:
                     raise
+            if opts.texture > 0:
+                progress((start + 0.5) / len(regions), f"texture for region {start + 1}/{len(regions)}")
+                fills = [_add_texture(crop, fill, opts.texture, cancel) for crop, fill in zip(crops, fills)]
             for region, fill in zip(group, fills):
                 hires.paste_fill(out, image, mask, region, fill, feather_px=opts.feather)
                 if opts.grain > 0:
@@ -306,6 +319,17 @@ class Engine:
                 warnings.append("GPU out of memory while loading the model: using the CPU")
                 return self._build("fill", name, "cpu"), name, "cpu"
             raise
+
+
+def _add_texture(crop: tuple, fill: np.ndarray, amount: float, cancel: CancelToken) -> np.ndarray:
+    """``fill`` with ``amount`` of the patch texture synthesised on it, at the working
+    size the method filled at (the same pixels per patch whatever the photo's size)."""
+    rgb, hole, _ = crop
+    made = synthesize_texture(rgb, hole, fill, should_stop=lambda: cancel.cancelled)
+    cancel.raise_if_cancelled()
+    out = fill.copy()
+    out[hole] += amount * (made[hole] - fill[hole])
+    return out
 
 
 def _grain_region(out: np.ndarray, mask: np.ndarray, region: hires.Region, amount: float) -> None:

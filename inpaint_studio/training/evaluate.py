@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -82,6 +82,21 @@ def split_method(spec: str) -> tuple[str, str | None, float | None]:
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{spec!r}: the detail after ':' must be from 0 to 1")
     return name, (edges or None), value
+
+
+def split_texture(spec: str) -> tuple[str, float | None]:
+    """``"SPEC+tT"`` -> ``(SPEC, T)``: fill with texture T (``InpaintOptions.texture``);
+    without the suffix, ``(SPEC, None)`` and the engine's default texture."""
+    head, sep, tail = spec.rpartition("+t")
+    if not sep:
+        return spec, None
+    try:
+        value = float(tail)
+    except ValueError:
+        raise ValueError(f"{spec!r}: the texture after '+t' must be a number from 0 to 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{spec!r}: the texture after '+t' must be from 0 to 1")
+    return head, value
 
 
 def evaluate(
@@ -156,7 +171,7 @@ class _Scorer:
         self.methods = methods
         self.device = device
         for m in methods:
-            _, edge_method, _ = split_method(m)
+            _, edge_method, _ = split_method(split_texture(m)[0])
             if edge_method:
                 # Built here so a missing edge model stops the eval instead of
                 # quietly measuring the Canny fallback under its name.
@@ -175,10 +190,13 @@ class _Scorer:
         secs: dict[str, float] = {}
         outs = []
         for m in self.methods:
-            name, edge_method, detail = split_method(m)
+            base, texture = split_texture(m)
+            name, edge_method, detail = split_method(base)
             t0 = time.perf_counter()
             options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto",
                                      detail=detail, device=self.device, feather=0)
+            if texture is not None:
+                options = replace(options, texture=texture)
             res = self.engine.inpaint(blanked, mask, edges=None, options=options)
             secs[m] = time.perf_counter() - t0
             if res.method != name:

@@ -240,6 +240,7 @@ class BatchDialog(QDialog):
             edge_method=self.settings.edge_method,
             detail=self.settings.detail,  # the main window's Detail slider (None: the weights' default)
             grain=self.settings.grain,  # and its Grain slider
+            texture=self.settings.texture,  # and its Texture slider
         )
 
     def run(self) -> int | None:

@@ -333,6 +333,8 @@ class MainWindow(QMainWindow):
         t.detailChanged.connect(self._on_detail)
         t.grainChanged.connect(self._on_grain)
         t.set_grain(self.settings.grain)
+        t.textureChanged.connect(self._on_texture)
+        t.set_texture(self.settings.texture)
         t.splitChanged.connect(c.set_split)
         t.fillRequested.connect(self.fill)
         t.cancelRequested.connect(self.cancel_job)
@@ -731,6 +733,9 @@ class MainWindow(QMainWindow):
     def _on_grain(self, v: float) -> None:
         self.settings.grain = v
 
+    def _on_texture(self, v: float) -> None:
+        self.settings.texture = v
+
     def _update_detail(self, shown: str) -> None:
         """The Detail slider is live for deepfill with its GAN-tuned weights present."""
         from ..engine.neural import detail_info
@@ -776,6 +781,7 @@ class MainWindow(QMainWindow):
             edge_method=str(self.tools.edge_combo.currentData() or "auto"),
             detail=self.tools.detail() if self.tools.detail_slider.isEnabled() else None,
             grain=self.tools.grain(),
+            texture=self.tools.texture(),
         )
 
     # -- edits ---------------------------------------------------------------------------------------
@@ -943,6 +949,7 @@ class MainWindow(QMainWindow):
         self.canvas.sync_results()
         self.layers.refresh(doc)
         notes = ([] if res.detail is None else [f"detail {res.detail * 100:.0f} %"]) + (
+            [f"texture {res.texture * 100:.0f} %"] if res.texture > 0 else []) + (
             [f"grain {res.grain * 100:.0f} %"] if res.grain > 0 else [])
         how = f"{res.method} ({', '.join(notes)})" if notes else res.method
         self.tools.last_run.setText(f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")

@@ -101,6 +101,17 @@ class AppSettings:
         self._set("model/grain", float(v))
 
     @property
+    def texture(self) -> float:
+        """Share of patch texture blended into fills, 0..1 (0: off; default: the engine's)."""
+        from ..engine import InpaintOptions
+
+        return min(1.0, max(0.0, self._get("model/texture", InpaintOptions.texture, float)))
+
+    @texture.setter
+    def texture(self, v: float) -> None:
+        self._set("model/texture", float(v))
+
+    @property
     def device(self) -> str:
         return self._get("model/device", "auto", str)
 

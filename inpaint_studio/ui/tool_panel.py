@@ -102,6 +102,7 @@ class ToolPanel(QWidget):
     deviceChanged = Signal(str)
     detailChanged = Signal(float)
     grainChanged = Signal(float)
+    textureChanged = Signal(float)
     splitChanged = Signal(float)
     fillRequested = Signal()
     cancelRequested = Signal()
@@ -122,6 +123,7 @@ class ToolPanel(QWidget):
 
         tools = QGroupBox("Tool")
         tl = QFormLayout(tools)
+        tl.setVerticalSpacing(3)  # as the Model box: the panel must fit 880 px (see there)
         row = QHBoxLayout()
         self.tool_group = QButtonGroup(self)
         self.brush_btn = QToolButton()
@@ -166,7 +168,7 @@ class ToolPanel(QWidget):
 
         model = QGroupBox("Model")
         ml = QFormLayout(model)
-        # Tighter rows: with Detail and Grain the panel must still fit a 880 px window
+        # Tighter rows: with Detail, Texture and Grain the panel must still fit a 880 px window
         # without scrolling (tests/ui/test_usability.py).
         ml.setVerticalSpacing(3)
         self.fill_combo = fill_combo(fill_method_choices(), fill_method)
@@ -177,6 +179,15 @@ class ToolPanel(QWidget):
         self.detail_slider, self.detail_label, detail_row = percent_slider(self._on_detail)
         ml.addRow("Detail", detail_row)
         self.set_detail_available(False, 0.0)
+        self.texture_slider, self.texture_label, texture_row = percent_slider(self._on_texture)
+        self.texture_slider.setToolTip(
+            "Texture: re-make the hole from the photo's own patches, guided by the fill's "
+            "colours, and blend that in (100 %: all of it). Large holes then read as grass, "
+            "cloud or gravel instead of a smooth blur; works with every fill method. 0 % = off. "
+            "Costs a few seconds per fill and a little PSNR (the texture is real, its place a "
+            "guess)."
+        )
+        ml.addRow("Texture", texture_row)
         self.grain_slider, self.grain_label, grain_row = percent_slider(self._on_grain)
         self.grain_label.setText("0 %")
         self.grain_slider.setToolTip(
@@ -253,6 +264,18 @@ class ToolPanel(QWidget):
 
     def grain(self) -> float:
         return self.grain_slider.value() / 100.0
+
+    def _on_texture(self, v: int) -> None:
+        self.texture_label.setText(f"{v} %")
+        self.textureChanged.emit(v / 100.0)
+
+    def texture(self) -> float:
+        return self.texture_slider.value() / 100.0
+
+    def set_texture(self, value: float) -> None:
+        with QSignalBlocker(self.texture_slider):
+            self.texture_slider.setValue(int(round(value * 100)))
+        self.texture_label.setText(f"{self.texture_slider.value()} %")
 
     def set_grain(self, value: float) -> None:
         with QSignalBlocker(self.grain_slider):

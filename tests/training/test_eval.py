@@ -180,6 +180,16 @@ def test_edge_eval_scores_each_threshold(tmp_path: Path, monkeypatch: pytest.Mon
     assert set(single) == {"canny"}
 
 
+def test_split_texture_reads_the_suffix() -> None:
+    from inpaint_studio.training.evaluate import split_texture
+
+    assert split_texture("deepfill:0.5") == ("deepfill:0.5", None)
+    assert split_texture("deepfill:0.5@edgeconnect+t0.25") == ("deepfill:0.5@edgeconnect", 0.25)
+    for bad in ("telea+t", "telea+t2", "telea+tx"):
+        with pytest.raises(ValueError):
+            split_texture(bad)
+
+
 def test_split_method_reads_detail_and_edges() -> None:
     from inpaint_studio.training.evaluate import split_method
 

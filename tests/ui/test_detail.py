@@ -63,3 +63,25 @@ def test_grain_slider_is_saved_and_reaches_the_fill(qtbot, window, photo_file: P
     qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=20000)
     assert window.last_result.grain == pytest.approx(0.4)
     assert "grain 40 %" in window.tools.last_run.text()
+
+
+def test_texture_slider_is_saved_and_reaches_the_fill(qtbot, window, photo_file: Path) -> None:  # noqa: ANN001
+    from inpaint_studio.engine import InpaintOptions
+
+    slider = window.tools.texture_slider
+    default = InpaintOptions().texture
+    assert slider.value() == round(default * 100) and window.options().texture == pytest.approx(default)
+    choose(window, "telea")
+    slider.setValue(70)
+    assert window.settings.texture == pytest.approx(0.7) and window.options().texture == pytest.approx(0.7)
+    assert window.tools.texture_label.text() == "70 %"
+
+    window.open_path(photo_file)
+    window.tools.size_spin.setValue(20)
+    drag(qtbot, window.canvas, [(150.5, 140.5), (200.5, 150.5)])
+    window.fill()
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=20000)
+    assert window.last_result.texture == pytest.approx(0.7)
+    assert "texture 70 %" in window.tools.last_run.text()
+    slider.setValue(0)
+    assert window.options().texture == 0.0 and window.settings.texture == 0.0

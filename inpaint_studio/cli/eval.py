@@ -14,7 +14,7 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--model", required=True, metavar="NAME", help="fill method to measure (e.g. deepfill; deepfill@edgeconnect fills guided by "
                    "the edges edgeconnect predicts for the hole; deepfill:0.5 fills with detail 0.5, "
                    "between the smooth weights (0) and the GAN-tuned ones (1); a suffix +tT fills with "
-                   "texture T, e.g. deepfill:0.5+t0.5)")
+                   "texture T, e.g. deepfill:0.5+t0.5, the app's default; without it, no texture)")
     p.add_argument("--baseline", default="telea",
                    help="method(s) to compare against, comma-separated (default telea; e.g. telea,harmonic)")
     p.add_argument("--limit", type=int, default=None, help="only N pairs, spread evenly over the bins")

@@ -85,8 +85,11 @@ def split_method(spec: str) -> tuple[str, str | None, float | None]:
 
 
 def split_texture(spec: str) -> tuple[str, float | None]:
-    """``"SPEC+tT"`` -> ``(SPEC, T)``: fill with texture T (``InpaintOptions.texture``);
-    without the suffix, ``(SPEC, None)`` and the engine's default texture."""
+    """``"SPEC+tT"`` -> ``(SPEC, T)``: fill with texture T (``InpaintOptions.texture``).
+
+    Without the suffix, ``(SPEC, None)``, and the eval fills with no texture: a name
+    means the method alone (``telea`` is OpenCV's Telea, the baseline), whatever the
+    app's default; the app's default fill is measured as ``deepfill:0.5+t0.5``."""
     head, sep, tail = spec.rpartition("+t")
     if not sep:
         return spec, None
@@ -195,8 +198,7 @@ class _Scorer:
             t0 = time.perf_counter()
             options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto",
                                      detail=detail, device=self.device, feather=0)
-            if texture is not None:
-                options = replace(options, texture=texture)
+            options = replace(options, texture=texture or 0.0)
             res = self.engine.inpaint(blanked, mask, edges=None, options=options)
             secs[m] = time.perf_counter() - t0
             if res.method != name:
@@ -224,6 +226,9 @@ _worker: _Scorer | None = None
 
 def _init_worker(methods: list[str], device: str, threads: int) -> None:
     global _worker
+    # Before torch loads: the engine gives torch every core unless OMP_NUM_THREADS is
+    # set, and two processes with two threads each on two cores ran 5× slower.
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
 
     torch.set_num_threads(threads)

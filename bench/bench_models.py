@@ -120,7 +120,7 @@ def bench_engine_overhead(device: str, repeats: int) -> dict:
     eng = Engine()
     # Detail 0 is one network pass, like the bare forward it is compared with; the
     # default detail (two refinement passes) is timed as well, on its own row.
-    opts = InpaintOptions(method="deepfill", device=device, detail=0.0)
+    opts = InpaintOptions(method="deepfill", device=device, detail=0.0, texture=0.0)
     try:
         r = eng.inpaint(img, mask, options=opts)
     except Exception as exc:  # noqa: BLE001
@@ -154,8 +154,8 @@ def bench_engine_overhead(device: str, repeats: int) -> dict:
         bare()
         tn.append(time.perf_counter() - t0)
     t_engine, t_net = float(np.median(te)), float(np.median(tn))
-    t_telea = _median_time(lambda: eng.inpaint(img, mask, options=InpaintOptions(method="telea")), repeats)
-    default = InpaintOptions(method="deepfill", device=device)
+    t_telea = _median_time(lambda: eng.inpaint(img, mask, options=InpaintOptions(method="telea", texture=0.0)), repeats)
+    default = InpaintOptions(method="deepfill", device=device, texture=0.0)
     t_default = _median_time(lambda: eng.inpaint(img, mask, options=default), repeats)
     detail = eng.inpaint(img, mask, options=default).detail
     return {"engine_s": t_engine, "network_s": t_net, "overhead": t_engine / t_net - 1, "telea_s": t_telea,
@@ -176,7 +176,7 @@ mask = np.zeros((h, w), bool)
 sh = int((frac * w * h / 3) ** 0.5); sw = 3 * sh
 mask[h - sh - 200:h - 200, w - sw - 200:w - 200] = True
 eng = Engine()
-opts = InpaintOptions(method=method, device=device, detail=detail)
+opts = InpaintOptions(method=method, device=device, detail=detail, texture=0.0)
 ts = []
 for _ in range({repeats}):
     t0 = time.perf_counter(); r = eng.inpaint(img, mask, options=opts); ts.append(time.perf_counter() - t0)

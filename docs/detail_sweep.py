@@ -53,7 +53,7 @@ def fills(weights: Path, pairs: list) -> list[np.ndarray]:
         img, mask = load_pair(p)
         blanked = img.copy()
         blanked[mask] = 0
-        res = engine.inpaint(blanked, mask, options=InpaintOptions(method="deepfill", device="cpu", feather=0))
+        res = engine.inpaint(blanked, mask, options=InpaintOptions(method="deepfill", device="cpu", feather=0, texture=0.0))
         if res.method != "deepfill" or res.detail not in (None, 0.0):
             raise SystemExit(f"expected a plain deepfill fill, got {res.method} detail {res.detail}")
         out.append(res.pixels.astype(np.float32))
@@ -93,7 +93,7 @@ def main() -> None:
         img, mask = load_pair(p)
         blanked = img.copy()
         blanked[mask] = 0
-        telea = engine.inpaint(blanked, mask, options=InpaintOptions(method="telea", feather=0)).pixels
+        telea = engine.inpaint(blanked, mask, options=InpaintOptions(method="telea", feather=0, texture=0.0)).pixels
         scores["telea"][p.bin].append(psnr(telea, img))
         d = g - s
         for name, how in mixes.items():

@@ -26,7 +26,7 @@ GRAINS = (0.0, 0.25, 0.5, 1.0)
 def fill(engine: Engine, img: np.ndarray, mask: np.ndarray, method: str, detail: float | None, grain: float) -> np.ndarray:
     blanked = img.copy()
     blanked[mask] = 0
-    opts = InpaintOptions(method=method, detail=detail, grain=grain, device="cpu", feather=0)
+    opts = InpaintOptions(method=method, detail=detail, grain=grain, device="cpu", feather=0, texture=0.0)
     return engine.inpaint(blanked, mask, options=opts).pixels
 
 

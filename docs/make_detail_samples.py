@@ -73,13 +73,13 @@ def main() -> None:
             titles = [f"{p.image.stem} {b}"]
             for spec in args.methods:
                 name, _, detail = split_method(spec)
-                res = engine.inpaint(blanked, mask, options=InpaintOptions(method=name, detail=detail, feather=0, device="cpu"))
+                res = engine.inpaint(blanked, mask, options=InpaintOptions(method=name, detail=detail, feather=0, device="cpu", texture=0.0))
                 if res.method != name or (detail is not None and res.detail != detail):
                     raise SystemExit(f"{spec} was not applied ({res.method}, detail {res.detail}): {res.warnings}")
                 tiles.append(res.pixels)
                 titles.append(spec if detail is not None or res.detail is None else f"{name} default ({res.detail:g})")
             for g in args.grain:
-                res = engine.inpaint(blanked, mask, options=InpaintOptions(method="deepfill", grain=g, feather=0, device="cpu"))
+                res = engine.inpaint(blanked, mask, options=InpaintOptions(method="deepfill", grain=g, feather=0, device="cpu", texture=0.0))
                 tiles.append(res.pixels)
                 titles.append(f"deepfill + grain {g:g}")
             tiles.append(img)

@@ -323,14 +323,33 @@ class Engine:
             raise
 
 
+#: Longest side the texture is made at.  Crops come at the method's working size (512
+#: for deepfill, 1024 for Telea); the patch search costs about the hole's pixel count
+#: times the iterations, so a larger crop is scaled down first and the texture (the
+#: difference it makes to the fill) scaled back up.
+TEXTURE_SIZE = 512
+
+
 def _add_texture(crop: tuple, fill: np.ndarray, amount: float, cancel: CancelToken) -> np.ndarray:
     """``fill`` with ``amount`` of the patch texture synthesised on it, at the working
-    size the method filled at (the same pixels per patch whatever the photo's size)."""
+    size the method filled at, or ``TEXTURE_SIZE`` if that is smaller."""
+    import cv2
+
     rgb, hole, _ = crop
-    made = synthesize_texture(rgb, hole, fill, should_stop=lambda: cancel.cancelled)
+    h, w = hole.shape
+    scale = min(1.0, TEXTURE_SIZE / max(h, w))
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small_hole = cv2.resize(hole.astype(np.uint8) * np.uint8(255), size, interpolation=cv2.INTER_AREA) > 0
+        small_fill = cv2.resize(fill, size, interpolation=cv2.INTER_AREA)
+        small_rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        made = synthesize_texture(small_rgb, small_hole, small_fill, should_stop=lambda: cancel.cancelled)
+        diff = cv2.resize(made - small_fill, (w, h), interpolation=cv2.INTER_LINEAR)
+    else:
+        diff = synthesize_texture(rgb, hole, fill, should_stop=lambda: cancel.cancelled) - fill
     cancel.raise_if_cancelled()
     out = fill.copy()
-    out[hole] += amount * (made[hole] - fill[hole])
+    out[hole] += amount * diff[hole]
     return out
 
 

@@ -126,3 +126,25 @@ def test_batch_texture_option(tmp_path) -> None:  # noqa: ANN001
     for bad in ("-0.1", "1.5"):
         assert main(["batch", str(tmp_path / "in"), "--masks", str(tmp_path / "m.png"), "--out",
                      str(tmp_path / "x"), "--texture", bad]) == 2
+
+
+def test_engine_makes_the_texture_of_a_large_crop_at_texture_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    import inpaint_studio.engine.engine as eng
+
+    made_at: list[tuple[int, int]] = []
+    real = eng.synthesize_texture
+
+    def spy(photo, hole, guide, **kw):  # noqa: ANN001, ANN003, ANN202
+        made_at.append(hole.shape)
+        return real(photo, hole, guide, **kw)
+
+    monkeypatch.setattr(eng, "TEXTURE_SIZE", 64)
+    monkeypatch.setattr(eng, "synthesize_texture", spy)
+    img = np.rint(_texture(96, 128, (0.4, 0.45, 0.3), seed=7) * 255).astype(np.uint8)
+    mask = box_mask(96, 128, 30, 70, 40, 90)
+    plain = Engine().inpaint(img, mask, options=InpaintOptions(method="telea", texture=0.0))
+    res = Engine().inpaint(img, mask, options=InpaintOptions(method="telea", texture=1.0))
+    assert made_at and max(made_at[0]) <= 64
+    np.testing.assert_array_equal(res.pixels[~mask], img[~mask])
+    inner = (slice(36, 64), slice(46, 84))
+    assert _energy(res.pixels[inner].astype(np.float32)) > 3 * _energy(plain.pixels[inner].astype(np.float32))

@@ -6,6 +6,12 @@ row to the hole so the texture (or its absence) can be judged by eye.
 
     python docs/make_detail_samples.py --data ../shared/data/eval --pairs ../shared/data/eval/pairs.csv \
         --bins 20-30% 30-40% 40-50% --per-bin 2 --grain 0.5 --out docs/detail_samples.jpg
+
+and, for docs/texture_samples.jpg (the default fill without, at and above its texture):
+
+    python docs/make_detail_samples.py --data ../shared/data/eval --pairs ../shared/data/eval/pairs.csv \
+        --bins 30-40% 40-50% --per-bin 3 --methods telea deepfill deepfill+t0.5 deepfill+t1 \
+        --out docs/texture_samples.jpg
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import cv2
 import numpy as np
 
 from inpaint_studio.engine import Engine, InpaintOptions
-from inpaint_studio.training.evaluate import label_tile, load_pair, read_pairs, split_method
+from inpaint_studio.training.evaluate import label_tile, load_pair, read_pairs, split_method, split_texture
 
 #: Fill methods between the input and the truth; plain ``deepfill`` is the default detail.
 METHODS = ["telea", "deepfill:0", "deepfill", "deepfill:1"]
@@ -44,7 +50,8 @@ def main() -> None:
     ap.add_argument("--skip", type=int, default=13, help="look at every SKIP-th pair of a bin (pairs.csv lists one photo's masks together)")
     ap.add_argument("--crop", type=int, default=224)
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--methods", nargs="+", default=METHODS, help="fill methods, eval syntax (NAME[:DETAIL])")
+    ap.add_argument("--methods", nargs="+", default=METHODS,
+                    help="fill methods, eval syntax (NAME[:DETAIL][+tTEXTURE]; no texture unless +t says so)")
     ap.add_argument("--grain", type=float, nargs="*", default=[], metavar="G",
                     help="also a column of the default deepfill fill with photo grain G, for each G")
     ap.add_argument("--out", required=True)
@@ -72,12 +79,15 @@ def main() -> None:
             tiles = [shown]
             titles = [f"{p.image.stem} {b}"]
             for spec in args.methods:
-                name, _, detail = split_method(spec)
-                res = engine.inpaint(blanked, mask, options=InpaintOptions(method=name, detail=detail, feather=0, device="cpu", texture=0.0))
+                base, texture = split_texture(spec)
+                name, _, detail = split_method(base)
+                res = engine.inpaint(blanked, mask, options=InpaintOptions(method=name, detail=detail, feather=0,
+                                                                           device="cpu", texture=texture or 0.0))
                 if res.method != name or (detail is not None and res.detail != detail):
                     raise SystemExit(f"{spec} was not applied ({res.method}, detail {res.detail}): {res.warnings}")
                 tiles.append(res.pixels)
-                titles.append(spec if detail is not None or res.detail is None else f"{name} default ({res.detail:g})")
+                title = spec if detail is not None or res.detail is None else f"{name} detail {res.detail:g}"
+                titles.append(title if texture is None or title == spec else f"{title} texture {texture:g}")
             for g in args.grain:
                 res = engine.inpaint(blanked, mask, options=InpaintOptions(method="deepfill", grain=g, feather=0, device="cpu", texture=0.0))
                 tiles.append(res.pixels)

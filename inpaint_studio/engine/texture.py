@@ -121,13 +121,18 @@ def synthesize(
     scale, coarsest first.  ``sharpness`` sharpens the vote: with plain averaging the
     overlapping patches blur each other, which is what this is meant to remove.
     ``unknown`` marks further pixels never to copy from.  Pixels outside ``hole`` are
-    returned as in ``photo``.  Deterministic for a given ``seed``.
+    returned as in ``photo``.  Where there is nothing to copy from (a hole over nearly
+    all of the photo) or ``should_stop`` says so, the hole is returned as the guide has
+    it, never as ``photo`` has it: there it holds the object being removed.
+    Deterministic for a given ``seed``.
     """
-    if not hole.any():
-        return photo.copy()
-    rng = np.random.default_rng(seed)
     photo = photo.astype(np.float32, copy=False)
     guide = guide.astype(np.float32, copy=False)
+    result = photo.copy()
+    result[hole] = guide[hole]
+    if not hole.any():
+        return result
+    rng = np.random.default_rng(seed)
     h0, w0 = hole.shape
     avoid0 = hole if unknown is None else (hole | unknown)
     r = patch // 2
@@ -168,7 +173,7 @@ def synthesize(
         tbase = lv.base(lv.ty, lv.tx)
         for _ in range(iterations[min(len(iterations) - 1, scales - 1 - lvl)]):
             if should_stop is not None and should_stop():
-                return photo.copy()
+                return result
             feats = lv.features(out)
             target = feats[tbase[:, None] + lv.taps[None]]
 
@@ -218,10 +223,8 @@ def synthesize(
         prev_x[lv.ty, lv.tx] = sx
         prev = (prev_y, prev_x)
         current = out
-    if current is None or current.shape[:2] != (h0, w0):
-        return photo.copy()
-    result = photo.copy()
-    result[hole] = current[hole]
+    if current is not None and current.shape[:2] == (h0, w0):
+        result[hole] = current[hole]
     return result
 
 

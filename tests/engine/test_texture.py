@@ -148,3 +148,18 @@ def test_engine_makes_the_texture_of_a_large_crop_at_texture_size(monkeypatch: p
     np.testing.assert_array_equal(res.pixels[~mask], img[~mask])
     inner = (slice(36, 64), slice(46, 84))
     assert _energy(res.pixels[inner].astype(np.float32)) > 3 * _energy(plain.pixels[inner].astype(np.float32))
+
+
+def test_texture_with_nothing_to_copy_from_keeps_the_guide() -> None:
+    # A hole over all but a 2 px frame: no 7x7 patch of known pixels exists.  The hole
+    # still holds the object (the engine passes crops unblanked); it must not come back.
+    photo = _texture(40, 50, (0.4, 0.4, 0.4), seed=8)
+    hole = np.ones((40, 50), bool)
+    hole[:2] = hole[-2:] = False
+    hole[:, :2] = hole[:, -2:] = False
+    photo[hole] = (1.0, 0.0, 1.0)
+    guide = photo.copy()
+    guide[hole] = 0.4
+    out = synthesize(photo, hole, guide)
+    np.testing.assert_array_equal(out[hole], guide[hole])
+    np.testing.assert_array_equal(out[~hole], photo[~hole])

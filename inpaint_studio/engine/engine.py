@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from ..core import hires
@@ -333,8 +334,6 @@ TEXTURE_SIZE = 512
 def _add_texture(crop: tuple, fill: np.ndarray, amount: float, cancel: CancelToken) -> np.ndarray:
     """``fill`` with ``amount`` of the patch texture synthesised on it, at the working
     size the method filled at, or ``TEXTURE_SIZE`` if that is smaller."""
-    import cv2
-
     rgb, hole, _ = crop
     h, w = hole.shape
     scale = min(1.0, TEXTURE_SIZE / max(h, w))

@@ -73,15 +73,18 @@ def split_method(spec: str) -> tuple[str, str | None, float | None]:
     """
     head, _, edges = spec.partition("@")
     name, sep, detail = head.partition(":")
-    value: float | None = None
-    if sep:
-        try:
-            value = float(detail)
-        except ValueError:
-            raise ValueError(f"{spec!r}: the detail after ':' must be a number from 0 to 1") from None
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{spec!r}: the detail after ':' must be from 0 to 1")
-    return name, (edges or None), value
+    return name, (edges or None), _unit(spec, detail, "the detail after ':'") if sep else None
+
+
+def _unit(spec: str, text: str, what: str) -> float:
+    """``text`` as a number from 0 to 1, or a ValueError naming ``what`` in ``spec``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{spec!r}: {what} must be a number from 0 to 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{spec!r}: {what} must be from 0 to 1")
+    return value
 
 
 def split_texture(spec: str) -> tuple[str, float | None]:
@@ -93,13 +96,7 @@ def split_texture(spec: str) -> tuple[str, float | None]:
     head, sep, tail = spec.rpartition("+t")
     if not sep:
         return spec, None
-    try:
-        value = float(tail)
-    except ValueError:
-        raise ValueError(f"{spec!r}: the texture after '+t' must be a number from 0 to 1") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{spec!r}: the texture after '+t' must be from 0 to 1")
-    return head, value
+    return head, _unit(spec, tail, "the texture after '+t'")
 
 
 def evaluate(

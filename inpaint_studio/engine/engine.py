@@ -73,9 +73,9 @@ class InpaintOptions:
     grain: float = 0.0
     #: Texture, 0..1: the hole re-made from the photo's own patches, guided by the
     #: fill's colours (``engine.texture``), blended in at this share after any fill and
-    #: before the grain.  Large holes stop reading as blur.  0.5 by default: on the 68
-    #: validation pairs it cost deepfill 0.02 dB of PSNR (0.3 gained 0.015, 0.7 cost
-    #: 0.09, 1 cost 0.26); docs/BENCHMARKS.md.  0 = off (and a few seconds faster).
+    #: before the grain.  Large holes stop reading as blur.  0.5 by default: on the eval
+    #: it cost deepfill 0.05 dB of PSNR (+1.07 against +1.12 dB over Telea on the
+    #: 10–50 % bins); more costs more (docs/BENCHMARKS.md).  0 = off, and faster.
     texture: float = 0.5
 
 

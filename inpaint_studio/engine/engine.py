@@ -157,10 +157,8 @@ class Engine:
             CancelledError: ``cancel`` was set; nothing partial is returned.
         """
         opts = options or InpaintOptions()
-        if not 0.0 <= opts.grain <= 1.0:
-            opts = replace(opts, grain=min(1.0, max(0.0, opts.grain)))
-        if not 0.0 <= opts.texture <= 1.0:
-            opts = replace(opts, texture=min(1.0, max(0.0, opts.texture)))
+        # Grain and texture are shares: out-of-range values are clamped, not refused.
+        opts = replace(opts, grain=min(1.0, max(0.0, opts.grain)), texture=min(1.0, max(0.0, opts.texture)))
         progress = progress or no_progress
         cancel = cancel or CancelToken()
         t0 = time.perf_counter()

@@ -48,21 +48,29 @@ def test_detail_slider_follows_the_model_and_reaches_the_fill(
     assert not slider.isEnabled() and "missing" in slider.toolTip()
 
 
-def test_grain_slider_is_saved_and_reaches_the_fill(qtbot, window, photo_file: Path) -> None:  # noqa: ANN001
-    slider = window.tools.grain_slider
-    assert slider.value() == 0 and window.options().grain == 0.0  # off unless asked for
+def _slider_reaches_the_fill(qtbot, window, photo_file: Path, name: str, percent: int) -> None:  # noqa: ANN001
+    """Set the ``name`` slider (grain, texture) to ``percent``: saved, in the options, in
+    the label, and in the next fill's result and its "Last fill" line."""
+    value = percent / 100
     choose(window, "telea")
-    slider.setValue(40)
-    assert window.settings.grain == pytest.approx(0.4) and window.options().grain == pytest.approx(0.4)
-    assert window.tools.grain_label.text() == "40 %"
+    getattr(window.tools, f"{name}_slider").setValue(percent)
+    assert getattr(window.settings, name) == pytest.approx(value)
+    assert getattr(window.options(), name) == pytest.approx(value)
+    assert getattr(window.tools, f"{name}_label").text() == f"{percent} %"
 
     window.open_path(photo_file)
     window.tools.size_spin.setValue(20)
     drag(qtbot, window.canvas, [(150.5, 140.5), (200.5, 150.5)])
     window.fill()
     qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=20000)
-    assert window.last_result.grain == pytest.approx(0.4)
-    assert "grain 40 %" in window.tools.last_run.text()
+    assert getattr(window.last_result, name) == pytest.approx(value)
+    assert f"{name} {percent} %" in window.tools.last_run.text()
+
+
+def test_grain_slider_is_saved_and_reaches_the_fill(qtbot, window, photo_file: Path) -> None:  # noqa: ANN001
+    slider = window.tools.grain_slider
+    assert slider.value() == 0 and window.options().grain == 0.0  # off unless asked for
+    _slider_reaches_the_fill(qtbot, window, photo_file, "grain", 40)
 
 
 def test_texture_slider_is_saved_and_reaches_the_fill(qtbot, window, photo_file: Path) -> None:  # noqa: ANN001
@@ -71,17 +79,6 @@ def test_texture_slider_is_saved_and_reaches_the_fill(qtbot, window, photo_file:
     slider = window.tools.texture_slider
     default = InpaintOptions().texture
     assert slider.value() == round(default * 100) and window.options().texture == pytest.approx(default)
-    choose(window, "telea")
-    slider.setValue(70)
-    assert window.settings.texture == pytest.approx(0.7) and window.options().texture == pytest.approx(0.7)
-    assert window.tools.texture_label.text() == "70 %"
-
-    window.open_path(photo_file)
-    window.tools.size_spin.setValue(20)
-    drag(qtbot, window.canvas, [(150.5, 140.5), (200.5, 150.5)])
-    window.fill()
-    qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=20000)
-    assert window.last_result.texture == pytest.approx(0.7)
-    assert "texture 70 %" in window.tools.last_run.text()
+    _slider_reaches_the_fill(qtbot, window, photo_file, "texture", 70)
     slider.setValue(0)
     assert window.options().texture == 0.0 and window.settings.texture == 0.0

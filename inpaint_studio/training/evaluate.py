@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .metrics import mean_l1, psnr, ssim
+from .metrics import hole_detail, mean_l1, psnr, ssim
 
 
 @dataclass
@@ -206,7 +206,8 @@ class _Scorer:
                                    "(is weights/deepfill_detail.safetensors there?)")
             out = res.pixels
             outs.append(out)
-            metrics[m] = {"psnr": psnr(out, img), "ssim": ssim(out, img), "l1": mean_l1(out, img)}
+            metrics[m] = {"psnr": psnr(out, img), "ssim": ssim(out, img), "l1": mean_l1(out, img),
+                          "detail": hole_detail(out, img, mask)}
         row = None
         if sample:
             shown = img.copy()
@@ -239,18 +240,20 @@ def _score_in_worker(task: tuple[int, Pair, bool]) -> tuple[dict, dict, np.ndarr
 
 
 def markdown_table(result: dict) -> str:
-    """One row per bin: PSNR / SSIM / L1 of each method side by side."""
+    """One row per bin: PSNR / SSIM / L1 / hole detail of each method side by side."""
     methods = result["methods"]
     bins = sorted({b for m in methods for b in result["metrics"][m]} - {"all"}) + ["all"]
-    head = "| hole ratio | n | " + " | ".join(f"{m} PSNR ↑ | {m} SSIM ↑ | {m} L1 % ↓" for m in methods) + " |"
-    sep = "|---|---|" + "---|---|---|" * len(methods)
+    head = "| hole ratio | n | " + " | ".join(f"{m} PSNR ↑ | {m} SSIM ↑ | {m} L1 % ↓ | {m} detail % →100"
+                                               for m in methods) + " |"
+    sep = "|---|---|" + "---|---|---|---|" * len(methods)
     lines = [head, sep]
     for b in bins:
         cells = []
         n = result["metrics"][methods[0]].get(b, {}).get("n", 0)
         for m in methods:
             d = result["metrics"][m].get(b)
-            cells.append(f"{d['psnr']:.2f} | {d['ssim']:.4f} | {100 * d['l1']:.2f}" if d else "– | – | –")
+            detail = f"{100 * d['detail']:.0f}" if d and "detail" in d else "–"  # older results lack it
+            cells.append(f"{d['psnr']:.2f} | {d['ssim']:.4f} | {100 * d['l1']:.2f} | {detail}" if d else "– | – | – | –")
         label = "**overall**" if b == "all" else b
         lines.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -294,7 +297,10 @@ def write_report(result: dict, out_dir: str | Path, rows: list[np.ndarray], comm
     (out / "eval.json").write_text(json.dumps(result, indent=2))
     md = [f"{result['pairs']} pairs; PSNR in dB, SSIM (Gaussian 11×11 σ 1.5, mean of RGB channels), "
           "mean L1 in % of 255; all on the whole image.  Methods see the photo with the hole "
-          "blanked, with seam feathering off (so no ground truth can leak into a fill).", ""]
+          "blanked, with seam feathering off (so no ground truth can leak into a fill).  "
+          "Detail: the hole's mean gradient magnitude in % of the truth's there (under 100 "
+          "is smoother than the photo, over 100 noisier; it does not say whether the detail "
+          "is the right one).", ""]
     if command:
         md += ["```", command, "```", ""]
     md.append(markdown_table(result))

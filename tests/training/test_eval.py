@@ -13,7 +13,7 @@ import torch
 from inpaint_studio.cli import main
 from inpaint_studio.models import DeepFillGenerator
 from inpaint_studio.models.weights import save_weights
-from inpaint_studio.training.metrics import mean_l1, psnr, ssim
+from inpaint_studio.training.metrics import hole_detail, mean_l1, psnr, ssim
 from tests.helpers import photo
 
 torch.set_num_threads(1)
@@ -28,6 +28,27 @@ def test_metrics_basics() -> None:
     noisy = np.clip(a.astype(int) + np.random.default_rng(0).integers(-40, 40, a.shape), 0, 255).astype(np.uint8)
     assert ssim(a, noisy) < 0.9
     assert psnr(a, noisy) < psnr(a, b)
+
+
+def test_hole_detail_tells_blur_and_noise_from_the_photo() -> None:
+    rng = np.random.default_rng(1)
+    truth = np.clip(128 + rng.normal(0, 25, (64, 64, 3)), 0, 255).astype(np.uint8)
+    hole = np.zeros((64, 64), bool)
+    hole[16:48, 16:48] = True
+    assert hole_detail(truth, truth, hole) == pytest.approx(1.0)
+    blurred = truth.copy()
+    blurred[hole] = cv2.GaussianBlur(truth, (0, 0), 3)[hole]
+    assert hole_detail(blurred, truth, hole) < 0.3
+    noisy = truth.copy()
+    noisy[hole] = np.clip(truth[hole] + rng.normal(0, 40, truth[hole].shape), 0, 255).astype(np.uint8)
+    assert hole_detail(noisy, truth, hole) > 1.3
+    # Only the hole counts: blurring outside it changes nothing.
+    outside = cv2.GaussianBlur(truth, (0, 0), 3)
+    outside[hole] = truth[hole]
+    assert hole_detail(outside, truth, np.pad(np.ones((28, 28), bool), 18)) == pytest.approx(1.0)
+    flat = np.full_like(truth, 90)
+    assert hole_detail(flat, flat, hole) == pytest.approx(1.0)  # a flat truth: no division by zero blow-up
+    assert hole_detail(truth, truth, np.zeros_like(hole)) == 1.0
 
 
 def _bench(tmp_path: Path) -> tuple[Path, Path]:
@@ -63,7 +84,9 @@ def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.Monk
     assert res["metrics"]["telea"]["all"]["n"] == 4
     assert set(res["metrics"]["deepfill"]) == {"01-10%", "20-30%", "all"}
     md = (out / "eval.md").read_text()
-    assert "| **overall** | 4 |" in md and "telea PSNR" in md
+    assert "| **overall** | 4 |" in md and "telea PSNR" in md and "telea detail %" in md
+    detail = res["metrics"]["telea"]["all"]["detail"]
+    assert 0 < detail < 2 and f"| {100 * detail:.0f} |" in md
     grid = cv2.imread(str(out / "samples.png"))
     # One row per sample, all one width: the landscape rows 200 px high, the portrait
     # ones taller (56/40 squared), so the tiles stay under their columns.

@@ -24,7 +24,7 @@ import numpy as np
 
 BINS = ("10-20%", "20-30%", "30-40%", "40-50%")
 SETTINGS = ("telea", "detail 0", "detail 0.5 (texture 0)", "detail 1", "default: detail 0.5 + texture 0.5",
-            "texture 1", "default + grain 0.25", "default + grain 0.5", "default + grain 1")
+            "detail 0.5 + texture 1", "default + grain 0.25", "default + grain 0.5", "default + grain 1")
 
 
 _ENGINE: dict = {}
@@ -58,7 +58,7 @@ def _score(task: tuple[str, str, str]) -> tuple[str, dict[str, tuple[float, floa
         return np.clip(base + a * (made - base) + 0.5, 0, 255).astype(np.uint8)
 
     outs["default: detail 0.5 + texture 0.5"] = default = blend(0.5)
-    outs["texture 1"] = blend(1.0)
+    outs["detail 0.5 + texture 1"] = blend(1.0)
     for g in (0.25, 0.5, 1.0):
         outs[f"default + grain {g:g}"] = add_photo_grain(default, mask, g)
     return bin_, {k: (psnr(v, img), hole_detail(v, img, mask)) for k, v in outs.items()}

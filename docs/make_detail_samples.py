@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from inpaint_studio.engine import Engine, InpaintOptions
-from inpaint_studio.training.evaluate import label_tile, load_pair, read_pairs, split_method, split_texture
+from inpaint_studio.training.evaluate import label_tile, load_pair, read_pairs, split_spec
 
 #: Fill methods between the input and the truth; plain ``deepfill`` is the default detail.
 METHODS = ["telea", "deepfill:0", "deepfill", "deepfill:1"]
@@ -79,8 +79,7 @@ def main() -> None:
             tiles = [shown]
             titles = [f"{p.image.stem} {b}"]
             for spec in args.methods:
-                base, texture = split_texture(spec)
-                name, _, detail = split_method(base)
+                name, _, detail, texture = split_spec(spec)
                 res = engine.inpaint(blanked, mask, options=InpaintOptions(method=name, detail=detail, feather=0,
                                                                            device="cpu", texture=texture or 0.0))
                 if res.method != name or (detail is not None and res.detail != detail):

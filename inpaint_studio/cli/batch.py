@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 
@@ -117,9 +116,8 @@ def run(args: argparse.Namespace) -> int:
         grain=args.grain,
         auto_edges=args.edges != "off",
         edge_method="auto" if args.edges == "off" else args.edges,
+        texture=InpaintOptions.texture if args.texture is None else args.texture,
     )
-    if args.texture is not None:
-        options = replace(options, texture=args.texture)
     todo = sum(1 for i in items if not i.skip_reason)
     bar = None
     if not args.quiet:

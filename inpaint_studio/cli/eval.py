@@ -38,11 +38,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     baselines = [b for b in args.baseline.split(",") if b and b not in ("none", args.model)]
     methods = [args.model, *dict.fromkeys(baselines)]
-    from ..training.evaluate import split_method, split_texture
+    from ..training.evaluate import split_spec
 
     try:
         for m in methods:
-            split_method(split_texture(m)[0])
+            split_spec(m)
     except ValueError as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -99,6 +99,13 @@ def split_texture(spec: str) -> tuple[str, float | None]:
     return head, _unit(spec, tail, "the texture after '+t'")
 
 
+def split_spec(spec: str) -> tuple[str, str | None, float | None, float | None]:
+    """``"NAME[:DETAIL][@EDGES][+tTEXTURE]"`` -> ``(NAME, EDGES, DETAIL, TEXTURE)``, each
+    part ``None`` where the spec leaves it out (ValueError for a bad number)."""
+    head, texture = split_texture(spec)
+    return (*split_method(head), texture)
+
+
 def evaluate(
     pairs: list[Pair],
     methods: list[str],
@@ -171,7 +178,7 @@ class _Scorer:
         self.methods = methods
         self.device = device
         for m in methods:
-            _, edge_method, _ = split_method(split_texture(m)[0])
+            _, edge_method, _, _ = split_spec(m)
             if edge_method:
                 # Built here so a missing edge model stops the eval instead of
                 # quietly measuring the Canny fallback under its name.
@@ -190,12 +197,10 @@ class _Scorer:
         secs: dict[str, float] = {}
         outs = []
         for m in self.methods:
-            base, texture = split_texture(m)
-            name, edge_method, detail = split_method(base)
+            name, edge_method, detail, texture = split_spec(m)
             t0 = time.perf_counter()
             options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto",
-                                     detail=detail, device=self.device, feather=0)
-            options = replace(options, texture=texture or 0.0)
+                                     detail=detail, device=self.device, feather=0, texture=texture or 0.0)
             res = self.engine.inpaint(blanked, mask, edges=None, options=options)
             secs[m] = time.perf_counter() - t0
             if res.method != name:

@@ -49,6 +49,10 @@ OVERLAY_STYLE: dict[str, tuple[tuple[int, int, int], float]] = {
     "sketch": ((255, 215, 0), 1.0),
 }
 MIN_ZOOM, MAX_ZOOM = 0.01, 64.0
+#: Any of these held turns the wheel into brush size instead of zoom.
+BRUSH_WHEEL_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
+)
 #: Shown on the empty canvas before a photo is opened.
 EMPTY_HINT = "Open a photo to start\n\nCtrl+O, drag and drop a file here, or paste (Ctrl+V)"
 
@@ -183,6 +187,7 @@ class ImageCanvas(QGraphicsView):
         self._pan_from = QPointF()
         self._split = 0.0
         self._comparing = False
+        self._size_wheel = 0
 
     # -- document ---------------------------------------------------------------------------
     def set_document(self, doc: Document | None) -> None:
@@ -332,18 +337,43 @@ class ImageCanvas(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:
         mods = event.modifiers()
         dy = event.angleDelta().y() or event.pixelDelta().y()
-        if mods & Qt.KeyboardModifier.AltModifier:
-            dy = dy or event.angleDelta().x()
-            self.brushSizeStep.emit(1 if dy > 0 else -1)
+        # Ctrl+ or Shift+wheel size the brush (Alt+wheel too, where the window manager
+        # leaves it to the app: many take Alt+wheel or Alt+drag for themselves).
+        if mods & BRUSH_WHEEL_MODIFIERS:
+            a = event.angleDelta()
+            dy = a.y() or a.x()  # Shift may turn the wheel sideways
+            # One step per notch (120); a touchpad's many small deltas add up to one.
+            self._size_wheel += dy
+            steps = int(self._size_wheel / 120)
+            self._size_wheel -= steps * 120
+            for _ in range(abs(steps)):
+                self.brushSizeStep.emit(1 if steps > 0 else -1)
             return
         if dy == 0:
             return
-        self._fit_mode = False
         # Exponential in the delta: smooth on touchpads (small deltas), 1.2x per notch.
-        f = 1.2 ** (dy / 120.0)
-        z = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * f))
+        self.zoom_at(self.zoom() * 1.2 ** (dy / 120.0), event.position())
+
+    def zoom_at(self, z: float, view_pos: QPointF) -> None:
+        """Zoom so the photo point under ``view_pos`` (viewport pixels) stays under it.
+
+        Why not Qt's ``AnchorUnderMouse``: it anchors at the position QGraphicsView last saw
+        in its own ``mouseMoveEvent``, which this view replaces, so zoom drifted to the
+        top-left; the wheel event carries the exact position.
+        """
+        self._fit_mode = False
+        z = max(MIN_ZOOM, min(MAX_ZOOM, z))
+        inv, _ = self.viewportTransform().inverted()
+        anchor = inv.map(view_pos)
+        old = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         f = z / self.zoom()
         self.scale(f, f)
+        self.setTransformationAnchor(old)
+        d = self.viewportTransform().map(anchor) - view_pos
+        hb, vb = self.horizontalScrollBar(), self.verticalScrollBar()
+        hb.setValue(hb.value() + round(d.x()))
+        vb.setValue(vb.value() + round(d.y()))
         self.zoomChanged.emit(self.zoom())
         self._update_cursor_item()
 

@@ -87,7 +87,8 @@ class _Runner(QObject):
         except Exception as exc:  # noqa: BLE001 - any failure must reach the user, not kill the thread
             log.error("job %s failed:\n%s", job.label, traceback.format_exc())
             outcome = ("error", f"{job.label} failed: {type(exc).__name__}: {exc}")
-        # Mark idle before the GUI hears the outcome, so `busy` is already False there.
+        # The thread is free for the next job; `busy` stays True until the GUI thread has
+        # dispatched this outcome (see WorkerHost.busy).
         self._host._finish(job)
         kind, payload = outcome
         if kind == "done":
@@ -169,8 +170,14 @@ class WorkerHost(QObject):
 
     @property
     def busy(self) -> bool:
-        with self._lock:
-            return self._current is not None or self._pending is not None
+        """True from ``submit`` until the job's outcome callback has run on the GUI thread.
+
+        Why not "the thread is running something": the outcome travels by a queued signal,
+        so a caller that saw the thread idle and processed events once could still miss
+        the result (``gui --smoke-test`` failed that way about one run in three).  The
+        job leaves ``_jobs`` just before its callback, so callbacks already see False.
+        """
+        return bool(self._jobs)
 
     def shutdown(self, wait_ms: int = 10000) -> bool:
         """Cancel everything and stop the thread (at exit; the engine stops between regions)."""

@@ -49,10 +49,6 @@ class ResultLayer:
     warnings: list[str] = field(default_factory=list)
     uid: int = 0
 
-    @property
-    def name(self) -> str:
-        return f"Fill {self.uid} ({self.method})" if self.method else f"Fill {self.uid}"
-
 
 @dataclass
 class Atom:
@@ -375,9 +371,16 @@ class Document:
         self._record(entry)
         return entry
 
+    def result_name(self, index: int) -> str:
+        """``Fill N (method)`` numbered by place in the stack, bottom first: ids keep
+        counting through undone and removed fills, so naming by id showed "Fill 2" when
+        only one fill existed."""
+        r = self.results[index]
+        return f"Fill {index + 1} ({r.method})" if r.method else f"Fill {index + 1}"
+
     def remove_result(self, index: int) -> Entry:
         res = self.results[index]
-        entry = Entry(f"Remove {res.name}", result_removed=res, result_index=index)
+        entry = Entry(f"Remove {self.result_name(index)}", result_removed=res, result_index=index)
         self._apply(entry, forward=True)
         self._record(entry)
         return entry
@@ -385,7 +388,7 @@ class Document:
     def set_result_visible(self, index: int, visible: bool) -> Entry | None:
         if self.results[index].visible == visible:
             return None
-        entry = Entry(("Show " if visible else "Hide ") + self.results[index].name, visibility=(index, visible))
+        entry = Entry(("Show " if visible else "Hide ") + self.result_name(index), visibility=(index, visible))
         self._apply(entry, forward=True)
         self._record(entry)
         return entry

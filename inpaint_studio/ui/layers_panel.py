@@ -126,7 +126,7 @@ class LayersPanel(QWidget):
                     current = it
             for idx in range(len(doc.results) - 1, -1, -1):
                 r = doc.results[idx]
-                label = r.name + (" ⚠" if r.warnings else "")
+                label = doc.result_name(idx) + (" ⚠" if r.warnings else "")
                 it = QListWidgetItem(label)
                 it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 it.setCheckState(Qt.CheckState.Checked if r.visible else Qt.CheckState.Unchecked)

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
     QImage,
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
         self.last_result: InpaintResult | None = None
         self._job_kind: dict[int, str] = {}
         self._fill_seq = 0
+        self._fill_notes: dict[int, str] = {}  # result uid -> its "Last fill" line
         self._relay = _Relay(self)
         self._relay.preview.connect(self._on_preview)
         self._relay.exported.connect(self._on_export_finished)
@@ -502,6 +504,7 @@ class MainWindow(QMainWindow):
         self.layers.refresh(doc, self.canvas.active_layer)
         self.autosaver.attach(doc, photo)
         self.notice.hide()
+        self._fill_notes.clear()
         self.tools.last_run.setText("")
         self.statusBar().clearMessage()
         self._fit_brush_to(doc)
@@ -554,23 +557,33 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("Clear list", lambda: (self.settings.clear_recent(), self._rebuild_recent()))
         self.recent_menu.setEnabled(bool(files))
 
+    @staticmethod
+    def _accept_as_copy(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> None:
+        """Opening a file only reads it: a drop is always a copy, never the proposed Move
+        (a file manager that honours Move would delete the dragged original)."""
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         md = event.mimeData()
-        if md.hasUrls() or md.hasImage():
-            event.acceptProposedAction()
+        if (md.hasUrls() or md.hasImage()) and event.possibleActions() & Qt.DropAction.CopyAction:
+            self._accept_as_copy(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._accept_as_copy(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
         md = event.mimeData()
         for u in md.urls():
             if isinstance(u, QUrl) and u.isLocalFile():
+                self._accept_as_copy(event)
                 self.open_path(u.toLocalFile())
-                event.acceptProposedAction()
                 return
         if md.hasImage():
             img = QImage(md.imageData())
             if not img.isNull():
+                self._accept_as_copy(event)
                 self.open_array(qimage_to_array(img))
-                event.acceptProposedAction()
 
     def save_project(self, ask: bool = False) -> bool:
         if self.doc is None:
@@ -607,10 +620,11 @@ class MainWindow(QMainWindow):
         folder = self.settings.last_dir("export")
         if self.photo_path and folder == str(Path.home()) and os.access(self.photo_path.parent, os.W_OK):
             folder = str(self.photo_path.parent)  # next to the photo, unless that is read-only
-        dlg = ExportDialog(self.photo_path, folder, self.settings.export_format, self.settings.export_quality, self)
+        # Always the original's format first: a format remembered from another photo turned
+        # a JPEG into a PNG (or back) without the user asking.
+        dlg = ExportDialog(self.photo_path, folder, "keep", self.settings.export_quality, self)
         if dlg.exec() != ExportDialog.DialogCode.Accepted:
             return
-        self.settings.export_format = dlg.fmt()
         self.settings.export_quality = dlg.quality.value()
         self.export_to(dlg.path(), dlg.fmt(), dlg.quality_value(), background=True)
 
@@ -799,6 +813,18 @@ class MainWindow(QMainWindow):
     def _after_history(self) -> None:
         self.autosaver.changed()
         self._update_enabled()
+        self._update_last_run()
+
+    def _update_last_run(self) -> None:
+        """The note of the newest fill still in the document: undoing or removing a fill
+        must not leave its "Last fill" line behind (redo brings it back)."""
+        text = ""
+        if self.doc is not None:
+            for r in reversed(self.doc.results):
+                if r.uid in self._fill_notes:
+                    text = self._fill_notes[r.uid]
+                    break
+        self.tools.last_run.setText(text)
 
     def _on_stroke(self, entry: Entry) -> None:
         self._push(entry)
@@ -952,7 +978,10 @@ class MainWindow(QMainWindow):
             [f"texture {res.texture * 100:.0f} %"] if res.texture > 0 else []) + (
             [f"grain {res.grain * 100:.0f} %"] if res.grain > 0 else [])
         how = f"{res.method} ({', '.join(notes)})" if notes else res.method
-        self.tools.last_run.setText(f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")
+        if entry is not None and entry.result_added is not None:
+            self._fill_notes[entry.result_added.uid] = (
+                f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")
+        self._update_last_run()
         self.model_label.setText(f"Model: {res.method} · Device: {res.device}")
         if res.warnings:
             self.show_notice("Fill finished with warnings:\n" + "\n".join(res.warnings), "warning")

@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
+import cv2
 import numpy as np
 
 #: Paint layers (uint8 ``(H, W)``, 0 = empty, 255 = full) in drawing order.
@@ -23,8 +24,11 @@ PAINT_LAYERS: tuple[str, ...] = ("mask", "sketch", "edges")
 PaintLayerName = Literal["mask", "sketch", "edges"]
 #: Box ``(y0, y1, x0, x1)``, half-open, in photo pixels.
 BBox = tuple[int, int, int, int]
-#: Mask pixels at or above this value are hole when a fill runs.
+#: Mask pixels at or above this value are hole when a fill runs.  The brush paints the
+#: mask in 0/255 only, so this matters just for soft masks (Feather, older projects).
 MASK_THRESHOLD = 128
+#: Paint within this many pixels of a hole belongs to it (anti-aliased stroke edges).
+CONSUME_MARGIN = 2
 #: Undo depth; each entry holds only the pixels it changed.
 DEFAULT_HISTORY_LIMIT = 200
 #: Stroke tiles whose old pixels are saved on first touch (see :class:`Stroke`).
@@ -48,6 +52,16 @@ class ResultLayer:
     visible: bool = True
     warnings: list[str] = field(default_factory=list)
     uid: int = 0
+
+
+@dataclass
+class PaintClaim:
+    """Paint a fill will consume, as it was when the fill started (see
+    :meth:`Document.claim_paint`): per layer, which pixels of ``bbox`` and their values."""
+
+    bbox: BBox
+    regions: dict[str, np.ndarray]
+    before: dict[str, np.ndarray]
 
 
 @dataclass
@@ -165,10 +179,11 @@ class Stroke:
     only the tiles it crossed, and the undo atom is exact even where dabs overlap.
     """
 
-    def __init__(self, layer: str, data: np.ndarray, erase: bool, value: int) -> None:
+    def __init__(self, layer: str, data: np.ndarray, erase: bool, value: int, binary: bool = False) -> None:
         self.layer = layer
         self.erase = erase
         self.value = int(value)
+        self.binary = binary
         self._data = data
         self._tiles: dict[tuple[int, int], np.ndarray] = {}
         self.bbox: BBox | None = None
@@ -261,9 +276,10 @@ class Document:
 
     # -- strokes ----------------------------------------------------------------------
     def begin_stroke(self, layer: str, erase: bool = False, value: int = 255) -> None:
+        """Start a stroke; on the mask it is binary (see :meth:`stroke_to`)."""
         if layer not in self.layers:
             raise KeyError(f"not a paint layer: {layer!r}")
-        self._stroke = Stroke(layer, self.layers[layer], erase, value)
+        self._stroke = Stroke(layer, self.layers[layer], erase, value, binary=layer == "mask")
 
     @property
     def stroking(self) -> bool:
@@ -280,14 +296,26 @@ class Document:
         st = self._stroke
         if st is None:
             raise RuntimeError("stroke_to outside begin_stroke/end_stroke")
-        hit = segment_alpha(self.shape, p0, p1, radius, hardness)
+        # The mask is painted hard and binary: every pixel whose centre lies inside the
+        # brush circle (the cursor) is hole, nothing outside it is.  A soft edge made the
+        # filled disc ~10 % smaller than the cursor (fills take mask >= 128) and left its
+        # faint fringe on screen after the fill.
+        hit = segment_alpha(self.shape, p0, p1, radius, 1.0 if st.binary else hardness)
         if hit is None:
             return None
         box, alpha = hit
-        st.save_tiles(box)
         y0, y1, x0, x1 = box
         data = self.layers[st.layer]
         region = data[y0:y1, x0:x1]
+        if st.binary:
+            inside = alpha >= 0.5
+            if not inside.any():
+                return None
+            st.save_tiles(box)
+            region[inside] = 0 if st.erase else st.value
+            self.revision += 1
+            return box
+        st.save_tiles(box)
         if st.erase:
             keep = np.rint((1.0 - alpha) * 255.0).astype(np.uint8)
             np.minimum(region, keep, out=region)
@@ -338,9 +366,15 @@ class Document:
         device: str = "",
         warnings: list[str] | None = None,
         clear_paint: bool = True,
+        claim: PaintClaim | None = None,
     ) -> Entry | None:
         """Keep a fill as a new result layer; by default clear the mask, sketch and edges
-        it consumed in the same undo step (one Ctrl+Z brings them back with the hole)."""
+        it consumed in the same undo step (one Ctrl+Z brings them back with the hole).
+
+        ``claim`` is what :meth:`claim_paint` said when the fill started; paint changed
+        since then (strokes made while a fill ran) is kept.  Without it, the paint is
+        claimed now.
+        """
         box = mask_bbox(hole)
         if box is None:
             return None
@@ -357,19 +391,74 @@ class Document:
         self._next_uid += 1
         atoms: list[Atom] = []
         if clear_paint:
-            # Only what this fill consumed: paint in the hole's box (plus the brush's soft
-            # fringe).  Paint added elsewhere while the fill ran is kept.
-            cb = _clip_bbox((y0 - 2, y1 + 2, x0 - 2, x1 + 2), self.height, self.width)
-            assert cb is not None
-            cy0, cy1, cx0, cx1 = cb
-            for name in PAINT_LAYERS:
-                old = self.layers[name][cy0:cy1, cx0:cx1]
-                if old.any():
-                    atoms.append(Atom(name, cb, old.copy(), np.zeros_like(old)))
+            atoms = self._consume(claim if claim is not None else self.claim_paint(hole))
         entry = Entry(f"Fill ({method})" if method else "Fill", atoms, result_added=res, result_index=len(self.results))
         self._apply(entry, forward=True)
         self._record(entry)
         return entry
+
+    def claim_paint(self, hole: np.ndarray) -> PaintClaim | None:
+        """The paint a fill of ``hole`` consumes: on each layer, every stroke (connected
+        painted area) that reaches within :data:`CONSUME_MARGIN` px of the hole, soft
+        fringes below the hole threshold included, with its values now."""
+        hb = mask_bbox(hole)
+        if hb is None:
+            return None
+        near = _clip_bbox((hb[0] - CONSUME_MARGIN, hb[1] + CONSUME_MARGIN, hb[2] - CONSUME_MARGIN,
+                           hb[3] + CONSUME_MARGIN), self.height, self.width)
+        assert near is not None
+        ny0, ny1, nx0, nx1 = near
+        k = np.ones((2 * CONSUME_MARGIN + 1, 2 * CONSUME_MARGIN + 1), np.uint8)
+        grown = np.zeros(self.shape, bool)
+        grown[ny0:ny1, nx0:nx1] = cv2.dilate(hole[ny0:ny1, nx0:nx1].astype(np.uint8), k) > 0
+        parts: dict[str, tuple[BBox, np.ndarray]] = {}
+        box: BBox | None = None
+        for name in PAINT_LAYERS:
+            painted = self.layers[name] > 0
+            lb = mask_bbox(painted)
+            if lb is None:
+                continue
+            ly0, ly1, lx0, lx1 = lb
+            sub = painted[ly0:ly1, lx0:lx1]
+            _, labels = cv2.connectedComponents(sub.astype(np.uint8), connectivity=8)
+            touching = np.unique(labels[sub & grown[ly0:ly1, lx0:lx1]])
+            touching = touching[touching > 0]
+            if touching.size == 0:
+                continue
+            region = np.isin(labels, touching)
+            rb = mask_bbox(region)
+            assert rb is not None
+            part = (ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])
+            parts[name] = (part, region[rb[0] : rb[1], rb[2] : rb[3]])
+            box = union_bbox(box, part)
+        if box is None:
+            return None
+        y0, y1, x0, x1 = box
+        regions: dict[str, np.ndarray] = {}
+        for name, ((py0, py1, px0, px1), reg) in parts.items():
+            full = np.zeros((y1 - y0, x1 - x0), bool)
+            full[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0] = reg
+            regions[name] = full
+        before = {name: self.layers[name][y0:y1, x0:x1].copy() for name in regions}
+        return PaintClaim(box, regions, before)
+
+    def _consume(self, claim: PaintClaim | None) -> list[Atom]:
+        """Atoms clearing the claimed paint that is unchanged since the claim."""
+        if claim is None:
+            return []
+        y0, y1, x0, x1 = claim.bbox
+        atoms: list[Atom] = []
+        for name, region in claim.regions.items():
+            cur = self.layers[name][y0:y1, x0:x1]
+            clear = region & (cur == claim.before[name]) & (cur > 0)
+            cb = mask_bbox(clear)
+            if cb is None:
+                continue
+            cy0, cy1, cx0, cx1 = cb
+            old = cur[cy0:cy1, cx0:cx1].copy()
+            new = np.where(clear[cy0:cy1, cx0:cx1], 0, old).astype(np.uint8)
+            atoms.append(Atom(name, (y0 + cy0, y0 + cy1, x0 + cx0, x0 + cx1), old, new))
+        return atoms
 
     def result_name(self, index: int) -> str:
         """``Fill N (method)`` numbered by place in the stack, bottom first: ids keep

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.document import BBox, Document, Entry, ResultLayer
+from ..core.document import MASK_THRESHOLD, BBox, Document, Entry, ResultLayer
 
 #: Overlay colours (RGB) and opacity per paint layer, drawn bottom to top.
 OVERLAY_STYLE: dict[str, tuple[tuple[int, int, int], float]] = {
@@ -120,6 +120,10 @@ class OverlayItem(QGraphicsItem):
             if not self.doc.visible.get(name, True):
                 continue
             v = self.doc.layers[name][y0:y1, x0:x1]
+            if name == "mask":
+                # Exactly the pixels a fill replaces, at one strength: a soft mask (Feather,
+                # an older project) drawn soft showed red where nothing would be filled.
+                v = np.where(v >= MASK_THRESHOLD, np.uint8(255), np.uint8(0))
             if not v.any():
                 continue
             a = v.astype(np.float32) * np.float32(opacity / 255.0)
@@ -179,7 +183,6 @@ class ImageCanvas(QGraphicsView):
         self.erase_tool = False
         self.brush_size = 40.0  # diameter in photo pixels
         self.sketch_size = 3.0
-        self.hardness = 0.8
         self.painting_enabled = True
         self._last: tuple[float, float] | None = None
         self._panning = False
@@ -492,9 +495,8 @@ class ImageCanvas(QGraphicsView):
 
     def _dab(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
         assert self.doc is not None
-        r = self.current_diameter() / 2.0
-        hard = 1.0 if self.active_layer in ("sketch", "edges") else self.hardness
-        box = self.doc.stroke_to(p0, p1, r, hard)
+        # Hard everywhere: the mask is binary (see Document.stroke_to), lines are crisp.
+        box = self.doc.stroke_to(p0, p1, self.current_diameter() / 2.0, 1.0)
         if box is not None:
             self.refresh_overlay(box)
 

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core import masks as maskops
-from ..core.document import DEFAULT_HISTORY_LIMIT, Document, Entry
+from ..core.document import DEFAULT_HISTORY_LIMIT, Document, Entry, PaintClaim
 from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
@@ -166,7 +166,6 @@ class MainWindow(QMainWindow):
         self.canvas = ImageCanvas()
         self.canvas.brush_size = float(self.settings.brush_size)
         self.canvas.sketch_size = float(self.settings.sketch_size)
-        self.canvas.hardness = self.settings.hardness
         self.notice = NoticeBar()
         central = QWidget()
         cl = QVBoxLayout(central)
@@ -179,7 +178,6 @@ class MainWindow(QMainWindow):
         self.tools = ToolPanel(
             self.settings.brush_size,
             self.settings.sketch_size,
-            self.settings.hardness,
             self.settings.fill_method,
             self.settings.edge_method,
             self.settings.device,
@@ -328,7 +326,6 @@ class MainWindow(QMainWindow):
         t.toolChanged.connect(self.set_tool)
         t.brushSizeChanged.connect(self._set_brush_size)
         t.sketchSizeChanged.connect(self._set_sketch_size)
-        t.hardnessChanged.connect(self._set_hardness)
         t.fillMethodChanged.connect(self._on_fill_method)
         t.edgeMethodChanged.connect(self._on_edge_method)
         t.deviceChanged.connect(self._on_device)
@@ -733,10 +730,6 @@ class MainWindow(QMainWindow):
         self.settings.sketch_size = v
         self.canvas._update_cursor_item()
 
-    def _set_hardness(self, v: float) -> None:
-        self.canvas.hardness = v
-        self.settings.hardness = v
-
     def _on_fill_method(self, name: str) -> None:
         self.settings.fill_method = name
         self._update_model_label()
@@ -930,6 +923,7 @@ class MainWindow(QMainWindow):
             return None
         image = doc.composite()
         edges = doc.guidance()
+        claim = doc.claim_paint(hole)  # what this fill consumes, as it is now
         opts = self.options()
         engine = self.engine
         try:
@@ -953,7 +947,7 @@ class MainWindow(QMainWindow):
         jid = self.worker.submit(
             "Fill",
             job,
-            on_done=lambda res, d=doc: (finished(), self._fill_done(d, res)),
+            on_done=lambda res, d=doc: (finished(), self._fill_done(d, res, claim)),
             on_error=lambda msg: (finished(), self.show_notice(f"Fill failed: {msg}", "error")),
             on_cancel=lambda: (finished(), self.statusBar().showMessage("Fill cancelled", 5000)),
         )
@@ -966,11 +960,12 @@ class MainWindow(QMainWindow):
             self.canvas.show_preview(res.pixels, res.mask)
             self.statusBar().showMessage("Preview shown; full-resolution fill running…")
 
-    def _fill_done(self, doc: Document, res: InpaintResult) -> None:
+    def _fill_done(self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None) -> None:
         if doc is not self.doc:
             return  # the user opened another photo meanwhile
         self.last_result = res
-        entry = doc.add_result(res.pixels, res.mask, res.method, res.device, res.warnings)
+        # Strokes painted while the fill ran are not in `claim` and stay.
+        entry = doc.add_result(res.pixels, res.mask, res.method, res.device, res.warnings, claim=claim)
         self._push(entry)
         self.canvas.sync_results()
         self.layers.refresh(doc)

@@ -55,14 +55,6 @@ class AppSettings:
     def sketch_size(self, v: int) -> None:
         self._set("brush/sketch_size", int(v))
 
-    @property
-    def hardness(self) -> float:
-        return max(0.0, min(1.0, self._get("brush/hardness", 0.8, float)))
-
-    @hardness.setter
-    def hardness(self, v: float) -> None:
-        self._set("brush/hardness", float(v))
-
     # model ---------------------------------------------------------------------------
     @property
     def fill_method(self) -> str:

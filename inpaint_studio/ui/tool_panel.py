@@ -96,7 +96,6 @@ class ToolPanel(QWidget):
     toolChanged = Signal(str)  # "brush" | "eraser"
     brushSizeChanged = Signal(int)
     sketchSizeChanged = Signal(int)
-    hardnessChanged = Signal(float)
     fillMethodChanged = Signal(str)
     edgeMethodChanged = Signal(str)
     deviceChanged = Signal(str)
@@ -111,7 +110,6 @@ class ToolPanel(QWidget):
         self,
         brush: int,
         sketch: int,
-        hardness: float,
         fill_method: str,
         edge_method: str,
         device: str,
@@ -152,12 +150,6 @@ class ToolPanel(QWidget):
         self.sketch_spin.setToolTip("Width of sketch and edge strokes")
         self.sketch_spin.valueChanged.connect(self.sketchSizeChanged)
         tl.addRow("Sketch / edges", self.sketch_spin)
-        self.hard_slider = QSlider(Qt.Orientation.Horizontal)
-        self.hard_slider.setRange(0, 100)
-        self.hard_slider.setValue(int(round(hardness * 100)))
-        self.hard_slider.setToolTip("Brush hardness: 100 % = crisp edge")
-        self.hard_slider.valueChanged.connect(lambda v: self.hardnessChanged.emit(v / 100.0))
-        tl.addRow("Hardness", self.hard_slider)
         self.grow_spin = QSpinBox()
         self.grow_spin.setRange(1, 100)
         self.grow_spin.setValue(4)

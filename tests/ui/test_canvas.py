@@ -18,7 +18,6 @@ def test_stroke_paints_mask_at_image_coordinates_under_zoom(qtbot, window, photo
     c.set_zoom(zoom)
     c.centerOn(QPointF(150, 100))
     window.tools.size_spin.setValue(9)
-    window.tools.hard_slider.setValue(100)
     drag(qtbot, c, [(150.5, 100.5)])
     m = window.doc.layers["mask"]
     assert m[100, 150] == 255
@@ -75,7 +74,6 @@ def test_sketch_and_edges_layers_are_separate(qtbot, window, photo_file: Path) -
 def test_undo_redo_restores_exact_pixels(qtbot, window, photo_file: Path) -> None:
     window.open_path(photo_file)
     c = window.canvas
-    window.tools.hard_slider.setValue(35)  # soft brush: exact restore of partial values
     drag(qtbot, c, [(40.5, 40.5), (120.5, 90.5), (200.5, 40.5)])
     a = window.doc.layers["mask"].copy()
     drag(qtbot, c, [(60.5, 60.5), (260.5, 200.5)])

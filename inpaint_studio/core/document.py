@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -234,6 +235,9 @@ class Document:
         self._next_uid = 1
         #: Bumped on every change; autosave compares it with the last saved revision.
         self.revision = 0
+        #: Told of every history step as ``(op, entry)``, op ``push``/``undo``/``redo``,
+        #: once the document is in its new state (autosave journals them).
+        self.listener: Callable[[str, Entry | None], None] | None = None
 
     # -- geometry -------------------------------------------------------------------
     @property
@@ -487,6 +491,18 @@ class Document:
         self.undo_stack.append(entry)
         self.redo_stack.clear()
         self.revision += 1
+        self._tell("push", entry)
+
+    def _tell(self, op: str, entry: Entry | None) -> None:
+        if self.listener is not None:
+            self.listener(op, entry)
+
+    def replay_push(self, entry: Entry) -> None:
+        """Redo an edit recorded elsewhere (a journal) as if it had just been made here."""
+        self._apply(entry, forward=True)
+        if entry.result_added is not None:
+            self.set_next_uid(entry.result_added.uid + 1)
+        self._record(entry)
 
     def _apply(self, entry: Entry, forward: bool) -> None:
         for atom in entry.atoms if forward else reversed(entry.atoms):
@@ -511,6 +527,7 @@ class Document:
         entry = self.undo_stack.pop()
         self._apply(entry, forward=False)
         self.redo_stack.append(entry)
+        self._tell("undo", entry)
         return entry
 
     def redo(self) -> Entry | None:
@@ -519,6 +536,7 @@ class Document:
         entry = self.redo_stack.pop()
         self._apply(entry, forward=True)
         self.undo_stack.append(entry)
+        self._tell("redo", entry)
         return entry
 
     def history_bytes(self) -> int:

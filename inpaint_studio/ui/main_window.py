@@ -51,7 +51,7 @@ from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
 from ..engine import Engine, InpaintOptions, InpaintResult
 from ..engine.registry import fill_info, fill_methods
-from .autosave import Autosaver, find_recoverable
+from .autosave import Autosaver, find_recoverable, remove_autosave, replay_journal
 from .canvas import ImageCanvas
 from .export_dialog import EXPORT_FORMATS, ExportDialog
 from .layers_panel import LayersPanel
@@ -465,6 +465,8 @@ class MainWindow(QMainWindow):
 
     def _open_project(self, p: Path, autosave_of: Path | None = None) -> None:
         doc, loaded, photo = self._read_project(p)
+        if autosave_of is not None:
+            replay_journal(doc, autosave_of)  # the steps made after that base was written
         self._set_document(doc, loaded, photo, None if autosave_of else p)
 
     def open_array(self, pixels: np.ndarray, name: str = "pasted image") -> None:
@@ -1093,14 +1095,15 @@ class MainWindow(QMainWindow):
                 return False
             self.doc.revision += 1  # type: ignore[union-attr] # recovered work is unsaved work
             self.undo_stack.resetClean()
-            self.autosaver.changed()
+            self.autosaver.mark_unsaved()
+            self.autosaver.wait()  # the recovered state is on disk again before the old goes
             for p, _ in found[1:]:
-                p.unlink(missing_ok=True)
+                remove_autosave(p)
             if path != self.autosaver.path:
-                path.unlink(missing_ok=True)
+                remove_autosave(path)
             return True
         for p, _ in found:
-            p.unlink(missing_ok=True)
+            remove_autosave(p)
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:

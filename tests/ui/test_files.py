@@ -101,9 +101,7 @@ def test_mask_file_round_trip(qtbot, window, photo_file: Path, tmp_path: Path) -
 def test_autosave_then_recovery_after_a_crash(qtbot, window, photo_file: Path) -> None:
     window.open_path(photo_file)
     drag(qtbot, window.canvas, [(100.5, 100.5), (180.5, 120.5)])
-    fut = window.autosaver.save_now()
-    assert fut is not None
-    fut.result(20)
+    window.autosaver.wait()
     assert window.autosaver.path.exists()
     mask = window.doc.layers["mask"].copy()
     # "Crash": a new session starts while the autosave is still on disk.

@@ -52,6 +52,7 @@ from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_proj
 from ..engine import Engine, InpaintOptions, InpaintResult
 from ..engine.registry import fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable, remove_autosave, replay_journal
+from .brush_limits import brush_limit, scaled_brush, stepped
 from .canvas import ImageCanvas
 from .export_dialog import EXPORT_FORMATS, ExportDialog
 from .layers_panel import LayersPanel
@@ -512,13 +513,15 @@ class MainWindow(QMainWindow):
         self.canvas.setFocus()
 
     def _fit_brush_to(self, doc: Document) -> None:
-        """A brush sized for a 24 MP photo would cover a small one entirely: scale it down."""
-        short = min(doc.shape)
-        if self.canvas.brush_size > short / 3:
-            v = max(4, int(round(short / 12)))
+        """The remembered brush is a share of the photo's short side: the same apparent size
+        on a 24 MP photo as on a small one (in pixels it was a speck, or covered it all)."""
+        v = scaled_brush(self.settings.brush_fraction, doc.shape)
+        if v != int(self.canvas.brush_size):
             self.tools.set_brush_size(v)
-            self._set_brush_size(v)
-            self.statusBar().showMessage(f"Brush set to {v} px for this {doc.width}×{doc.height} photo ([ and ] change it)", 6000)
+            self.canvas.brush_size = float(v)
+            self.settings.brush_size = v
+            self.canvas._update_cursor_item()
+            self.statusBar().showMessage(f"Brush {v} px for this {doc.width}×{doc.height} photo ([ and ] change it)", 6000)
 
     def _doc_name(self) -> str:
         if self.project_path is not None:
@@ -717,14 +720,25 @@ class MainWindow(QMainWindow):
             self.tools.set_sketch_size(v)
             self._set_sketch_size(v)
         else:
-            v = int(self.canvas.brush_size)
-            v = max(1, min(500, v + direction * max(1, v // 8)))
+            v = stepped(int(self.canvas.brush_size), direction, self._brush_limit())
             self.tools.set_brush_size(v)
             self._set_brush_size(v)
 
+    def _brush_limit(self) -> int:
+        return brush_limit(self.doc.shape if self.doc is not None else None)
+
     def _set_brush_size(self, v: int) -> None:
+        limit = self._brush_limit()
+        if v > limit:
+            what = (f"this {self.doc.width}×{self.doc.height} photo's long side" if self.doc is not None
+                    else "the largest brush before a photo is open")
+            self.show_notice(f"Brush size {v} px is more than {what}; set to {limit} px.", "info")
+            v = limit
+            self.tools.set_brush_size(v)
         self.canvas.brush_size = float(v)
         self.settings.brush_size = v
+        if self.doc is not None:
+            self.settings.brush_fraction = v / min(self.doc.shape)
         self.canvas._update_cursor_item()
 
     def _set_sketch_size(self, v: int) -> None:

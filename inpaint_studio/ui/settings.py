@@ -41,11 +41,22 @@ class AppSettings:
     # brush ---------------------------------------------------------------------------
     @property
     def brush_size(self) -> int:
-        return max(1, min(500, self._get("brush/size", 40, int)))
+        return max(1, self._get("brush/size", 40, int))
 
     @brush_size.setter
     def brush_size(self, v: int) -> None:
         self._set("brush/size", int(v))
+
+    @property
+    def brush_fraction(self) -> float:
+        """The mask brush as a share of the photo's short side (see ui/brush_limits.py)."""
+        from .brush_limits import DEFAULT_FRACTION
+
+        return max(1e-4, min(2.0, self._get("brush/fraction", DEFAULT_FRACTION, float)))
+
+    @brush_fraction.setter
+    def brush_fraction(self, v: float) -> None:
+        self._set("brush/fraction", float(v))
 
     @property
     def sketch_size(self) -> int:

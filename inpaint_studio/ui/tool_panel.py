@@ -137,10 +137,14 @@ class ToolPanel(QWidget):
         self.tool_group.idClicked.connect(lambda i: self.toolChanged.emit("brush" if i == 0 else "eraser"))
         tl.addRow(row)
         self.size_spin = QSpinBox()
-        self.size_spin.setRange(1, 500)
+        # Any number can be typed (up to the photo's long side, said when exceeded), and
+        # it counts on Enter: a range here silently dropped the last digit of "700".
+        self.size_spin.setRange(1, 999999)
+        self.size_spin.setKeyboardTracking(False)
         self.size_spin.setSuffix(" px")
         self.size_spin.setValue(brush)
-        self.size_spin.setToolTip("Mask brush diameter in photo pixels ([ and ] change it)")
+        self.size_spin.setToolTip("Mask brush diameter in photo pixels, up to the photo's long side "
+                                  "([ and ], or Ctrl+wheel, change it)")
         self.size_spin.valueChanged.connect(self.brushSizeChanged)
         tl.addRow("Mask brush", self.size_spin)
         self.sketch_spin = QSpinBox()

@@ -161,13 +161,17 @@ def test_export_from_the_dialog_runs_off_the_gui_thread(qtbot, window, photo_fil
         mw.save_image = real
 
 
-def test_a_brush_left_huge_by_a_big_photo_is_scaled_to_a_small_one(qtbot, window, photo_file: Path) -> None:
-    window.tools.size_spin.setValue(390)  # e.g. after a 24 MP photo
+def test_the_brush_keeps_its_size_relative_to_each_photo(qtbot, window, photo_file: Path, tmp_path: Path) -> None:
+    from inpaint_studio.core.image_io import LoadedImage, save_image
+
+    big = tmp_path / "big.png"
+    save_image(big, LoadedImage(pixels=np.zeros((3000, 4000, 3), np.uint8), format="PNG"))
     window.open_path(photo_file)  # 400x300
-    assert window.canvas.brush_size == window.tools.size_spin.value() == 25
-    window.tools.size_spin.setValue(60)
+    window.tools.size_spin.setValue(60)  # a fifth of the short side
+    window.open_path(big)
+    assert window.canvas.brush_size == window.tools.size_spin.value() == 600
     window.open_path(photo_file)
-    assert window.canvas.brush_size == 60  # sensible sizes are left alone
+    assert window.canvas.brush_size == 60
 
 
 def test_edges_on_a_smooth_area_say_none_were_found(qtbot, window, tmp_path: Path) -> None:

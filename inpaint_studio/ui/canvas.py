@@ -90,7 +90,13 @@ class OverlayItem(QGraphicsItem):
         return QRectF(0, 0, self.doc.width, self.doc.height)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        r = option.exposedRect.toAlignedRect().intersected(self.boundingRect().toAlignedRect())
+        # The exposed part, grown by more than one device pixel: its edges fall between
+        # device pixels at most zooms, and a source rect cut there left those pixels half
+        # drawn (1-px seams after partial updates).  The painter's clip keeps the rest.
+        scale = max(1e-6, min(abs(painter.worldTransform().m11()), abs(painter.worldTransform().m22())))
+        m = int(np.ceil(2.0 / scale)) + 1
+        r = option.exposedRect.toAlignedRect().adjusted(-m, -m, m, m)
+        r = r.intersected(self.boundingRect().toAlignedRect())
         if not r.isEmpty():
             painter.drawImage(r, self.image, r)
 

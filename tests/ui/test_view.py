@@ -60,3 +60,41 @@ def test_modifier_wheel_sizes_the_brush_instead_of_zooming(qtbot, window, photo_
     once = window.tools.size_spin.value()
     wheel(c, pos, 40, mods)
     assert window.tools.size_spin.value() == once
+
+
+def _pixels(widget: object) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    img = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)  # type: ignore[attr-defined]
+    a = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    return a.reshape(img.height(), img.bytesPerLine() // 4, 4)[:, : img.width(), :3].copy()
+
+
+@pytest.mark.parametrize("zoom", [0.18, 0.26, 0.5, 2.19])
+def test_the_mask_overlay_has_no_seams_after_many_small_updates(qtbot, window, zoom: float) -> None:
+    h, w = 1200, 1600
+    window.open_array(np.full((h, w, 3), 128, np.uint8))
+    c, doc = window.canvas, window.doc
+    c.set_zoom(zoom)
+    c.centerOn(QPointF(w / 2, h / 2))
+    QApplication.processEvents()
+    _pixels(c.viewport())  # the overlay's device cache exists before the strokes
+    rng = np.random.default_rng(0)
+    doc.begin_stroke("mask")
+    for k in range(300):  # dabs repaint small boxes; the view scrolls now and then
+        x, y = rng.uniform(300, w - 300), rng.uniform(300, h - 300)
+        box = doc.stroke_to((x, y), (x + rng.uniform(-40, 40), y + rng.uniform(-40, 40)), rng.uniform(3, 30))
+        if box:
+            c.refresh_overlay(box)
+        if k % 10 == 0:
+            c.horizontalScrollBar().setValue(c.horizontalScrollBar().value() + int(rng.integers(-13, 14)))
+            c.verticalScrollBar().setValue(c.verticalScrollBar().value() + int(rng.integers(-13, 14)))
+            QApplication.processEvents()
+    doc.end_stroke()
+    QApplication.processEvents()
+    got = _pixels(c.viewport())
+    c.overlay.setCacheMode(c.overlay.CacheMode.NoCache)  # the same state drawn in one go
+    c.overlay.update()
+    QApplication.processEvents()
+    want = _pixels(c.viewport())
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 8

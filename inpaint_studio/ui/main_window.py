@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -77,16 +77,24 @@ class _Relay(QObject):
 
 
 class NoticeBar(QWidget):
-    """Readable errors and warnings above the canvas; never a modal that blocks work."""
+    """Readable errors and warnings over the top of the canvas; never a modal that blocks work.
+
+    It floats over the canvas instead of taking a row of the layout: as a row, every
+    notice pushed the photo down under the cursor (and a stale one kept it there).
+    Info notices go by themselves after a while or at the next edit; warnings and
+    errors stay until dismissed, or until the next job reports its own outcome.
+    """
 
     STYLES = {
         "error": ("#5c1f1f", "#ffecec"),
         "warning": ("#5a4a12", "#fff6d6"),
         "info": ("#1f3b5c", "#e6f1ff"),
     }
+    #: How long an info notice stays, in ms.
+    INFO_MS = 8000
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
         # The whole bar (close button included) takes the colour, not only the label.
         self.setObjectName("noticeBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -106,7 +114,25 @@ class NoticeBar(QWidget):
         lay.addWidget(self.label, 1)
         lay.addWidget(close)
         self.level = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        host.installEventFilter(self)
         self.hide()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize and self.isVisible():
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        host = self.parentWidget()
+        if host is None:
+            return
+        w = host.width()
+        h = self.heightForWidth(w) if self.hasHeightForWidth() else self.sizeHint().height()
+        self.setGeometry(0, 0, w, max(h, self.sizeHint().height()))
+        self.raise_()
 
     def show_message(self, text: str, level: str = "info") -> None:
         self.level = level
@@ -119,6 +145,16 @@ class NoticeBar(QWidget):
             f"#noticeBar QPushButton:hover {{ background: rgba(255, 255, 255, 40); }}"
         )
         self.show()
+        self._place()
+        if level == "info":
+            self._timer.start(self.INFO_MS)
+        else:
+            self._timer.stop()
+
+    def dismiss(self, levels: tuple[str, ...] = ("info",)) -> None:
+        """Hide the notice if it is of one of ``levels`` (it went stale)."""
+        if self.isVisible() and self.level in levels:
+            self.hide()
 
 
 class _PanelScroll(QScrollArea):
@@ -167,13 +203,12 @@ class MainWindow(QMainWindow):
         self.canvas = ImageCanvas()
         self.canvas.brush_size = float(self.settings.brush_size)
         self.canvas.sketch_size = float(self.settings.sketch_size)
-        self.notice = NoticeBar()
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(0)
-        cl.addWidget(self.notice)
         cl.addWidget(self.canvas, 1)
+        self.notice = NoticeBar(self.canvas)
         self.setCentralWidget(central)
 
         self.tools = ToolPanel(
@@ -820,6 +855,7 @@ class MainWindow(QMainWindow):
         self._refresh_entry(entry)
 
     def _after_history(self) -> None:
+        self.notice.dismiss()  # "paint first", "brush set to…": the user has moved on
         self.autosaver.changed()
         self._update_enabled()
         self._update_last_run()
@@ -968,6 +1004,7 @@ class MainWindow(QMainWindow):
             on_cancel=lambda: (finished(), self.statusBar().showMessage("Fill cancelled", 5000)),
         )
         self._job_kind[jid] = "fill"
+        self.notice.dismiss(("info", "warning", "error"))  # this fill reports its own outcome
         self.statusBar().showMessage("Filling…")
         return jid
 
@@ -1024,6 +1061,7 @@ class MainWindow(QMainWindow):
             on_cancel=lambda: self.statusBar().showMessage("Edge prediction cancelled", 5000),
         )
         self._job_kind[jid] = "edges"
+        self.notice.dismiss(("info", "warning", "error"))
         return jid
 
     def _edges_done(self, doc: Document, hole: np.ndarray, e: np.ndarray) -> None:

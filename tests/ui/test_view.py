@@ -98,3 +98,39 @@ def test_the_mask_overlay_has_no_seams_after_many_small_updates(qtbot, window, z
     QApplication.processEvents()
     want = _pixels(c.viewport())
     assert np.abs(got.astype(int) - want.astype(int)).max() <= 8
+
+
+def test_a_notice_floats_over_the_canvas_and_goes_when_stale(qtbot, window, photo_file, monkeypatch) -> None:  # noqa: ANN001
+    from inpaint_studio.ui.main_window import NoticeBar
+    from tests.ui.util import drag
+
+    window.open_path(photo_file)
+    c = window.canvas
+    QApplication.processEvents()
+    where = (c.viewport().mapToGlobal(QPoint(0, 0)), c.viewport().size(), c.transform().m11())
+    window.show_notice("Fill finished with warnings:\nline one\nline two", "warning")
+    QApplication.processEvents()
+    assert window.notice.isVisible() and window.notice.height() > 10
+    # The photo does not move under the cursor: same viewport place, size and zoom.
+    assert (c.viewport().mapToGlobal(QPoint(0, 0)), c.viewport().size(), c.transform().m11()) == where
+    assert window.notice.geometry().top() == 0 and window.notice.width() == c.width()
+    window.resize(window.width() + 120, window.height())
+    qtbot.waitUntil(lambda: window.notice.width() == c.width(), timeout=2000)
+    # A warning stays through edits; an info notice goes at the next edit...
+    drag(qtbot, c, [(100.5, 100.5)])
+    assert window.notice.isVisible()
+    window.show_notice("Paint over what should disappear first (B = brush)", "info")
+    drag(qtbot, c, [(150.5, 100.5)])
+    assert not window.notice.isVisible()
+    # ...or by itself after a while.
+    monkeypatch.setattr(NoticeBar, "INFO_MS", 50)
+    window.show_notice("Brush 40 px for this photo", "info")
+    qtbot.waitUntil(lambda: not window.notice.isVisible(), timeout=2000)
+    # A new fill replaces an old error with its own outcome.
+    from tests.ui.conftest import choose
+
+    choose(window, "telea")
+    window.show_notice("Fill failed: boom", "error")
+    window.fill()
+    assert not window.notice.isVisible()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=15000)

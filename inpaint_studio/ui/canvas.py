@@ -172,6 +172,7 @@ class ImageCanvas(QGraphicsView):
         self.photo_item: QGraphicsPixmapItem | None = None
         self.overlay: OverlayItem | None = None
         self.results_clip: QGraphicsRectItem | None = None
+        self.preview_clip: QGraphicsRectItem | None = None
         self.split_line: QGraphicsLineItem | None = None
         self._result_items: dict[int, QGraphicsPixmapItem] = {}
         self.preview_item: QGraphicsPixmapItem | None = None
@@ -209,7 +210,7 @@ class ImageCanvas(QGraphicsView):
         self._result_items.clear()
         self.preview_item: QGraphicsPixmapItem | None = None
         self.doc = doc
-        self.photo_item = self.overlay = self.results_clip = self.split_line = None
+        self.photo_item = self.overlay = self.results_clip = self.split_line = self.preview_clip = None
         if doc is None:
             return
         self.photo_item = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(doc.photo)))
@@ -222,6 +223,13 @@ class ImageCanvas(QGraphicsView):
         self.overlay = OverlayItem(doc)
         self.overlay.setZValue(10)
         sc.addItem(self.overlay)
+        # The quick preview is drawn above the mask overlay (under it, the red hid the
+        # very pixels the preview is there to show), clipped like the results.
+        self.preview_clip = QGraphicsRectItem(QRectF(0, 0, doc.width, doc.height))
+        self.preview_clip.setPen(QPen(Qt.PenStyle.NoPen))
+        self.preview_clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
+        self.preview_clip.setZValue(15)
+        sc.addItem(self.preview_clip)
         self.split_line = QGraphicsLineItem()
         self.split_line.setPen(QPen(QColor(255, 255, 255, 220), 0))
         self.split_line.setZValue(20)
@@ -278,7 +286,7 @@ class ImageCanvas(QGraphicsView):
         y0, y1, x0, x1 = box
         r = ResultLayer(bbox=box, pixels=pixels[y0:y1, x0:x1], mask=hole[y0:y1, x0:x1])
         self.preview_item = self._make_result_item(r)
-        self.preview_item.setZValue(1e6)
+        self.preview_item.setParentItem(self.preview_clip)
         self.preview_item.setOpacity(0.85)
 
     def clear_preview(self) -> None:
@@ -390,8 +398,9 @@ class ImageCanvas(QGraphicsView):
     def set_comparing(self, on: bool) -> None:
         """Show the untouched photo (results and overlays hidden) while ``on``."""
         self._comparing = on
-        if self.results_clip is not None:
-            self.results_clip.setVisible(not on)
+        for clip in (self.results_clip, self.preview_clip):
+            if clip is not None:
+                clip.setVisible(not on)
         if self.overlay is not None:
             self.overlay.setVisible(not on)
         if self.split_line is not None:
@@ -404,6 +413,8 @@ class ImageCanvas(QGraphicsView):
             return
         x = self._split * self.doc.width
         self.results_clip.setRect(QRectF(x, 0, self.doc.width - x, self.doc.height))
+        if self.preview_clip is not None:
+            self.preview_clip.setRect(self.results_clip.rect())
         self.split_line.setLine(x, 0, x, self.doc.height)
         self.split_line.setVisible(self._split > 0 and not self._comparing)
 

@@ -134,3 +134,21 @@ def test_a_notice_floats_over_the_canvas_and_goes_when_stale(qtbot, window, phot
     window.fill()
     assert not window.notice.isVisible()
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=15000)
+
+
+def test_the_quick_preview_shows_above_the_red_mask(qtbot, window, photo_file) -> None:  # noqa: ANN001
+    from tests.ui.util import drag, view_pos
+
+    window.open_path(photo_file)
+    c = window.canvas
+    window.tools.size_spin.setValue(60)
+    drag(qtbot, c, [(200.5, 150.5)])
+    hole = window.doc.hole()
+    green = window.doc.photo.copy()
+    green[hole] = (0, 220, 0)
+    c.show_preview(green, hole)
+    QApplication.processEvents()
+    px = _pixels(c.viewport())
+    p = view_pos(c, 200.5, 150.5)
+    r, g, b = (int(v) for v in px[p.y(), p.x()][::-1])  # BGRA in memory
+    assert g > 150 and r < 60, (r, g, b)  # the preview's green, not tinted red

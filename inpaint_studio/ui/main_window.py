@@ -25,6 +25,8 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QKeySequence,
+    QResizeEvent,
+    QShowEvent,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -67,6 +69,8 @@ OPEN_FILTER = f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUF
 
 
 PREVIEW_SIZE = 256
+#: The smallest window: the docks at their narrowest beside a usable canvas.
+MIN_WINDOW = QSize(800, 560)
 
 
 class _Relay(QObject):
@@ -219,8 +223,11 @@ class MainWindow(QMainWindow):
             self.settings.device,
         )
         self.layers = LayersPanel()
-        self._dock("Tools", self.tools, "toolsDock")
-        self._dock("Layers", self.layers, "layersDock")
+        self.tools_dock = self._dock("Tools", self.tools, "toolsDock")
+        self.layers_dock = self._dock("Layers", self.layers, "layersDock")
+        # Below this the docks are squeezed to their minimum and Qt forgets their
+        # proportions (the Tools dock then scrolled at full size, and was saved so).
+        self.setMinimumSize(MIN_WINDOW)
         self._build_status_bar()
         self._build_actions()
         self._connect()
@@ -248,6 +255,31 @@ class MainWindow(QMainWindow):
             self.resize(w, h)
         if not avail.intersects(self.frameGeometry()):
             self.move(avail.topLeft())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        QTimer.singleShot(0, self._balance_docks)  # once the restored layout is laid out
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)  # the docks already have their new geometry here
+        self._balance_docks()
+
+    def _balance_docks(self) -> None:
+        """Give the Tools dock the height of its content again, as far as its column allows.
+
+        Qt shares a column's height out in the docks' current proportions; after the
+        window was small both docks ended up equal and Tools scrolled for good.  A dock
+        the user floated or moved to another column is left alone.
+        """
+        t, lay = self.tools_dock, self.layers_dock
+        if t.isFloating() or lay.isFloating() or not (t.isVisible() and lay.isVisible()):
+            return
+        if self.dockWidgetArea(t) != self.dockWidgetArea(lay) or t.x() != lay.x():
+            return
+        total = t.height() + lay.height()
+        want = min(t.sizeHint().height(), total - lay.minimumSizeHint().height())
+        if abs(t.height() - want) > 1:  # its content's height; Layers takes the rest
+            self.resizeDocks([t, lay], [want, total - want], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, w: QWidget, name: str) -> QDockWidget:
         d = QDockWidget(title, self)

@@ -152,3 +152,31 @@ def test_the_quick_preview_shows_above_the_red_mask(qtbot, window, photo_file) -
     p = view_pos(c, 200.5, 150.5)
     r, g, b = (int(v) for v in px[p.y(), p.x()][::-1])  # BGRA in memory
     assert g > 150 and r < 60, (r, g, b)  # the preview's green, not tinted red
+
+
+def test_the_dock_layout_survives_a_tiny_window_and_the_next_launch(qtbot, window) -> None:
+    from inpaint_studio.ui.main_window import MainWindow
+
+    def tools_scroll(w: MainWindow) -> int:
+        return w.tools.parentWidget().parentWidget().verticalScrollBar().maximum()
+
+    window.resize(1400, 900)
+    qtbot.wait(50)
+    assert tools_scroll(window) == 0
+    window.resize(200, 150)
+    qtbot.wait(50)
+    assert window.width() >= 800 and window.height() >= 560  # never squeezed below the docks
+    window.resize(1400, 900)
+    qtbot.wait(50)
+    assert tools_scroll(window) == 0  # the Tools dock got its height back
+    window.close()  # saves geometry and dock state, as a real exit does
+    again = MainWindow()
+    again.prompt_on_close = False
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    again.resize(1400, 900)
+    qtbot.wait(50)
+    assert tools_scroll(again) == 0
+    assert not again.tools_dock.isFloating() and again.tools_dock.height() > again.tools.minimumSizeHint().height()
+    again.close()

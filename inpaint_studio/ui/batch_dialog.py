@@ -8,6 +8,7 @@ queued signal; the table row of each file shows ok / failed (with the reason) / 
 from __future__ import annotations
 
 import html
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from ..core.errors import InpaintStudioError
 from ..engine import Engine, InpaintOptions
 from ..engine.batch import OUTPUT_FORMATS, BatchItem, BatchSummary, ItemOutcome, plan_batch, run_batch
 from .settings import AppSettings
-from .tool_panel import device_combo, fill_combo, fill_method_choices
+from .tool_panel import device_combo, edge_method_choices, fill_combo, fill_method_choices
 from .worker import WorkerHost
 
 COLUMNS = ("Photo", "Mask", "Output", "Status")
@@ -52,6 +53,34 @@ def _short_reason(source: Path, msg: str) -> str:
     msg = _gui_reason(msg)
     prefix = f"{source}: "
     return msg[len(prefix):] if msg.startswith(prefix) else msg
+#: Options the dialog has its own widget for, or that no user ever sets.
+_SHOWN_ELSEWHERE = {"method", "device", "auto_edges", "edge_method", "working_size", "context",
+                    "feather", "use_edges", "dilate", "preview_size", "batch_size"}
+
+
+def describe_options(opts: InpaintOptions) -> str:
+    """The fill settings a batch takes from the Tools panel, in words ("texture 50 %, ...").
+
+    Generic over the options' fields, so a setting added to or dropped from the panel is
+    shown (or not) without this dialog knowing it: a share in 0..1 reads as a percent.
+    """
+    parts = []
+    for f in fields(opts):
+        if f.name in _SHOWN_ELSEWHERE:
+            continue
+        v = getattr(opts, f.name)
+        name = f.name.replace("_", " ")
+        if v is None:
+            parts.append(f"{name}: the model's default")
+        elif isinstance(v, bool):
+            parts.append(f"{name} {'on' if v else 'off'}")
+        elif isinstance(v, float) and 0.0 <= v <= 1.0:
+            parts.append(f"{name} {v * 100:.0f} %")
+        else:
+            parts.append(f"{name} {v}")
+    return ", ".join(parts) + " (from the Tools panel)" if parts else "as in the Tools panel"
+
+
 STATUS_COLOURS = {"ok": Qt.GlobalColor.darkGreen, "failed": Qt.GlobalColor.red, "skipped": Qt.GlobalColor.darkYellow}
 
 
@@ -105,10 +134,24 @@ class BatchDialog(QDialog):
         form.addRow("Device", self.device_combo)
         self.edges_check = QCheckBox("Guide neural fills by edges predicted inside each hole")
         self.edges_check.setToolTip(
-            "Predicts the hole's edges with the edge method of the Tools panel, as the editor's "
-            "edge overlay does, and fills along them (neural models only)"
+            "Predicts the hole's edges with the edge method below, as the editor's edge overlay "
+            "does, and fills along them (neural models only)"
         )
         form.addRow(self.edges_check)
+        self.edge_combo = fill_combo(edge_method_choices(), settings.edge_method)
+        self.edge_combo.setToolTip("Edge method for the option above")
+        form.addRow("Edge method", self.edge_combo)
+        self.edge_combo.setEnabled(False)
+        self.edges_check.toggled.connect(self.edge_combo.setEnabled)
+        # The rest of what a batch uses comes from the Tools panel: said here, not silently.
+        self.settings_label = QLabel()
+        self.settings_label.setObjectName("batchFillSettings")
+        self.settings_label.setWordWrap(True)
+        self.settings_label.setToolTip("Set in the editor's Tools panel; the batch fills exactly as the editor would")
+        form.addRow("Fill settings", self.settings_label)
+        for w in (self.method_combo, self.device_combo, self.edge_combo):
+            w.currentIndexChanged.connect(lambda _i: self._show_settings())
+        self.edges_check.toggled.connect(lambda _on: self._show_settings())
         self.overwrite = QCheckBox("Replace existing outputs (otherwise they are skipped, so a re-run resumes)")
         form.addRow(self.overwrite)
 
@@ -142,6 +185,7 @@ class BatchDialog(QDialog):
         for edit in (self.input_edit, self.mask_edit):
             edit.textChanged.connect(self._update_run)
         self._update_run()
+        self._show_settings()
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -150,6 +194,9 @@ class BatchDialog(QDialog):
         lay.addWidget(self.summary_label)
         lay.addLayout(buttons)
         self.resize(900, 600)
+
+    def _show_settings(self) -> None:
+        self.settings_label.setText(describe_options(self.options()))
 
     def _update_run(self) -> None:
         if not self.cancel_btn.isEnabled():
@@ -237,7 +284,7 @@ class BatchDialog(QDialog):
             method=str(self.method_combo.currentData()),
             device=str(self.device_combo.currentData()),
             auto_edges=self.edges_check.isChecked(),
-            edge_method=self.settings.edge_method,
+            edge_method=str(self.edge_combo.currentData()),
             detail=self.settings.detail,  # the main window's Detail slider (None: the weights' default)
             grain=self.settings.grain,  # and its Grain slider
             texture=self.settings.texture,  # and its Texture slider

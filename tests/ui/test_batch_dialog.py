@@ -146,3 +146,22 @@ def test_batch_edge_guidance_checkbox_reaches_the_engine_options(qtbot, window) 
     dlg.edges_check.setChecked(True)
     opts = dlg.options()
     assert opts.auto_edges and opts.edge_method == window.settings.edge_method
+
+
+def test_the_dialog_shows_the_fill_settings_the_batch_uses(qtbot, window, tmp_path: Path) -> None:
+    window.settings.texture = 0.3
+    window.settings.grain = 0.2
+    window.settings.edge_method = "canny"
+    dlg = _dialog(window)
+    qtbot.addWidget(dlg)
+    opts = dlg.options()
+    shown = dlg.settings_label.text()
+    assert dlg.settings_label.isVisibleTo(dlg)
+    # What the label says is what the batch will be given.
+    assert f"texture {opts.texture * 100:.0f} %" in shown and "texture 30 %" in shown
+    assert "grain 20 %" in shown
+    # The edge method for "guide by edges" is a control of the dialog, not a hidden setting.
+    assert dlg.edge_combo.currentData() == "canny" == opts.edge_method
+    dlg.edges_check.setChecked(True)
+    dlg.edge_combo.setCurrentIndex(dlg.edge_combo.findData("auto"))
+    assert dlg.options().edge_method == "auto" and dlg.options().auto_edges

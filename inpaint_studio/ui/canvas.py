@@ -11,8 +11,10 @@ the pixels of its dirty box into that buffer and calls ``update(rect)``; with
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -41,6 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.document import MASK_THRESHOLD, BBox, Document, Entry, ResultLayer
+
+if TYPE_CHECKING:
+    from .select_tools import SelectTool
 
 #: Overlay colours (RGB) and opacity per paint layer, drawn bottom to top.
 OVERLAY_STYLE: dict[str, tuple[tuple[int, int, int], float]] = {
@@ -153,6 +158,10 @@ class ImageCanvas(QGraphicsView):
     cursorMoved = Signal(int, int)
     compareHeld = Signal(bool)
     brushSizeStep = Signal(int)
+    #: Object select asked for: box (y0, y1, x0, x1) or None, click (x, y) or None, subtract.
+    objectSelectRequested = Signal(object, object, bool)
+    #: Outline select closed: (N, 2) x, y points of the lasso, subtract.
+    outlineClosed = Signal(object, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,6 +207,8 @@ class ImageCanvas(QGraphicsView):
         self._split = 0.0
         self._comparing = False
         self._size_wheel = 0
+        #: Object or outline select (ui/select_tools.py) when active; None = the brush.
+        self.select_tool: SelectTool | None = None
 
     # -- document ---------------------------------------------------------------------------
     def set_document(self, doc: Document | None) -> None:
@@ -206,6 +217,8 @@ class ImageCanvas(QGraphicsView):
         for it in (self.cursor_item, self.cursor_item2):
             if it.scene() is sc:
                 sc.removeItem(it)
+        if self.select_tool is not None:
+            self.select_tool.detach()  # its guides belong to the old photo
         sc.clear()
         self._result_items.clear()
         self.preview_item: QGraphicsPixmapItem | None = None
@@ -426,7 +439,8 @@ class ImageCanvas(QGraphicsView):
         if scene_pos is not None:
             self._cursor_scene = scene_pos
         pos = getattr(self, "_cursor_scene", None)
-        show = pos is not None and self.doc is not None and not self._panning and not self._space
+        show = (pos is not None and self.doc is not None and not self._panning and not self._space
+                and self.select_tool is None)
         for it in (self.cursor_item, self.cursor_item2):
             it.setVisible(bool(show))
         if not show:
@@ -453,6 +467,10 @@ class ImageCanvas(QGraphicsView):
             return
         if self.doc is None or not self.painting_enabled:
             return
+        if self.select_tool is not None:
+            if self.select_tool.press(event, QPointF(*self._scene_xy(event))):
+                event.accept()
+            return
         if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
             erase = self.erase_tool or event.button() == Qt.MouseButton.RightButton
             layer = self.active_layer
@@ -476,6 +494,9 @@ class ImageCanvas(QGraphicsView):
         x, y = self._scene_xy(event)
         self._update_cursor_item(QPointF(x, y))
         self.cursorMoved.emit(int(x // 1), int(y // 1))
+        if self.select_tool is not None:
+            self.select_tool.move(event, QPointF(x, y))
+            return
         if self.doc is not None and self.doc.stroking and self._last is not None:
             p = self._scene_xy(event)
             self._dab(self._last, p)
@@ -487,6 +508,9 @@ class ImageCanvas(QGraphicsView):
             self.viewport().setCursor(
                 Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.CrossCursor
             )
+            return
+        if self.select_tool is not None:
+            self.select_tool.release(event, QPointF(*self._scene_xy(event)))
             return
         if self.doc is not None and self.doc.stroking:
             entry = self.doc.end_stroke()
@@ -521,7 +545,32 @@ class ImageCanvas(QGraphicsView):
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
         return False  # Tab is the compare key here, not focus navigation
 
+    def set_select_tool(self, tool: SelectTool | None) -> None:
+        if self.select_tool is not None and self.select_tool is not tool:
+            self.select_tool.detach()
+        self.select_tool = tool
+        self._update_cursor_item()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.select_tool is not None and self.doc is not None:
+            if self.select_tool.double_click(event, QPointF(*self._scene_xy(event))):
+                event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        # Esc ("fit"), Enter and Backspace belong to an unfinished selection, not to the
+        # window's shortcuts.
+        if (event.type() == QEvent.Type.ShortcutOverride and self.select_tool is not None
+                and self.select_tool.active() and isinstance(event, QKeyEvent)
+                and event.key() in self.select_tool.keys):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.select_tool is not None and self.select_tool.key(event):
+            return
         key = event.key()
         if key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True

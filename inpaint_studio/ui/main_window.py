@@ -47,10 +47,12 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core import masks as maskops
-from ..core.document import DEFAULT_HISTORY_LIMIT, Document, Entry, PaintClaim
+from ..core.document import DEFAULT_HISTORY_LIMIT, BBox, Document, Entry, PaintClaim
 from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
+from ..core.selection import Selection, click_box, lasso_mask
+from ..core.selection import object_select as grabcut_select
 from ..engine import Engine, InpaintOptions, InpaintResult
 from ..engine.registry import fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable, remove_autosave, replay_journal
@@ -58,6 +60,7 @@ from .brush_limits import brush_limit, scaled_brush, stepped
 from .canvas import ImageCanvas
 from .export_dialog import EXPORT_FORMATS, ExportDialog
 from .layers_panel import LayersPanel
+from .select_tools import BoxSelect, MapBuilder, OutlineSelect
 from .settings import AppSettings
 from .tool_panel import ToolPanel
 from .undo import push_entry, rebuild_stack
@@ -185,6 +188,9 @@ class MainWindow(QMainWindow):
         self.settings = AppSettings()
         self.engine = engine or Engine()
         self.worker = WorkerHost(self)
+        # Selections run beside fills: on the fill worker a selection would cancel a fill.
+        self.selector = WorkerHost(self)
+        self.map_builder = MapBuilder(self)
         self.undo_stack = QUndoStack(self)
         # Same depth as the document's own history, so both drop their oldest step together.
         self.undo_stack.setUndoLimit(DEFAULT_HISTORY_LIMIT)
@@ -205,6 +211,9 @@ class MainWindow(QMainWindow):
         self._export_pool: ThreadPoolExecutor | None = None
 
         self.canvas = ImageCanvas()
+        self._box_select = BoxSelect(self.canvas)
+        self._outline_select = OutlineSelect(self.canvas, self.map_builder,
+                                             lambda: self.doc.composite() if self.doc is not None else None)
         self.canvas.brush_size = float(self.settings.brush_size)
         self.canvas.sketch_size = float(self.settings.sketch_size)
         central = QWidget()
@@ -350,6 +359,10 @@ class MainWindow(QMainWindow):
         self.act_zoom_out = self._action("Zoom &out", lambda: self.canvas.set_zoom(self.canvas.zoom() / 1.25), K.StandardKey.ZoomOut)
         self.act_brush = self._action("&Brush", lambda: self.set_tool("brush"), "B")
         self.act_eraser = self._action("&Eraser", lambda: self.set_tool("eraser"), "E")
+        self.act_object = self._action("&Object select", lambda: self.set_tool("object"), "O",
+                                       "Drag a box around an object (or click it) to add it to the mask")
+        self.act_outline = self._action("O&utline select", lambda: self.set_tool("outline"), "L",
+                                        "Click around an object; the outline snaps to its edges")
         self.act_sketch = self._action("&Sketch", self.sketch_tool, "S", "Draw thin structure lines that guide the fill")
         self.act_mask_layer = self._action("Paint &mask", lambda: self.set_active_layer("mask"), "M")
         self.act_edges_layer = self._action("Edit &edges", lambda: self.set_active_layer("edges"), "G")
@@ -377,7 +390,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&View")
         m.addActions([self.act_fit, self.act_100, self.act_zoom_in, self.act_zoom_out])
         m = mb.addMenu("&Tools")
-        m.addActions([self.act_brush, self.act_eraser, self.act_sketch, self.act_mask_layer,
+        m.addActions([self.act_brush, self.act_eraser, self.act_object, self.act_outline, self.act_sketch,
+                      self.act_mask_layer,
                       self.act_edges_layer, self.act_smaller, self.act_bigger])
         m = mb.addMenu("&Inpaint")
         m.addActions([self.act_fill, self.act_edges, self.act_cancel])
@@ -391,6 +405,9 @@ class MainWindow(QMainWindow):
         c.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
         c.cursorMoved.connect(lambda x, y: self.pos_label.setText(f"{x}, {y}"))
         c.brushSizeStep.connect(self.step_brush)
+        c.objectSelectRequested.connect(self.object_select)
+        c.outlineClosed.connect(self.outline_select)
+        self.map_builder.failed.connect(lambda m: self.show_notice(m, "error"))
         t.toolChanged.connect(self.set_tool)
         t.brushSizeChanged.connect(self._set_brush_size)
         t.sketchSizeChanged.connect(self._set_sketch_size)
@@ -768,6 +785,15 @@ class MainWindow(QMainWindow):
         self.tool = tool
         self.canvas.erase_tool = tool == "eraser"
         self.tools.set_tool(tool)
+        select = {"object": self._box_select, "outline": self._outline_select}.get(tool)
+        self.canvas.set_select_tool(select)
+        if select is not None:
+            self.canvas.active_layer = "mask"  # a selection always edits the mask
+            self.layers.set_active("mask")
+            hint = ("Object select: drag a box around an object, or click it" if tool == "object" else
+                    "Outline select: click around an object; close at the first point, double-click or Enter")
+            self.statusBar().showMessage(f"{hint}; Alt or Ctrl subtracts", 6000)
+            return
         self.statusBar().showMessage(f"{tool.capitalize()} on {self.canvas.active_layer}", 3000)
 
     def sketch_tool(self) -> None:
@@ -775,6 +801,8 @@ class MainWindow(QMainWindow):
         self.set_tool("brush")
 
     def set_active_layer(self, name: str) -> None:
+        if name != "mask" and self.tool in ("object", "outline"):
+            self.set_tool("brush")  # sketch and edges are painted, not selected
         self.canvas.active_layer = name
         self.layers.set_active(name)
         self.canvas._update_cursor_item()
@@ -1116,6 +1144,64 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage("Edges predicted: edit them (brush adds, right-drag erases), then Fill", 8000)
 
+    # -- selections ----------------------------------------------------------------------------------
+    def object_select(self, box: BBox | None, point: tuple[float, float] | None, subtract: bool = False) -> int | None:
+        """GrabCut the object in ``box`` (or around the click ``point``) in the worker beside
+        fills; the result is added to the mask (or taken out of it) as one undo step."""
+        doc = self.doc
+        if doc is None:
+            return None
+        if box is None:
+            if point is None:
+                return None
+            box = click_box(doc.shape, *point)
+        image = doc.composite()  # what the user sees, fills included
+        seeds = None if subtract else doc.hole()  # strokes already painted mark the object
+
+        def job(progress: Any, cancel: Any) -> Selection | None:
+            return grabcut_select(image, box, seeds, point=point, check=cancel.raise_if_cancelled)
+
+        def landed(sel: Selection | None, d: Document = doc) -> None:
+            self._box_select.done()
+            if sel is None:
+                self.show_notice("Nothing in that box stands out from its surroundings. Paint a few "
+                                 "strokes on the object, then select it again (they guide the selection).",
+                                 "info")
+                return
+            self._apply_selection(d, sel, subtract, "Object select")
+
+        self.statusBar().showMessage("Selecting the object…")
+        return self.selector.submit(
+            "Object select", job, on_done=landed,
+            on_error=lambda msg: (self._box_select.done(), self.show_notice(f"Object select failed: {msg}", "error")),
+            on_cancel=self._box_select.done,
+        )
+
+    def outline_select(self, points: np.ndarray, subtract: bool = False) -> None:
+        if self.doc is None:
+            return
+        sel = lasso_mask(self.doc.shape, points)
+        if sel is None:
+            self.show_notice("That outline encloses nothing: click at least three points around the object", "info")
+            return
+        self._apply_selection(self.doc, sel, subtract, "Outline select")
+
+    def _apply_selection(self, doc: Document, sel: Selection, subtract: bool, what: str) -> None:
+        if doc is not self.doc:
+            return  # another photo was opened meanwhile
+        new = doc.layers["mask"].copy()
+        y0, y1, x0, x1 = sel.bbox
+        new[y0:y1, x0:x1][sel.mask] = 0 if subtract else 255
+        if not doc.visible["mask"]:
+            doc.visible["mask"] = True
+            self.layers.refresh(doc, self.canvas.active_layer)
+        entry = doc.set_layer("mask", new, f"{what} ({'subtract' if subtract else 'add'})")
+        self._push(entry)
+        self.canvas.refresh_overlay(sel.bbox if entry is not None else None)
+        n = int(sel.mask.sum())
+        self.statusBar().showMessage(
+            f"{what}: {n} px {'taken out of' if subtract else 'added to'} the mask (Ctrl+Z undoes it)", 6000)
+
     def cancel_job(self) -> None:
         if self.worker.busy:
             self.worker.cancel()
@@ -1200,6 +1286,8 @@ class MainWindow(QMainWindow):
         # The stack outlives the panels during teardown; its last signals must not reach them.
         self.undo_stack.blockSignals(True)
         self.worker.shutdown()
+        self.selector.shutdown()
+        self.map_builder.shutdown()
         if self._export_pool is not None:
             self._export_pool.shutdown(wait=True)  # an export in progress is finished, not cut
         self.autosaver.discard()

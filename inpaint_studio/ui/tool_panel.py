@@ -92,8 +92,12 @@ def device_combo(current: str) -> QComboBox:
     return cb
 
 
+#: The tools, in the order of their buttons (the button group's ids).
+TOOLS = ("brush", "eraser", "object", "outline")
+
+
 class ToolPanel(QWidget):
-    toolChanged = Signal(str)  # "brush" | "eraser"
+    toolChanged = Signal(str)  # one of TOOLS
     brushSizeChanged = Signal(int)
     sketchSizeChanged = Signal(int)
     fillMethodChanged = Signal(str)
@@ -134,7 +138,24 @@ class ToolPanel(QWidget):
             self.tool_group.addButton(b, i)
             row.addWidget(b)
         self.brush_btn.setChecked(True)
-        self.tool_group.idClicked.connect(lambda i: self.toolChanged.emit("brush" if i == 0 else "eraser"))
+        tl.addRow(row)
+        # Selection tools: one click or drag selects a whole object into the mask.
+        row = QHBoxLayout()
+        self.object_btn = QToolButton()
+        self.object_btn.setText("Object (O)")
+        self.object_btn.setToolTip("Object select: drag a box around an object, or click it; Alt or Ctrl "
+                                   "(or the right button) subtracts. Strokes already painted on it guide it.")
+        self.outline_btn = QToolButton()
+        self.outline_btn.setText("Outline (L)")
+        self.outline_btn.setToolTip("Outline select: click around an object, the line snaps to its edges; "
+                                    "click the first point, double-click or Enter closes; Alt or Ctrl at the "
+                                    "first click subtracts")
+        for i, b in enumerate((self.object_btn, self.outline_btn), start=2):
+            b.setCheckable(True)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.tool_group.addButton(b, i)
+            row.addWidget(b)
+        self.tool_group.idClicked.connect(lambda i: self.toolChanged.emit(TOOLS[i]))
         tl.addRow(row)
         self.size_spin = QSpinBox()
         # Any number can be typed (up to the photo's long side, said when exceeded), and
@@ -240,7 +261,7 @@ class ToolPanel(QWidget):
 
     def set_tool(self, tool: str) -> None:
         with QSignalBlocker(self.tool_group):
-            (self.brush_btn if tool == "brush" else self.eraser_btn).setChecked(True)
+            self.tool_group.button(TOOLS.index(tool)).setChecked(True)
 
     def set_brush_size(self, v: int) -> None:
         with QSignalBlocker(self.size_spin):

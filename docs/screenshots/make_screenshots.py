@@ -85,7 +85,7 @@ def main() -> int:
         doc.begin_stroke("mask")
         y = y0 + r * 0.6
         while y <= y1 - r * 0.6:
-            doc.stroke_to((x0 + r * 0.6, y), (x1 - r * 0.6, y), r, win.canvas.hardness)
+            doc.stroke_to((x0 + r * 0.6, y), (x1 - r * 0.6, y), r)
             y += r * 0.8
         win._push(doc.end_stroke())
         win.canvas.refresh_overlay()

@@ -146,12 +146,23 @@ def object_select(
         soft = cv2.resize(fg.astype(np.float32), (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
         fg = soft >= 0.5
     g = default_grow(box) if grow is None else int(grow)
-    fg = _fill_holes(dilate(fg, g) if g > 0 else fg)
+    fg = _fill_holes(_grow(fg, g))
     bb = mask_bbox(fg)
     if bb is None:
         return None
     fy0, fy1, fx0, fx1 = bb
     return Selection((cy0 + fy0, cy0 + fy1, cx0 + fx0, cx0 + fx1), fg[fy0:fy1, fx0:fx1].copy())
+
+
+def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Round growth by ``radius`` px in time independent of the radius: a distance
+    transform, where a 40 px disc kernel took seconds on a 24 MP photo's object."""
+    if radius <= 0:
+        return mask
+    pad = np.pad(~mask, radius + 1, constant_values=True).astype(np.uint8)
+    d = cv2.distanceTransform(pad, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    r = radius + 1
+    return d[r:-r, r:-r] <= radius
 
 
 def _main_parts(fg: np.ndarray, sure: np.ndarray) -> np.ndarray:

@@ -1309,11 +1309,13 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>B</b> / <b>E</b></td><td>brush / eraser (right-drag always erases)</td></tr>
 <tr><td><b>S</b></td><td>sketch structure lines</td></tr>
 <tr><td><b>M</b> / <b>G</b></td><td>paint the mask / edit predicted edges</td></tr>
-<tr><td><b>[</b> <b>]</b>, Alt+wheel</td><td>brush size</td></tr>
+<tr><td><b>O</b> / <b>L</b></td><td>object select (box or click) / outline select (lasso); Alt or Ctrl subtracts</td></tr>
+<tr><td>Enter, Backspace, Esc</td><td>(lasso) close, take back a point, drop it</td></tr>
+<tr><td><b>[</b> <b>]</b>, Ctrl+wheel, Shift+wheel</td><td>brush size (Alt+wheel too)</td></tr>
 <tr><td><b>F</b>, Ctrl+Enter</td><td>fill</td></tr>
 <tr><td>Ctrl+G</td><td>re-hallucinate edges</td></tr>
 <tr><td>hold <b>Tab</b> or <b>\\</b></td><td>show the original</td></tr>
-<tr><td>wheel, Space+drag, middle-drag</td><td>zoom, pan</td></tr>
+<tr><td>wheel, Space+drag, middle-drag</td><td>zoom (at the pointer), pan</td></tr>
 <tr><td>Ctrl+0 (Esc) / Ctrl+1</td><td>fit / 100 %</td></tr>
 <tr><td>Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y</td><td>undo, redo</td></tr>
 <tr><td>Ctrl+O / Ctrl+S / Ctrl+E / Ctrl+B</td><td>open, save project, export, batch</td></tr>

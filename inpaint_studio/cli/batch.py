@@ -66,6 +66,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    from .batch_ray import add_arguments as add_ray_arguments
+
+    add_ray_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -86,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.texture is not None and not 0.0 <= args.texture <= 1.0:
         print("error: --texture must be between 0 and 1", file=sys.stderr)
+        return 2
+    from .batch_ray import check_args as check_ray_args
+
+    if (problem := check_ray_args(args)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     from ..engine.device import cuda_available
 
@@ -140,7 +148,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(items)} photos, {todo} to process, model={engine.resolve_method(args.model)}"
           + (f", edges={args.edges}" if args.edges != "off" else ""), file=sys.stderr)
     try:
-        summary = run_batch(items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item)
+        if args.backend == "ray":
+            from . import batch_ray
+
+            summary = batch_ray.run(args, items, options, on_item,
+                                    lambda m: (bar.write if bar else print)(m, file=sys.stderr))
+        else:
+            summary = run_batch(items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item)
+    except InpaintStudioError as exc:  # the Ray backend could not run at all
+        if bar is not None:
+            bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()

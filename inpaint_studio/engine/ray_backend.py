@@ -19,7 +19,7 @@ which photo goes to which worker and what a death costs.
   ``RayConfig.replacements`` times.  The photo it was filling is tried again on
   another worker at most ``RayConfig.retries`` times, then reported as failed; the
   photos queued behind it go back to the queue at no cost (a worker runs its queue
-  in order, so the first unfinished one is the one it died on).
+  in order, so the first photo neither reported nor written is the one it died on).
 - **Resume** comes from the plan: outputs that exist are skipped, as locally.  Writes
   are atomic, so a worker killed mid-write leaves no partial output.
 - **Per-run shared state** (``shared``): something computed once on the driver for
@@ -393,8 +393,7 @@ def _roots(items: list[BatchItem]) -> list[str]:
     out = []
     for paths in ([str(i.source) for i in items], [str(i.mask) for i in items if i.mask is not None]):
         if paths:
-            root = os.path.commonpath(paths)
-            out.append(root if os.path.isdir(root) or len(set(paths)) == 1 else os.path.dirname(root))
+            out.append(os.path.commonpath(paths))
     return out
 
 
@@ -532,8 +531,8 @@ def run_batch_ray(
         def worker_died(slot: _Slot, why: str) -> None:
             nonlocal replacements
             slot.alive, slot.stats.died = False, True
-            # Results already back are kept; the first photo that is not is the one
-            # the worker died on, and the ones behind it never started.
+            # Results already back are kept; the first photo that is neither back nor
+            # written is the one the worker died on, and the ones behind it never started.
             refs = [r for _, _, r in slot.inflight]
             if refs:
                 ray.wait(refs, num_returns=len(refs), timeout=5.0)
@@ -546,6 +545,10 @@ def run_batch_ray(
                         outcome = ray.get(ref, timeout=0)
                     except Exception:  # noqa: BLE001 - any failure to fetch: the worker lost it
                         outcome = None
+                    if outcome is None and not overwrite and absolute[i].dest.exists():
+                        # Written (atomically, so completely), but the worker died
+                        # before its reply left: the death came after this photo.
+                        outcome = ItemOutcome("ok", "written just before its worker died")
                     if outcome is not None:
                         got(slot, i, outcome)
                         continue

@@ -5,17 +5,19 @@ Run:  .venv/bin/python bench/bench_ray.py [--photos DIR] [--n 40] [--workers 2] 
 
 Each round fills the same N photos (default: the first N of ../shared/data/eval/images,
 481x321 JPEGs; synthetic photos where that folder is missing) with one template mask
-(a 150x30 "watermark" band, 2.9 % of the photo) and PNG outputs, twice: with the local
-backend (``run_batch`` in this process, as ``inpaint-studio batch`` runs it) and with
-``--backend ray`` (a local cluster of ``--workers`` workers started for the run, as
-``batch --backend ray`` does).  Rounds alternate local/ray so a drift of the shared
-machine hits both.  It reports, per backend:
+(a 150x30 "watermark" band, 2.9 % of the photo) and PNG outputs, three times: with the
+local backend as ``inpaint-studio batch`` runs it (a fresh process, torch on every
+core), with the local backend at one thread (``OMP_NUM_THREADS=1``, the thread count
+of a 1-CPU Ray worker), and with ``--backend ray`` (a local cluster of ``--workers``
+workers started for the run, as ``batch --backend ray`` does).  Rounds repeat the three
+so a drift of the shared machine hits all of them.  It reports, per backend:
 
 - wall time of the whole batch, including the model load (local) or the cluster start
   and the workers' start (ray);
 - steady throughput: photos per second once every model is loaded;
 - the model-load cost and how often it was paid (once per worker);
-- whether every output file is byte-identical to the local one.
+- whether every output file is byte-identical to the local ones (and if not, by how
+  many levels and on what share of the pixels they differ).
 
 Then three numbers ``docs/SCALE.md`` builds on: the per-photo cost split into reading
 and writing (``load_image``/``load_mask``/``save_image`` alone) and filling, the bytes
@@ -33,6 +35,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,17 +81,51 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _local(photos: Path, mask: Path, out: Path, options: InpaintOptions) -> dict:
+def _local(photos: Path, mask: Path, out: Path, model: str, threads: int | None) -> dict:
+    """The local backend in a fresh process (so the model load is paid, and the thread
+    count set, as ``inpaint-studio batch`` would): ``threads`` None is its default
+    (every core), 1 is ``OMP_NUM_THREADS=1``, the thread count of a 1-CPU Ray worker."""
+    env = dict(os.environ)
+    env.pop("OMP_NUM_THREADS", None)
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, __file__, "--local-child", str(photos), str(mask), str(out), model],
+                         env=env, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    child = json.loads(res.stdout.strip().splitlines()[-1])
+    stamps = child["stamps"]
+    return {"threads": child["threads"], "wall_s": wall, "ok": child["ok"], "failed": child["failed"],
+            "first_photo_s": stamps[0], "steady_photos_per_s": (len(stamps) - 1) / (stamps[-1] - stamps[0]),
+            "loads": 1}
+
+
+def _local_child(photos: str, mask: str, out: str, model: str) -> None:
+    import torch
+
     stamps: list[float] = []
     t0 = time.perf_counter()
-    engine = Engine()
-    summary = run_batch(plan_batch(photos, mask, out, "png"), engine, options,
-                        on_item=lambda *_: stamps.append(time.perf_counter()))
-    wall = time.perf_counter() - t0
-    first = stamps[0] - t0  # the first photo pays the model load
-    steady = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    return {"wall_s": wall, "ok": len(summary.ok), "failed": len(summary.failed), "first_photo_s": first,
-            "steady_photos_per_s": steady, "loads": 1}
+    summary = run_batch(plan_batch(Path(photos), Path(mask), Path(out), "png"), Engine(), InpaintOptions(method=model),
+                        on_item=lambda *_: stamps.append(time.perf_counter() - t0))
+    print(json.dumps({"stamps": stamps, "ok": len(summary.ok), "failed": len(summary.failed),
+                      "threads": torch.get_num_threads()}))
+
+
+def _compare(a: Path, b: Path) -> dict:
+    """How far two output folders are apart: files that differ, largest level difference,
+    share of pixels that differ."""
+    from inpaint_studio.core.image_io import load_image
+
+    fa, fb = _files(a), _files(b)
+    differ = [k for k in fa if fa[k] != fb.get(k)]
+    worst, px, total = 0, 0, 0
+    for k in differ:
+        x = load_image(a / k).pixels.astype(np.int32)
+        y = load_image(b / k).pixels.astype(np.int32)
+        d = np.abs(x - y).max(axis=2)
+        worst, px, total = max(worst, int(d.max())), px + int((d > 0).sum()), total + d.size
+    return {"files": len(fa), "files_differ": len(differ), "max_level_diff": worst,
+            "pixels_differ_share_in_those": px / total if total else 0.0}
 
 
 def _ray(photos: Path, mask: Path, out: Path, options: InpaintOptions, workers: int) -> dict:
@@ -169,7 +206,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--model", default="auto")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--local-child", nargs=4, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.local_child:
+        _local_child(*args.local_child)
+        return 0
     options = InpaintOptions(method=args.model)
     tmp = Path(tempfile.mkdtemp(prefix="bench_ray_"))
     try:
@@ -177,11 +218,14 @@ def main() -> int:
         mask = _mask(tmp / "wm.png")
         rounds = []
         for r in range(args.rounds):
-            loc = _local(photos, mask, tmp / f"local{r}", options)
-            ray = _ray(photos, mask, tmp / f"ray{r}", options, args.workers)
-            ray["identical_to_local"] = _files(tmp / f"ray{r}") == _files(tmp / f"local{r}")
-            rounds.append({"local": loc, "ray": ray})
-            print(json.dumps(rounds[-1], indent=1), flush=True)
+            row = {"load_avg_before": os.getloadavg()[0]}
+            row["local"] = _local(photos, mask, tmp / f"local{r}", args.model, None)
+            row["local_1_thread"] = _local(photos, mask, tmp / f"local1_{r}", args.model, 1)
+            row["ray"] = _ray(photos, mask, tmp / f"ray{r}", options, args.workers)
+            row["ray_vs_local_1_thread"] = _compare(tmp / f"ray{r}", tmp / f"local1_{r}")
+            row["ray_vs_local_default"] = _compare(tmp / f"ray{r}", tmp / f"local{r}")
+            rounds.append(row)
+            print(json.dumps(row, indent=1), flush=True)
         io = _io_cost(photos, mask, tmp / "io")
         ceiling = _dispatch_ceiling(tmp, args.workers)
     finally:
@@ -194,14 +238,19 @@ def main() -> int:
     import ray
 
     result["ray"] = ray.__version__
-    print(f"\n{args.n} photos, model {args.model}, {args.workers} workers\n")
-    print("| round | backend | wall s | steady photos/s | model loads | load s | identical |\n|---|---|---|---|---|---|---|")
+    print(f"\n{args.n} photos, model {args.model}, {args.workers} workers, ray {ray.__version__}\n")
+    print("| round | backend | wall s | steady photos/s | model loads | load s |\n|---|---|---|---|---|---|")
     for k, r in enumerate(rounds):
-        lo, ra = r["local"], r["ray"]
-        print(f"| {k + 1} | local | {lo['wall_s']:.1f} | {lo['steady_photos_per_s']:.3f} | 1 | "
-              f"(first photo {lo['first_photo_s']:.1f}) | |")
-        print(f"| {k + 1} | ray | {ra['wall_s']:.1f} | {ra['steady_photos_per_s']:.3f} | {ra['loads']} | "
-              f"{', '.join(f'{s:.1f}' for s in ra['worker_load_s'])} | {ra['identical_to_local']} |")
+        for name in ("local", "local_1_thread"):
+            lo = r[name]
+            print(f"| {k + 1} | {name} ({lo['threads']} threads) | {lo['wall_s']:.1f} | {lo['steady_photos_per_s']:.3f} "
+                  f"| 1 | (first photo done at {lo['first_photo_s']:.1f} s) |")
+        ra = r["ray"]
+        print(f"| {k + 1} | ray, {args.workers} workers | {ra['wall_s']:.1f} | {ra['steady_photos_per_s']:.3f} | "
+              f"{ra['loads']} | {', '.join(f'{s:.1f}' for s in ra['worker_load_s'])} |")
+    for k, r in enumerate(rounds):
+        print(f"round {k + 1}: ray vs local 1 thread {r['ray_vs_local_1_thread']}; "
+              f"vs local default {r['ray_vs_local_default']}")
     print(f"\nI/O alone: {io['io_s_per_photo'] * 1000:.0f} ms per photo, {io['read_bytes_per_photo'] / 1e3:.0f} kB read, "
           f"{io['written_bytes_per_photo'] / 1e3:.0f} kB written; dispatch ceiling "
           f"{ceiling['photos_per_s']:.0f} photos/s on {args.workers} workers (local, same tiny photos: "

@@ -85,9 +85,13 @@ class RayConfig:
             ``None`` starts a local cluster for the run and stops it afterwards.
         workers: how many workers; default one per ``cpus_per_worker`` of the cluster
             (one per GPU when the fill runs on GPUs), never more than photos to do.
-        cpus_per_worker: CPUs Ray reserves for each worker, and its thread count.
-            One thread per worker is the fastest use of a CPU for photo-sized fills:
-            no thread has to wait for another inside a layer.
+        cpus_per_worker: CPUs Ray reserves for each worker, and its thread count;
+            default 1, or on a local cluster with ``workers`` given, the machine's
+            cores shared out among them.  Many one-thread workers beat one
+            many-thread fill (no thread waits for another inside a layer;
+            docs/BENCHMARKS.md).  The neural fill's float sums depend on the thread
+            count, so its outputs are byte-identical to a local run with as many
+            threads (``OMP_NUM_THREADS``); classical fills do not depend on it.
         gpus_per_worker: GPUs per worker (fractions share one); default 1 with
             ``--device cuda``, and with ``auto`` when the cluster has GPUs (shared
             out evenly if there are more workers than GPUs).
@@ -101,7 +105,7 @@ class RayConfig:
 
     address: str | None = None
     workers: int | None = None
-    cpus_per_worker: float = 1.0
+    cpus_per_worker: float | None = None
     gpus_per_worker: float | None = None
     retries: int = 1
     replacements: int | None = None
@@ -353,18 +357,23 @@ def _connect(config: RayConfig) -> tuple[Any, bool]:
         except Exception as exc:  # noqa: BLE001 - Ray raises many kinds here; all mean "no cluster"
             raise RayBackendError(f"could not join the Ray cluster at {config.address}: {exc}") from exc
         return ray, True
-    want = (config.workers or os.cpu_count() or 1) * max(1.0, config.cpus_per_worker)
+    want = (config.workers or os.cpu_count() or 1) * max(1.0, config.cpus_per_worker or 1.0)
     start_local_cluster(num_cpus=max(os.cpu_count() or 1, int(want)))
     import ray
 
     return ray, True
 
 
-def _shape(ray: Any, config: RayConfig, options: InpaintOptions, todo: int) -> tuple[int, float, float]:
+def _shape(ray: Any, config: RayConfig, options: InpaintOptions, todo: int, local: bool) -> tuple[int, float, float]:
     """(workers, cpus, gpus per worker) for this cluster and device choice."""
     res = ray.cluster_resources()
     cpus_total, gpus_total = float(res.get("CPU", 0)), float(res.get("GPU", 0))
-    cpus = max(0.0, float(config.cpus_per_worker))
+    if config.cpus_per_worker is not None:
+        cpus = max(0.0, float(config.cpus_per_worker))
+    elif local and config.workers:
+        cpus = float(max(1, int(cpus_total) // config.workers))
+    else:
+        cpus = 1.0
     gpus = config.gpus_per_worker
     if gpus is None:
         if options.device == "cpu" or gpus_total == 0:
@@ -495,7 +504,7 @@ def run_batch_ray(
     slots: list[_Slot] = []
     marker: Path | None = None
     try:
-        workers, cpus, gpus = _shape(ray, config, options, len(todo))
+        workers, cpus, gpus = _shape(ray, config, options, len(todo), local=started_here and not config.address)
         summary.cluster_seconds = time.perf_counter() - t0
         res = ray.cluster_resources()
         notice(
@@ -645,10 +654,12 @@ def run_batch_ray(
                     by_ref[ref] = s  # worker_died settles every photo sent to it
                     worker_died(s, type(exc).__name__)
                     continue
-                outcome = ItemOutcome("failed", f"{items[s.inflight[0][0]].source}: unexpected error: {exc}")
-            i, _attempt, _ref = s.inflight.popleft()
-            assert _ref == ref, "a worker's results arrive in the order its photos were sent"
-            got(s, i, outcome)
+                i = next(e[0] for e in s.inflight if e[2] == ref)
+                outcome = ItemOutcome("failed", f"{items[i].source}: unexpected error: {exc}")
+            # Replies may arrive out of order; the worker ran its photos in order.
+            entry = next(e for e in s.inflight if e[2] == ref)
+            s.inflight.remove(entry)
+            got(s, entry[0], outcome)
     except KeyboardInterrupt:
         summary.cancelled = True
         raise

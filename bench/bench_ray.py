@@ -148,6 +148,7 @@ def _ray(photos: Path, mask: Path, out: Path, options: InpaintOptions, workers: 
         "cluster_start_s": summary.cluster_seconds,
         "workers_ready_s": all_ready - t0,
         "worker_load_s": [w.load_seconds for w in summary.workers],
+        "worker_peak_rss_mb": [w.peak_rss_mb for w in summary.workers],
         "worker_ready_s": [w.ready_seconds for w in summary.workers],
         "worker_photos": [w.photos for w in summary.workers],
         "worker_busy_s_per_photo": [w.busy_seconds / max(1, w.photos) for w in summary.workers],
@@ -195,7 +196,26 @@ def _dispatch_ceiling(tmp: Path, workers: int, n: int = 400) -> dict:
     run_batch_ray(plan_batch(d, tmp / "tiny_mask.png", tmp / "tiny_out"), telea,
                   config=RayConfig(workers=workers), on_item=lambda *_: stamps.append(time.perf_counter()))
     late = stamps[len(stamps) // 4 :]  # after the workers' start
-    return {"photos_per_s": (len(late) - 1) / (late[-1] - late[0]), "local_photos_per_s": local}
+    fill_rate = (len(late) - 1) / (late[-1] - late[0])
+    stamps = []
+    run_batch_ray(plan_batch(d, tmp / "tiny_mask.png", tmp / "noop_out"), telea, process=_noop,
+                  config=RayConfig(workers=workers), on_item=lambda *_: stamps.append(time.perf_counter()))
+    late = stamps[len(stamps) // 4 :]
+    import pickle
+
+    from inpaint_studio.engine.batch import ItemOutcome
+
+    item = plan_batch(d, tmp / "tiny_mask.png", tmp / "noop_out")[0]
+    return {"photos_per_s": fill_rate, "local_photos_per_s": local,
+            "noop_photos_per_s": (len(late) - 1) / (late[-1] - late[0]),
+            "message_bytes_per_photo": len(pickle.dumps(item)) + len(pickle.dumps(ItemOutcome("ok", "", 1.0)))}
+
+
+def _noop(item, engine, options, *, overwrite, quality):  # noqa: ANN001, ANN202 - shipped to the workers by value
+    """A fill that does nothing: what is left is the driver's and Ray's cost per photo."""
+    from inpaint_studio.engine.batch import ItemOutcome
+
+    return ItemOutcome("ok", "", 0.0)
 
 
 def main() -> int:
@@ -254,7 +274,8 @@ def main() -> int:
     print(f"\nI/O alone: {io['io_s_per_photo'] * 1000:.0f} ms per photo, {io['read_bytes_per_photo'] / 1e3:.0f} kB read, "
           f"{io['written_bytes_per_photo'] / 1e3:.0f} kB written; dispatch ceiling "
           f"{ceiling['photos_per_s']:.0f} photos/s on {args.workers} workers (local, same tiny photos: "
-          f"{ceiling['local_photos_per_s']:.0f} photos/s)")
+          f"{ceiling['local_photos_per_s']:.0f} photos/s); with a fill that does nothing "
+          f"{ceiling['noop_photos_per_s']:.0f} photos/s; {ceiling['message_bytes_per_photo']} bytes of messages per photo")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
     return 0

@@ -125,6 +125,8 @@ class WorkerStats:
     #: Seconds from asking Ray for the worker to it being ready (process start,
     #: imports and the model load; driver's clock).
     ready_seconds: float = 0.0
+    #: Peak resident memory once the models were loaded and warmed up.
+    peak_rss_mb: float = 0.0
     photos: int = 0
     busy_seconds: float = 0.0
     died: bool = False
@@ -167,6 +169,18 @@ def missing_paths(readable: list[str], marker: str | None) -> list[str]:
     return missing
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (what sizes workers per node); 0 where unknown."""
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / (1 << 20 if sys.platform == "darwin" else 1 << 10)
+    except (ImportError, OSError):
+        return 0.0
+
+
 class PhotoWorker:
     """One Ray actor: an engine built once, then any number of photos.
 
@@ -194,12 +208,14 @@ class PhotoWorker:
         self.extra: dict[str, Any] = {"shared": shared} if has_shared else {}
         self.node = socket.gethostname()
         self.engine = Engine()
-        self.warnings = self._warm_up()
+        self.method, self.warnings = self._warm_up()
         self.load_seconds = time.perf_counter() - t0
 
-    def _warm_up(self) -> list[str]:
+    def _warm_up(self) -> tuple[str, list[str]]:
         """Load the models and make the first network call on a tiny photo, so the
-        first real photo does not pay for it (and the cost is measured once)."""
+        first real photo does not pay for it (and the cost is measured once).
+        Returns the method that filled (a neural one falls back to Telea where its
+        weights are missing) and the warnings."""
         import numpy as np
 
         img = np.full((64, 64, 3), 128, np.uint8)
@@ -207,9 +223,10 @@ class PhotoWorker:
         hole = np.zeros((64, 64), bool)
         hole[24:40, 24:40] = True
         try:
-            return list(self.engine.inpaint(img, hole, None, self.options).warnings)
+            result = self.engine.inpaint(img, hole, None, self.options)
         except InpaintStudioError as exc:  # reported per photo too; the worker still works
-            return [str(exc)]
+            return self.engine.resolve_method(self.options.method), [str(exc)]
+        return result.method, list(result.warnings)
 
     def hello(self, readable: list[str], marker: str | None) -> dict[str, Any]:
         """Who this worker is, what its start cost, and which paths it cannot see."""
@@ -217,6 +234,8 @@ class PhotoWorker:
             "node": self.node,
             "pid": os.getpid(),
             "load_seconds": self.load_seconds,
+            "peak_rss_mb": _peak_rss_mb(),
+            "method": self.method,
             "warnings": self.warnings,
             "missing": missing_paths(readable, marker),
         }
@@ -393,6 +412,16 @@ def _shape(ray: Any, config: RayConfig, options: InpaintOptions, todo: int, loca
     return max(1, min(workers, todo)), cpus, gpus
 
 
+def _expected_method(options: InpaintOptions) -> str:
+    """The method this machine fills with: ``auto``'s pick, or Telea where the chosen
+    neural method's weights are missing here too (the local backend's fallback)."""
+    from .registry import fill_info
+
+    name = Engine().resolve_method(options.method)
+    ok, _why = fill_info(name).available()
+    return name if ok else "telea"
+
+
 def _abs(p: Path | None) -> Path | None:
     return None if p is None else Path(os.path.abspath(p))
 
@@ -404,6 +433,20 @@ def _roots(items: list[BatchItem]) -> list[str]:
         if paths:
             out.append(os.path.commonpath(paths))
     return out
+
+
+def check_worker_method(info: dict[str, Any], expected: str) -> None:
+    """A worker must fill with the method this machine would: one whose node lacks the
+    weights would quietly fall back to Telea and mix two kinds of fill in one batch.
+
+    Raises:
+        RayBackendError: the worker's method differs, with its own reason.
+    """
+    if info["method"] != expected:
+        why = "; ".join(info.get("warnings") or []) or "its methods differ from this machine's"
+        raise RayBackendError(
+            f"worker on node {info['node']} fills with {info['method']}, not {expected} as this machine "
+            f"does ({why}); install the same inpaint-studio and weights on every node")
 
 
 def _is_death(ray: Any, exc: BaseException) -> bool:
@@ -517,6 +560,7 @@ def run_batch_ray(
         marker = out_root / f"{MARKER_PREFIX}{uuid.uuid4().hex}"
         marker.write_bytes(b"")
         readable = _roots([absolute[i] for i in todo])
+        expected = _expected_method(options)
         Worker = ray.remote(PhotoWorker)
         shared_ref = ray.put(shared) if shared is not None else None
         kwargs = dict(overwrite=overwrite, quality=quality, threads=max(1, int(cpus)), shared=shared_ref,
@@ -593,6 +637,54 @@ def run_batch_ray(
                 outcome.message = _user_paths(outcome.message, absolute[i], items[i])
             record(i, outcome)
 
+        def worker_ready(s: _Slot) -> None:
+            nonlocal replacements
+            try:
+                info = ray.get(s.ready_ref)
+            except Exception as exc:  # noqa: BLE001 - whatever stopped it, it is not there
+                s.alive, s.stats.died = False, True
+                if not any(x.ready for x in slots):
+                    # Nothing has started yet: most likely every start fails the same way.
+                    if not any(x.alive for x in slots):
+                        raise RayBackendError(f"no Ray worker could start: {exc}") from exc
+                    return
+                notice(f"worker {s.stats.index} could not start ({type(exc).__name__})")
+                if replacements > 0:
+                    replacements -= 1
+                    start_worker()
+                return
+            s.ready = True
+            s.stats.node, s.stats.pid = info["node"], info["pid"]
+            s.stats.load_seconds = info["load_seconds"]
+            s.stats.peak_rss_mb = info["peak_rss_mb"]
+            s.stats.ready_seconds = time.perf_counter() - s.started
+            check_worker_method(info, expected)
+            if info["missing"]:
+                raise RayBackendError(
+                    f"worker on node {info['node']} cannot see {', '.join(info['missing'])}: the Ray backend "
+                    "passes photos by path, so INPUT, MASKS and OUT must be on storage every node mounts "
+                    "at the same path (e.g. NFS), and the command must run where it is mounted too")
+            notice(f"worker {s.stats.index} ready on {s.stats.node} (pid {s.stats.pid}): models loaded "
+                   f"and warmed up in {s.stats.load_seconds:.1f}s, {s.stats.ready_seconds:.1f}s after start")
+
+        def photo_back(ref: Any) -> None:
+            s = by_ref.pop(ref, None)
+            if s is None:  # its worker died and worker_died settled it already
+                return
+            try:
+                outcome = ray.get(ref)
+            except Exception as exc:  # noqa: BLE001
+                if _is_death(ray, exc):
+                    by_ref[ref] = s  # worker_died settles every photo sent to it
+                    worker_died(s, type(exc).__name__)
+                    return
+                i = next(e[0] for e in s.inflight if e[2] == ref)
+                outcome = ItemOutcome("failed", f"{items[i].source}: unexpected error: {exc}")
+            # Replies may arrive out of order; the worker ran its photos in order.
+            entry = next(e for e in s.inflight if e[2] == ref)
+            s.inflight.remove(entry)
+            got(s, entry[0], outcome)
+
         while queue or by_ref:
             if cancel.cancelled:
                 summary.cancelled = True
@@ -610,56 +702,21 @@ def run_batch_ray(
                     s.inflight.append((i, attempt, ref))
                     by_ref[ref] = s
             starting = {s.ready_ref: s for s in live if not s.ready}
-            ready, _ = ray.wait([*by_ref, *starting], num_returns=1, timeout=0.25)
+            ready, rest = ray.wait([*by_ref, *starting], num_returns=1, timeout=0.25)
             if not ready:
                 if not any(s.ready for s in slots) and time.perf_counter() - waiting_since > config.start_timeout:
                     raise RayBackendError(
                         f"no worker started within {config.start_timeout:.0f}s; does the cluster have "
                         f"{cpus:g} CPU{f' and {gpus:g} GPU' if gpus else ''} free for one?")
                 continue
-            ref = ready[0]
-            if ref in starting:
-                s = starting[ref]
-                try:
-                    info = ray.get(ref)
-                except Exception as exc:  # noqa: BLE001 - whatever stopped it, it is not there
-                    s.alive, s.stats.died = False, True
-                    if not any(x.ready for x in slots):
-                        # Nothing has started yet: most likely every start fails the same way.
-                        if not any(x.alive for x in slots):
-                            raise RayBackendError(f"no Ray worker could start: {exc}") from exc
-                        continue
-                    notice(f"worker {s.stats.index} could not start ({type(exc).__name__})")
-                    if replacements > 0:
-                        replacements -= 1
-                        start_worker()
-                    continue
-                s.ready = True
-                s.stats.node, s.stats.pid = info["node"], info["pid"]
-                s.stats.load_seconds = info["load_seconds"]
-                s.stats.ready_seconds = time.perf_counter() - s.started
-                if info["missing"]:
-                    raise RayBackendError(
-                        f"worker on node {info['node']} cannot see {', '.join(info['missing'])}: the Ray backend "
-                        "passes photos by path, so INPUT, MASKS and OUT must be on storage every node mounts "
-                        "at the same path (e.g. NFS), and the command must run where it is mounted too")
-                notice(f"worker {s.stats.index} ready on {s.stats.node} (pid {s.stats.pid}): models loaded "
-                       f"and warmed up in {s.stats.load_seconds:.1f}s, {s.stats.ready_seconds:.1f}s after start")
-                continue
-            s = by_ref.pop(ref)
-            try:
-                outcome = ray.get(ref)
-            except Exception as exc:  # noqa: BLE001
-                if _is_death(ray, exc):
-                    by_ref[ref] = s  # worker_died settles every photo sent to it
-                    worker_died(s, type(exc).__name__)
-                    continue
-                i = next(e[0] for e in s.inflight if e[2] == ref)
-                outcome = ItemOutcome("failed", f"{items[i].source}: unexpected error: {exc}")
-            # Replies may arrive out of order; the worker ran its photos in order.
-            entry = next(e for e in s.inflight if e[2] == ref)
-            s.inflight.remove(entry)
-            got(s, entry[0], outcome)
+            if rest:  # everything else already back: one pass over the waiting list per batch
+                ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
+            for ref in ready:
+                if ref in starting:
+                    if starting[ref].alive:
+                        worker_ready(starting[ref])
+                else:
+                    photo_back(ref)
     except KeyboardInterrupt:
         summary.cancelled = True
         raise

@@ -265,3 +265,15 @@ def test_worker_reports_paths_it_cannot_see(tmp_path: Path) -> None:
     outcome = worker.fill(BatchItem(tmp_path / "gone.png", tmp_path / "gone_mask.png", tmp_path / "out" / "gone.png"))
     assert outcome.status == "failed" and "not found on worker node" in outcome.message
     assert "gone.png" in outcome.message
+
+
+def test_worker_without_the_weights_is_refused_not_mixed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A node without the weights would fall back to Telea for its share of the batch;
+    the driver refuses it instead of mixing two kinds of fill."""
+    monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))  # no weights here
+    worker = PhotoWorker(InpaintOptions(method="deepfill"))
+    info = worker.hello([], None)
+    assert info["method"] == "telea" and info["warnings"]
+    with pytest.raises(RayBackendError, match=r"fills with telea, not deepfill.*same inpaint-studio and weights"):
+        ray_backend.check_worker_method(info, "deepfill")
+    ray_backend.check_worker_method({**info, "method": "deepfill"}, "deepfill")

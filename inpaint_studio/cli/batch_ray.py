@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..engine.batch import BatchItem, BatchSummary, ItemOutcome
-from ..engine.engine import InpaintOptions
+if TYPE_CHECKING:  # the parser is built for every subcommand: no engine imports here
+    from ..engine.batch import BatchItem, BatchSummary, ItemOutcome
+    from ..engine.engine import InpaintOptions
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -286,14 +286,16 @@ def _local_cluster_env() -> Iterator[None]:
       by routing a socket towards 8.8.8.8).  Read when ``ray`` is imported, so it is
       also set on the already-imported constants.
     - usage statistics off.
-    - ``http(s)_proxy`` to a closed loopback port for loopback-free addresses, only
-      while the cluster's processes start: Ray's API server asks the cloud metadata
-      address (169.254.169.254) which cloud it runs on even with statistics off, and
-      its ``requests`` honour the proxy; Ray's own traffic is all on loopback, which
-      ``no_proxy`` exempts.  Measured with ``strace -f -e trace=connect``: no
+    - ``http(s)_proxy`` to a closed loopback port for every address but loopback:
+      Ray's API server asks the cloud metadata address (169.254.169.254) which cloud
+      it runs on even with statistics off, and its ``requests`` honour the proxy;
+      Ray's own traffic is all on loopback, which ``no_proxy`` exempts.  The
+      cluster's processes (and the workers they start) keep this environment; this
+      process gets its own back.  Measured with ``strace -f -e trace=connect``: no
       connection leaves loopback (``docs/SCALE.md``).
     """
-    keep = {k: os.environ.get(k) for k in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")}
+    keep = {k: os.environ.get(k) for k in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                                           "NO_PROXY", "RAY_USAGE_STATS_ENABLED", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER")}
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     closed = "http://127.0.0.1:9"
@@ -301,16 +303,21 @@ def _local_cluster_env() -> Iterator[None]:
         os.environ[k] = closed
     for k in ("no_proxy", "NO_PROXY"):
         os.environ[k] = "127.0.0.1,localhost,::1"
+    rc: Any = None
     try:
         import ray._private.ray_constants as rc
-
-        if os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0" and hasattr(rc, "ENABLE_RAY_CLUSTER"):
-            rc.ENABLE_RAY_CLUSTER = False
     except ImportError:  # pragma: no cover - a Ray without this module keeps its default
         pass
+    was = getattr(rc, "ENABLE_RAY_CLUSTER", None)
+    if was is not None and os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0":
+        rc.ENABLE_RAY_CLUSTER = False
     try:
         yield
     finally:
+        # The cluster's processes keep what they started with; this process gets its
+        # own settings back (it may join another cluster later).
+        if was is not None:
+            rc.ENABLE_RAY_CLUSTER = was
         for k, v in keep.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -277,3 +277,58 @@ def test_worker_without_the_weights_is_refused_not_mixed_in(tmp_path: Path, monk
     with pytest.raises(RayBackendError, match=r"fills with telea, not deepfill.*same inpaint-studio and weights"):
         ray_backend.check_worker_method(info, "deepfill")
     ray_backend.check_worker_method({**info, "method": "deepfill"}, "deepfill")
+
+
+def _raylets() -> set[int]:
+    pids = set()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if b"raylet" in (d / "cmdline").read_bytes().split(b"\0")[0]:
+                    pids.add(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find the cluster's processes")
+def test_sigint_to_the_command_stops_its_cluster_and_exits_1(tmp_path: Path) -> None:
+    """Ctrl+C as a user gives it: SIGINT to `inpaint-studio batch --backend ray` once its
+    workers are filling; it says how to resume, exits 1 and leaves no cluster behind."""
+    import signal
+    import subprocess
+    import sys
+
+    d = tmp_path / "photos"
+    d.mkdir()
+    for k in range(80):
+        Image.fromarray(photo(240, 320, seed=k)).save(d / f"p{k:02d}.png")
+    m = np.zeros((240, 320), np.uint8)
+    m[100:160, 100:220] = 255
+    Image.fromarray(m).save(tmp_path / "m.png")
+    before = _raylets()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inpaint_studio", "batch", str(d), "--masks", str(tmp_path / "m.png"),
+         "--out", str(tmp_path / "out"), "--model", "telea", "--backend", "ray", "--workers", "2", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    ready = 0
+    err = []
+    for line in proc.stderr:  # until both workers are up
+        err.append(line)
+        ready += " ready on " in line
+        if ready == 2:
+            break
+    theirs = _raylets() - before
+    proc.send_signal(signal.SIGINT)
+    out, rest = proc.communicate(timeout=60)
+    text = "".join(err) + rest
+    assert proc.returncode == 1, text
+    assert "interrupted: re-run the same command to resume" in text
+    assert len(list((tmp_path / "out").glob("*.png"))) < 80
+    assert not list((tmp_path / "out").glob(".*"))  # no half-written file, no marker
+    end = time.monotonic() + 20
+    while theirs & _raylets() and time.monotonic() < end:
+        time.sleep(0.2)
+    assert theirs and not theirs & _raylets()

@@ -9,12 +9,17 @@ photo.  That consistency is what gives the mark away:
    photos of their gradients is ~0 except on the mark's edges (paper §3).  Without a
    hint, the photos are first aligned to one reference by correlating their gradient
    fields (the shared mark is the only structure they have in common).
-2. **Its shape.**  The median gradient field, integrated (a Poisson solve), is the
-   "matted" mark; thresholded, its footprint.  Each photo's own copy is then found by
+2. **Its shape.**  The median gradient field's strong edges, closed, bound where the
+   mark may be; what they enclose is the mark's solid interior where the field's
+   integral (a Poisson solve: the "matted" mark) says so, and a letter's counter
+   where it does not.  Each photo's own copy is then found by
    normalised cross-correlation of gradient fields against that template, so marks
    shifted by tens of pixels (or missing) are handled; the estimate is redone from the
    aligned copies.
-3. **Its matte and colour.**  Per pixel, across the aligned copies, the blend is a
+3. **Its matte and colour.**  (The paper integrates the median gradients into the
+   "matted" mark ``a*W`` first; that integral carries the photos' median under the
+   mark too, so here the matte comes from the copies directly.)  Per pixel, across
+   the aligned copies, the blend is a
    linear regression of the observed value on the photo's value, slope ``1 - a`` and
    intercept ``a*W``; each copy's photo value is guessed by harmonic interpolation
    from around the mark.  The photos are unrelated, so the guesses' errors are noise
@@ -239,7 +244,7 @@ def poisson_integrate(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     div[:, :-1] -= gx[:, :-1]
     div[1:, :] += gy[:-1, :]
     div[:-1, :] -= gy[:-1, :]
-    f = -div[1:-1, 1:-1]
+    f = div[1:-1, 1:-1]  # minus the Laplacian: the eigenvalues below are positive
     if f.size == 0:
         return np.zeros((h, w), np.float32)
     ny, nx = f.shape
@@ -253,24 +258,39 @@ def poisson_integrate(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     return out
 
 
-def _support(template: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
-    """Where the mark is, from its median gradient field: edges, closed and filled in.
-
-    The integrated field marks solid interiors, which have no edges of their own.
-    """
+def _support(template: np.ndarray) -> np.ndarray:
+    """Where the mark may be, from its median gradient field: its edges, closed, with
+    what they enclose filled in (solid interiors have no edges of their own), grown
+    by 2 px for the anti-aliased rim."""
     mag = np.sqrt((template**2).sum(-1))
-    thr = max(0.012, 0.12 * float(np.percentile(mag, 99.5)))
+    noise = float(np.median(mag)) + 1e-4
+    thr = max(0.01, 4.0 * noise, 0.1 * float(np.percentile(mag, 99.5)))
     edges = (mag > thr).astype(np.uint8)
-    matted = np.abs(poisson_integrate(template[..., 0], template[..., 1]))
-    inside = (matted > max(0.01, 0.15 * float(np.percentile(matted, 99.5)))).astype(np.uint8)
-    sup = cv2.morphologyEx(edges | inside, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    if extra is not None:
-        sup |= extra.astype(np.uint8)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(sup, connectivity=8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
     keep = np.zeros(n, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 6
-    sup = keep[lab]
-    return cv2.dilate(sup.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    edges = keep[lab].astype(np.uint8)
+    closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    # Fill enclosed holes: flood the outside from the frame's border.
+    h, w = closed.shape
+    pad = np.zeros((h + 2, w + 2), np.uint8)
+    pad[1:-1, 1:-1] = closed
+    flood = pad.copy()
+    cv2.floodFill(flood, np.zeros((h + 4, w + 4), np.uint8), (0, 0), 2)
+    enclosed = (flood[1:-1, 1:-1] != 2) & ~closed.astype(bool)
+    # An enclosed hole is the mark's solid interior, or a letter's counter: the
+    # integrated median gradient (the "matted" mark, paper §3) tells them apart.
+    matted = np.abs(poisson_integrate(template[..., 0], template[..., 1]))
+    level = float(np.median(matted[closed.astype(bool)])) if closed.any() else 0.0
+    n_h, lab_h = cv2.connectedComponents(enclosed.astype(np.uint8), connectivity=4)
+    fill = np.zeros(n_h, bool)
+    if n_h > 1:
+        mean_h = np.bincount(lab_h.ravel(), weights=matted.ravel(), minlength=n_h) / np.maximum(
+            np.bincount(lab_h.ravel(), minlength=n_h), 1
+        )
+        fill[1:] = mean_h[1:] > 0.5 * level
+    inside = closed.astype(bool) | fill[lab_h]
+    return cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
 
 
 def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -342,8 +362,24 @@ def _smooth_colour(alpha: np.ndarray, colour: np.ndarray, unknown: np.ndarray, s
     return np.clip(out, 0.0, 1.0)
 
 
+def _texture_weights(J: np.ndarray, alpha: np.ndarray, colour: np.ndarray, floor: float = 0.01) -> np.ndarray:
+    """Per copy and pixel, 1 / (local fine texture of the recovered photo + floor^2).
+
+    The harmonic guess is good on a smooth photo and poor on gravel or foliage, so a
+    copy whose photo is busy near a pixel says little about the mark there: weighting
+    each copy by how predictable its photo is there is what makes textured sets work.
+    """
+    A = alpha[None, ..., None]
+    rec = ((J - A * colour[None]) / (1.0 - np.minimum(A, 0.9))).mean(axis=-1).astype(np.float32)
+    out = np.empty(rec.shape, np.float64)
+    for k in range(rec.shape[0]):
+        hp = rec[k] - cv2.GaussianBlur(rec[k], (0, 0), 1.5)
+        out[k] = cv2.GaussianBlur(hp * hp, (0, 0), 6.0)
+    return (1.0 / (out + floor * floor))[..., None]
+
+
 def estimate_matte(
-    crops: np.ndarray, unknown: np.ndarray, *, rounds: int = 3, colour_sigma: float = 4.0,
+    crops: np.ndarray, unknown: np.ndarray, *, rounds: int = 3, passes: int = 2, colour_sigma: float = 4.0,
     cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Opacity (h, w) and colour (h, w, 3) of a mark from ``crops`` (K, h, w, 3), its
@@ -355,12 +391,14 @@ def estimate_matte(
     unrelated, so the guesses' errors are noise around the truth that the regression
     averages out, not a bias.  The colour is then smoothed over the mark (one colour, or
     a few, is what marks have) and the opacity solved again with the colour known,
-    which is far better conditioned; twice more alternating.
+    which is far better conditioned; alternating a few times, then again with each
+    copy weighted by how smooth its photo is near each pixel.
     """
     K, h, w, C = crops.shape
     J = crops.astype(np.float64)
     B = harmonic_fill(J.transpose(0, 3, 1, 2), unknown).transpose(0, 2, 3, 1)
     wts = np.ones((K, h, w, 1))
+    tex = np.ones((K, h, w, 1))
     # 1. free regression: slope and intercept per pixel.
     for _ in range(3):
         sw = wts.sum(0)
@@ -371,21 +409,49 @@ def estimate_matte(
         wts = _robust_weights(J - icpt - slope[..., None] * B)
     alpha = np.clip(1.0 - slope, 0.0, 0.995) * unknown
     colour = icpt / np.maximum(alpha, 1e-3)[..., None]
-    for _ in range(rounds):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        W = _smooth_colour(alpha, colour, unknown, colour_sigma).astype(np.float64)
-        # 2. opacity with the colour known: J - B = a * (W - B).
-        D = W[None] - B
-        for _ in range(2):
-            alpha = (wts * (J - B) * D).sum((0, 3)) / ((wts * D * D).sum((0, 3)) + 1e-9)
-            alpha = np.clip(alpha, 0.0, 0.995) * unknown
-            wts = _robust_weights(J - alpha[None, ..., None] * W[None] - (1 - alpha[None, ..., None]) * B)
-        # 3. colour with the opacity known: J - (1 - a) B = a W.
-        A = alpha[None, ..., None]
-        colour = (wts * A * (J - (1 - A) * B)).sum(0) / ((wts * A * A).sum(0) + 1e-9)
-    W = _smooth_colour(alpha, colour, unknown, colour_sigma)
+    for pass_ in range(passes):
+        if pass_ > 0:
+            tex = _texture_weights(J, alpha, _smooth_colour(alpha, colour, unknown, colour_sigma))
+        for _ in range(rounds):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            W = _smooth_colour(alpha, colour, unknown, colour_sigma).astype(np.float64)
+            # 2. opacity with the colour known: J - B = a * (W - B).
+            D = W[None] - B
+            for _ in range(2):
+                ww = wts * tex
+                alpha = (ww * (J - B) * D).sum((0, 3)) / ((ww * D * D).sum((0, 3)) + 1e-9)
+                alpha = np.clip(alpha, 0.0, 0.995) * unknown
+                wts = _robust_weights(J - alpha[None, ..., None] * W[None] - (1 - alpha[None, ..., None]) * B)
+            # 3. colour with the opacity known: J - (1 - a) B = a W.
+            A = alpha[None, ..., None]
+            ww = wts * tex
+            colour = (ww * A * (J - (1 - A) * B)).sum(0) / ((ww * A * A).sum(0) + 1e-9)
+    W = _smooth_colour(alpha, colour, unknown, colour_sigma).astype(np.float64)
+    alpha = _significant(alpha, J, B, W, wts * tex)
     return alpha.astype(np.float32), W.astype(np.float32)
+
+
+def _significant(alpha: np.ndarray, J: np.ndarray, B: np.ndarray, W: np.ndarray, ww: np.ndarray) -> np.ndarray:
+    """Opacity kept only where the copies show it beyond their noise (hysteresis).
+
+    Clipping at zero turns the regression's noise off the mark into a faint positive
+    "mark"; each pixel's opacity is compared with its standard error, kept where it
+    stands 3 errors clear, and where it stands 1.5 clear next to such pixels (the
+    anti-aliased rim of a stroke).
+    """
+    D = W[None] - B
+    res = J - alpha[None, ..., None] * W[None] - (1 - alpha[None, ..., None]) * B
+    sw = ww.sum((0, 3)) * J.shape[-1] / ww.shape[-1]
+    var = (ww * res * res).sum((0, 3)) / (sw + 1e-12)
+    n_eff = sw**2 / ((ww * ww).sum((0, 3)) * J.shape[-1] / ww.shape[-1] + 1e-12)
+    info = (ww * D * D).sum((0, 3)) / (sw + 1e-12) * n_eff
+    z = alpha / np.sqrt(var / (info + 1e-12) + 1e-12)
+    sure = (z >= 3.0).astype(np.uint8)
+    maybe = z >= 1.5
+    for _ in range(3):
+        sure = (cv2.dilate(sure, np.ones((3, 3), np.uint8)).astype(bool) & maybe).astype(np.uint8)
+    return alpha * sure.astype(bool)
 
 
 # -- public API ------------------------------------------------------------------------
@@ -427,7 +493,8 @@ def estimate_watermark(
         pad = 6
         x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
         x1, y1 = min(rgbs[0].shape[1], box[2] + pad), min(rgbs[0].shape[0], box[3] + pad)
-        positions = _positions_from_hint(grads, (x0, y0, x1, y1), max_shift, cancel)
+        region = (max(0, x0 - max_shift), max(0, y0 - max_shift), x1 + max_shift, y1 + max_shift)
+        x0, y0, x1, y1, positions = _bootstrap(grads, max_shift, cancel, progress, region)
     else:
         x0, y0, x1, y1, positions = _bootstrap(grads, max_shift, cancel, progress)
     h, w = y1 - y0, x1 - x0
@@ -436,11 +503,24 @@ def estimate_watermark(
     for round_ in range(3):
         cancel.raise_if_cancelled()
         progress(0.3 + 0.1 * round_, f"aligning the mark (pass {round_ + 1})")
-        stack = [grads[i][y:y + h, x:x + w] for i, (x, y) in positions.items()]
-        template = np.median(np.stack(stack), axis=0).astype(np.float32)
+        positions = {
+            i: (x, y) for i, (x, y) in positions.items()
+            if x >= 0 and y >= 0 and x + w <= grads[i].shape[1] and y + h <= grads[i].shape[0]
+        }
+        if len(positions) < MIN_PHOTOS:
+            raise NoWatermarkError("the shared structure lies across the photos' border in too many of them")
+        stack = np.stack([grads[i][y:y + h, x:x + w] for i, (x, y) in positions.items()])
+        template = np.median(stack, axis=0).astype(np.float32)
         found: dict[int, tuple[int, int]] = {}
+        members = list(positions)
         for i in range(n):
-            x, y, score = _match(grads[i], template, origin, max_shift)
+            # A photo is matched against the others' median only: its own edges in the
+            # template would make any photo look like it carries "the mark".
+            if i in positions and len(members) > 2:
+                loo = np.median(np.delete(stack, members.index(i), axis=0), axis=0).astype(np.float32)
+            else:
+                loo = template
+            x, y, score = _match(grads[i], loo, origin, max_shift)
             if score >= MIN_SCORE:
                 found[i] = (x, y)
         if len(found) < MIN_PHOTOS:
@@ -483,79 +563,85 @@ def estimate_watermark(
     return Watermark(alpha, colour, template, origin, len(inside), used)
 
 
-def _positions_from_hint(
-    grads: list[np.ndarray], box: tuple[int, int, int, int], max_shift: int, cancel: CancelToken
-) -> dict[int, tuple[int, int]]:
-    """Every photo starts at the hint's place; the first matching pass moves them."""
-    x0, y0, x1, y1 = box
-    return {
-        i: (x0, y0) for i, g in enumerate(grads) if g.shape[0] >= y1 and g.shape[1] >= x1
-    }
-
-
 def _bootstrap(
-    grads: list[np.ndarray], max_shift: int, cancel: CancelToken, progress: ProgressCallback
+    grads: list[np.ndarray],
+    max_shift: int,
+    cancel: CancelToken,
+    progress: ProgressCallback,
+    region: tuple[int, int, int, int] | None = None,
 ) -> tuple[int, int, int, int, dict[int, tuple[int, int]]]:
-    """No hint: align every photo to a reference, then find the common structure.
+    """Align the photos to each other and find the structure they have in common.
 
-    Several references are tried; the one whose alignment gives the strongest median
-    gradient wins (a reference could itself lack the mark).
+    Each photo's shift against a reference comes from correlating gradient fields
+    (within ``region`` of every photo, if given: the hint's box grown by the search
+    radius).  A shift is believed only where a second reference agrees on it
+    (``d(r1, k) = d(r1, r2) + d(r2, k)`` to a pixel): alignment chosen to maximise a
+    correlation will line up *something* even in unrelated photos ("structure from
+    noise"), but only a real shared mark lines up consistently from two references.
+
+    Returns the common structure's box in the first reference's frame (full photo
+    coordinates) and each consistent photo's box origin.
     """
     n = len(grads)
-    refs = list(dict.fromkeys([0, n // 2, n - 1]))
-    best = None
-    for ri, r in enumerate(refs):
+    ox, oy = 0, 0
+    if region is not None:
+        rx0, ry0, rx1, ry1 = region
+        ox, oy = rx0, ry0
+        grads = [g[ry0:ry1, rx0:rx1] for g in grads]
+    best: tuple | None = None
+    for ri, r in enumerate(dict.fromkeys([0, n // 2, n - 1, n // 4, (3 * n) // 4])):
         cancel.raise_if_cancelled()
-        progress(0.05 + 0.2 * ri / len(refs), "aligning the photos")
-        H, W = grads[r].shape[:2]
-        shifts = {r: (0, 0)}
-        for k in range(n):
-            if k == r:
-                continue
-            dx, dy, z = _pair_shift(grads[r], grads[k], max_shift)
-            if z > 8.0:
-                shifts[k] = (dx, dy)
-        if len(shifts) < MIN_PHOTOS:
+        progress(0.05 + 0.05 * ri, "aligning the photos")
+        d1 = {k: _pair_shift(grads[r], grads[k], max_shift) for k in range(n) if k != r}
+        # Second reference: the photo that matched the first one best.
+        r2 = max(d1, key=lambda k: d1[k][2])
+        d2 = {k: _pair_shift(grads[r2], grads[k], max_shift) for k in range(n) if k not in (r, r2)}
+        base = d1[r2][:2]
+        shifts = {r: (0, 0), r2: base}
+        for k, (dx, dy, _z) in d2.items():
+            ex, ey = base[0] + dx, base[1] + dy
+            if abs(ex - d1[k][0]) <= 1 and abs(ey - d1[k][1]) <= 1:
+                shifts[k] = d1[k][:2]
+        if len(shifts) < MIN_PHOTOS or (best is not None and len(shifts) <= len(best[2])):
             continue
-        stack = np.full((len(shifts), H, W, 2), np.nan, np.float32)
-        for j, (k, (dx, dy)) in enumerate(shifts.items()):
-            g = grads[k]
-            # ref pixel p <-> photo k pixel p + d
-            ys0, xs0 = max(0, -dy), max(0, -dx)
-            ys1, xs1 = min(H, g.shape[0] - dy), min(W, g.shape[1] - dx)
-            if ys1 > ys0 and xs1 > xs0:
-                stack[j, ys0:ys1, xs0:xs1] = g[ys0 + dy : ys1 + dy, xs0 + dx : xs1 + dx]
-        med = np.nanmedian(stack, axis=0)
-        med = np.nan_to_num(med)
-        mag = np.sqrt((med**2).sum(-1))
-        noise = float(np.median(mag)) + 1e-4
-        strong = mag > max(0.02, 5.0 * noise)
-        strong = cv2.dilate(strong.astype(np.uint8), np.ones((9, 9), np.uint8))
-        cnt, lab, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
-        if cnt <= 1:
-            continue
-        # The mark: the component carrying the most median-gradient energy.
-        energy = np.bincount(lab.ravel(), weights=mag.ravel(), minlength=cnt)
-        energy[0] = 0
-        c = int(np.argmax(energy))
-        if best is None or energy[c] > best[0]:
-            x, y, bw, bh = stats[c, :4]
-            best = (float(energy[c]), (int(x), int(y), int(x + bw), int(y + bh)), r, shifts)
+        box = _common_box(grads, r, shifts)
+        if box is not None:
+            best = (r, box, shifts)
+        if best is not None and len(best[2]) == n:
+            break
     if best is None:
-        raise NoWatermarkError("no watermark shared by these photos: they have no structure in common")
-    _, (x0, y0, x1, y1), r, shifts = best
-    positions = {}
-    for k, (dx, dy) in shifts.items():
-        positions[k] = (x0 + dx, y0 + dy)
-    # Keep the copies that lie inside their photo.
-    h, w = y1 - y0, x1 - x0
-    positions = {
-        k: p for k, p in positions.items()
-        if p[0] >= 0 and p[1] >= 0 and p[0] + w <= grads[k].shape[1] and p[1] + h <= grads[k].shape[0]
-    }
-    if len(positions) < MIN_PHOTOS:
-        raise NoWatermarkError("no watermark shared by these photos")
-    return x0, y0, x1, y1, positions
+        raise NoWatermarkError(
+            "no watermark shared by these photos: no structure lines up consistently across them"
+        )
+    r, (x0, y0, x1, y1), shifts = best
+    positions = {k: (x0 + dx + ox, y0 + dy + oy) for k, (dx, dy) in shifts.items()}
+    return x0 + ox, y0 + oy, x1 + ox, y1 + oy, positions
+
+
+def _common_box(grads: list[np.ndarray], r: int, shifts: dict[int, tuple[int, int]]) -> tuple[int, int, int, int] | None:
+    """Box (in ``r``'s frame) of the strongest structure in the aligned median gradient."""
+    H, W = grads[r].shape[:2]
+    stack = np.full((len(shifts), H, W, 2), np.nan, np.float32)
+    for j, (k, (dx, dy)) in enumerate(shifts.items()):
+        g = grads[k]
+        ys0, xs0 = max(0, -dy), max(0, -dx)
+        ys1, xs1 = min(H, g.shape[0] - dy), min(W, g.shape[1] - dx)
+        if ys1 > ys0 and xs1 > xs0:
+            stack[j, ys0:ys1, xs0:xs1] = g[ys0 + dy : ys1 + dy, xs0 + dx : xs1 + dx]
+    med = np.nan_to_num(np.nanmedian(stack, axis=0))
+    mag = np.sqrt((med**2).sum(-1))
+    noise = float(np.median(mag)) + 1e-4
+    strong = (mag > max(0.015, 5.0 * noise)).astype(np.uint8)
+    strong = cv2.morphologyEx(strong, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    strong = cv2.dilate(strong, np.ones((9, 9), np.uint8))
+    cnt, lab, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
+    if cnt <= 1:
+        return None
+    energy = np.bincount(lab.ravel(), weights=mag.ravel(), minlength=cnt)
+    energy[0] = 0
+    c = int(np.argmax(energy))
+    x, y, bw, bh = (int(v) for v in stats[c, :4])
+    return x, y, x + bw, y + bh
 
 
 def find_watermark(photo: np.ndarray, mark: Watermark, *, max_shift: int = MAX_SHIFT) -> MarkMatch:

@@ -28,7 +28,7 @@ ESTIMATE_PHOTOS = 40
 class TextProvider:
     """Mask = the detected text's glyphs (``engine.text_mask``)."""
 
-    def __init__(self, margin: int = 2, cancel: CancelToken | None = None) -> None:
+    def __init__(self, margin: int = 0, cancel: CancelToken | None = None) -> None:
         self.margin = margin
         self.cancel = cancel
 

@@ -258,10 +258,14 @@ def poisson_integrate(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     return out
 
 
-def _support(template: np.ndarray) -> np.ndarray:
+def _support(template: np.ndarray, grow: int = 2) -> np.ndarray:
     """Where the mark may be, from its median gradient field: its edges, closed, with
     what they enclose filled in (solid interiors have no edges of their own), grown
-    by 2 px for the anti-aliased rim."""
+    by ``grow`` px.
+
+    As tight as it can be: the photo under the mark is guessed from the pixels just
+    outside this region, and every pixel of margin makes that guess worse.
+    """
     mag = np.sqrt((template**2).sum(-1))
     noise = float(np.median(mag)) + 1e-4
     thr = max(0.01, 4.0 * noise, 0.1 * float(np.percentile(mag, 99.5)))
@@ -290,7 +294,9 @@ def _support(template: np.ndarray) -> np.ndarray:
         )
         fill[1:] = mean_h[1:] > 0.5 * level
     inside = closed.astype(bool) | fill[lab_h]
-    return cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if grow <= 0:
+        return inside
+    return cv2.dilate(inside.astype(np.uint8), np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
 
 
 def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -379,7 +385,7 @@ def _texture_weights(J: np.ndarray, alpha: np.ndarray, colour: np.ndarray, floor
 
 
 def estimate_matte(
-    crops: np.ndarray, unknown: np.ndarray, *, rounds: int = 3, passes: int = 2, colour_sigma: float = 4.0,
+    crops: np.ndarray, unknown: np.ndarray, *, rounds: int = 3, passes: int = 3, colour_sigma: float = 4.0,
     cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Opacity (h, w) and colour (h, w, 3) of a mark from ``crops`` (K, h, w, 3), its
@@ -552,12 +558,17 @@ def estimate_watermark(
     crops = np.stack([rgbs[i][y:y + h, x:x + w] for i, (x, y) in inside.items()])
     gstack = np.stack([grads[i][y:y + h, x:x + w] for i, (x, y) in inside.items()])
     template = np.median(gstack, axis=0).astype(np.float32)
-    unknown = _support(template)
-    unknown[:2, :] = unknown[-2:, :] = False
-    unknown[:, :2] = unknown[:, -2:] = False
     progress(0.6, f"estimating the mark's opacity and colour from {len(inside)} photos")
-    alpha, colour = estimate_matte(crops, unknown, cancel=cancel)
-    alpha[~unknown] = 0.0
+    for grow in (0, 2):
+        # Tight first; if the mark still shows on the region's rim, it reaches further.
+        unknown = _support(template, grow)
+        unknown[:2, :] = unknown[-2:, :] = False
+        unknown[:, :2] = unknown[:, -2:] = False
+        alpha, colour = estimate_matte(crops, unknown, cancel=cancel)
+        alpha[~unknown] = 0.0
+        rim = unknown & ~cv2.erode(unknown.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        if not rim.any() or float((alpha[rim] > 0.05).mean()) < 0.1:
+            break
     progress(1.0, "watermark estimated")
     used = [names[i] for i in inside] if names else []
     return Watermark(alpha, colour, template, origin, len(inside), used)

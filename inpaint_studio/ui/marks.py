@@ -62,8 +62,9 @@ def mark_pixmap(mark: Watermark, scale: int = 2) -> QPixmap:
     tile = 8
     for y in range(0, h * scale, tile):
         for x in range(0, w * scale, tile):
-            shade = 200 if (x // tile + y // tile) % 2 else 120
-            painter.fillRect(x, y, tile, tile, Qt.GlobalColor.white if shade == 200 else Qt.GlobalColor.darkGray)
+            # Mid greys: a white mark and a dark one both show against them.
+            light = (x // tile + y // tile) % 2
+            painter.fillRect(x, y, tile, tile, Qt.GlobalColor.gray if light else Qt.GlobalColor.darkGray)
     painter.drawImage(pm.rect(), img)
     painter.end()
     return pm

@@ -36,7 +36,8 @@ class TextProvider:
         tm = detect_text_mask(pixels, margin=self.margin, cancel=self.cancel)
         if not tm.found:
             raise ItemSkipped("no text found: left as it is")
-        return Prepared(pixels, tm.mask, None, f"text: {len(tm.boxes)} line(s), {int(tm.mask.sum())} px masked")
+        read = ", ".join(repr(t) for t in tm.texts)
+        return Prepared(pixels, tm.mask, None, f"text: {len(tm.boxes)} line(s), {int(tm.mask.sum())} px masked ({read})")
 
 
 class WatermarkProvider:

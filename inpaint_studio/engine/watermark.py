@@ -58,6 +58,11 @@ MIN_SCORE = 0.22
 SURE_SCORE = 0.5
 #: The estimate needs at least this many photos that carry the mark.
 MIN_PHOTOS = 3
+#: An inversion out of [0, 1] by more than this (times the noise gain 1/(1-a)) means
+#: the matte does not fit there and the pixel is left to the fill; closer misses are
+#: clipped, which on the benchmark beat filling them (a bright photo under a dark mark
+#: overshoots a little where the matte is a little off, and the truth is near the top).
+TOL = 0.25
 #: Footprint: matte values above this are part of the mark.
 _MIN_ALPHA = 0.012
 
@@ -685,8 +690,8 @@ def invert_watermark(
     J = _rgb_float(photo[y0:y1, x0:x1]).astype(np.float64)
     semi = foot & (a < OPAQUE_ALPHA)
     I = (J - a[..., None] * col) / (1.0 - np.minimum(a, OPAQUE_ALPHA))[..., None]
-    # Out of range by more than the noise the inversion amplifies: the matte is off here.
-    tol = 0.04 / (1.0 - np.minimum(a, OPAQUE_ALPHA))
+    # Out of range by far more than the noise the inversion amplifies: the matte is off here.
+    tol = TOL / (1.0 - np.minimum(a, OPAQUE_ALPHA))
     bad = ((I < -tol[..., None]) | (I > 1.0 + tol[..., None])).any(axis=-1) & semi
     bad = cv2.dilate(bad.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & foot
     fill_local = foot & ~semi | bad

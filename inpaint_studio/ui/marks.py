@@ -154,7 +154,8 @@ class MarkTools(QObject):
         win._push(doc.set_layer("mask", new, "Detect text"))
         win.set_active_layer("mask")
         win.statusBar().showMessage(
-            f"Text found: {len(tm.boxes)} line(s) added to the mask; edit it if needed, then Fill", 8000
+            f"Text found: {len(tm.boxes)} line(s) added to the mask ({', '.join(repr(t) for t in tm.texts)}); "
+            "edit it if needed, then Fill", 10000
         )
 
     # -- Watermark ----------------------------------------------------------------------

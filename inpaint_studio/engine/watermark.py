@@ -47,6 +47,10 @@ from .cancel import CancelToken, ProgressCallback, no_progress
 
 #: Default search radius, in pixels, around the mark's usual place.
 MAX_SHIFT = 64
+#: Photos longer than this are searched shrunk to it first; the mark is then placed
+#: exactly at full resolution on crops around it, so a set of 24 MP photos needs the
+#: memory of a few crops, not of every photo's gradients.
+SEARCH_SIDE = 1600
 #: Above this opacity the inversion multiplies noise by more than ~7: fill instead.
 OPAQUE_ALPHA = 0.85
 #: Gradient magnitudes are clipped here (photo levels / 255) before matching, so a
@@ -493,31 +497,32 @@ def estimate_watermark(
         raise NoWatermarkError(
             f"a shared watermark needs at least {MIN_PHOTOS} photos that carry it; got {len(photos)}"
         )
-    rgbs = [_rgb_float(p) for p in photos]
-    grads = [_gradients(_grey(r)) for r in rgbs]
     n = len(photos)
+    side = max(max(p.shape[:2]) for p in photos)
+    scale = min(1.0, SEARCH_SIDE / side)
+    work = photos if scale == 1.0 else [_shrink(p, scale) for p in photos]
+    grads = [_gradients(_grey(_rgb_float(p))) for p in work]
     progress(0.05, "looking for the shared mark")
-
+    ms = max(2, int(round(max_shift * scale)))
     if hint is not None and hint.any():
+        if scale < 1.0:
+            hint = cv2.resize(hint.astype(np.uint8), (work[0].shape[1], work[0].shape[0]), interpolation=cv2.INTER_NEAREST) > 0
         box = _bbox(hint)
         assert box is not None
         pad = 6
         x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
-        x1, y1 = min(rgbs[0].shape[1], box[2] + pad), min(rgbs[0].shape[0], box[3] + pad)
-        region = (max(0, x0 - max_shift), max(0, y0 - max_shift), x1 + max_shift, y1 + max_shift)
-        x0, y0, x1, y1, positions = _bootstrap(grads, max_shift, cancel, progress, region)
+        x1, y1 = min(grads[0].shape[1], box[2] + pad), min(grads[0].shape[0], box[3] + pad)
+        region = (max(0, x0 - ms), max(0, y0 - ms), x1 + ms, y1 + ms)
+        x0, y0, x1, y1, positions = _bootstrap(grads, ms, cancel, progress, region)
     else:
-        x0, y0, x1, y1, positions = _bootstrap(grads, max_shift, cancel, progress)
+        x0, y0, x1, y1, positions = _bootstrap(grads, ms, cancel, progress)
     h, w = y1 - y0, x1 - x0
     origin = (x0, y0)
 
     for round_ in range(3):
         cancel.raise_if_cancelled()
         progress(0.3 + 0.1 * round_, f"aligning the mark (pass {round_ + 1})")
-        positions = {
-            i: (x, y) for i, (x, y) in positions.items()
-            if x >= 0 and y >= 0 and x + w <= grads[i].shape[1] and y + h <= grads[i].shape[0]
-        }
+        positions = _inside(positions, (h, w), [g.shape for g in grads])
         if len(positions) < MIN_PHOTOS:
             raise NoWatermarkError("the shared structure lies across the photos' border in too many of them")
         stack = np.stack([grads[i][y:y + h, x:x + w] for i, (x, y) in positions.items()])
@@ -531,7 +536,7 @@ def estimate_watermark(
                 loo = np.median(np.delete(stack, members.index(i), axis=0), axis=0).astype(np.float32)
             else:
                 loo = template
-            x, y, score = _match(grads[i], loo, origin, max_shift)
+            x, y, score = _match(grads[i], loo, origin, ms)
             if score >= MIN_SCORE:
                 found[i] = (x, y)
         if len(found) < MIN_PHOTOS:
@@ -543,8 +548,15 @@ def estimate_watermark(
         xs = sorted(p[0] for p in positions.values())
         ys = sorted(p[1] for p in positions.values())
         origin = (xs[len(xs) // 2], ys[len(ys) // 2])
+    del grads, work
+    if scale < 1.0:
+        progress(0.55, "placing the mark at full resolution")
+        positions, (h, w), origin = _refine_full(photos, positions, (h, w), scale, cancel)
 
     # Re-centre the frame on the mark with a ring of mark-free pixels around it.
+    shapes = [p.shape for p in photos]
+    gstack = np.stack([_gradients(_grey(_rgb_float(photos[i][y:y + h, x:x + w]))) for i, (x, y) in positions.items()])
+    template = np.median(gstack, axis=0).astype(np.float32)
     sup = _support(template)
     bb = _bbox(sup)
     if bb is None:
@@ -554,14 +566,11 @@ def estimate_watermark(
     positions = {i: (x + fx0, y + fy0) for i, (x, y) in positions.items()}
     h, w = fy1 - fy0, fx1 - fx0
     origin = (origin[0] + fx0, origin[1] + fy0)
-    inside = {
-        i: p for i, p in positions.items()
-        if p[0] >= 0 and p[1] >= 0 and p[0] + w <= rgbs[i].shape[1] and p[1] + h <= rgbs[i].shape[0]
-    }
+    inside = _inside(positions, (h, w), shapes)
     if len(inside) < MIN_PHOTOS:
         raise NoWatermarkError("the mark lies across the photos' border in too many photos to estimate it")
-    crops = np.stack([rgbs[i][y:y + h, x:x + w] for i, (x, y) in inside.items()])
-    gstack = np.stack([grads[i][y:y + h, x:x + w] for i, (x, y) in inside.items()])
+    crops = np.stack([_rgb_float(photos[i][y:y + h, x:x + w]) for i, (x, y) in inside.items()])
+    gstack = np.stack([_gradients(_grey(c)) for c in crops])
     template = np.median(gstack, axis=0).astype(np.float32)
     progress(0.6, f"estimating the mark's opacity and colour from {len(inside)} photos")
     for grow in (0, 2):
@@ -577,6 +586,59 @@ def estimate_watermark(
     progress(1.0, "watermark estimated")
     used = [names[i] for i in inside] if names else []
     return Watermark(alpha, colour, template, origin, len(inside), used)
+
+
+def _shrink(img: np.ndarray, scale: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    return cv2.resize(np.ascontiguousarray(img[..., :3] if img.ndim == 3 else img), size, interpolation=cv2.INTER_AREA)
+
+
+def _inside(
+    positions: dict[int, tuple[int, int]], hw: tuple[int, int], shapes: list[tuple[int, ...]]
+) -> dict[int, tuple[int, int]]:
+    """The copies whose frame lies wholly inside their photo."""
+    h, w = hw
+    return {
+        i: (x, y) for i, (x, y) in positions.items()
+        if x >= 0 and y >= 0 and x + w <= shapes[i][1] and y + h <= shapes[i][0]
+    }
+
+
+def _refine_full(
+    photos: list[np.ndarray],
+    positions: dict[int, tuple[int, int]],
+    hw: tuple[int, int],
+    scale: float,
+    cancel: CancelToken,
+) -> tuple[dict[int, tuple[int, int]], tuple[int, int], tuple[int, int]]:
+    """Positions found on shrunk photos, made exact at full resolution.
+
+    Only crops around each copy are read at full size (a 24 MP set would not fit in
+    memory whole): the frame is scaled up with a margin, and each copy matched against
+    the copies' median within the few pixels the shrinking could have lost, twice.
+    """
+    h, w = hw
+    m = int(np.ceil(1.0 / scale)) + 2
+    H, W = int(np.ceil(h / scale)) + 2 * m, int(np.ceil(w / scale)) + 2 * m
+    pos = {i: (int(round(x / scale)) - m, int(round(y / scale)) - m) for i, (x, y) in positions.items()}
+    r = m
+    for _ in range(2):
+        cancel.raise_if_cancelled()
+        pos = _inside({i: (x - r, y - r) for i, (x, y) in pos.items()}, (H + 2 * r, W + 2 * r), [p.shape for p in photos])
+        pos = {i: (x + r, y + r) for i, (x, y) in pos.items()}
+        if len(pos) < MIN_PHOTOS:
+            raise NoWatermarkError("the mark lies across the photos' border in too many photos to estimate it")
+        wins = {i: _gradients(_grey(_rgb_float(photos[i][y - r : y + H + r, x - r : x + W + r]))) for i, (x, y) in pos.items()}
+        template = np.median(np.stack([g[r : r + H, r : r + W] for g in wins.values()]), axis=0).astype(np.float32)
+        new = {}
+        for i, g in wins.items():
+            dx, dy, _score = _match(g, template, (r, r), r)
+            new[i] = (pos[i][0] - r + dx, pos[i][1] - r + dy)
+        pos = new
+    xs = sorted(p[0] for p in pos.values())
+    ys = sorted(p[1] for p in pos.values())
+    return pos, (H, W), (xs[len(xs) // 2], ys[len(ys) // 2])
 
 
 def _bootstrap(
@@ -661,9 +723,21 @@ def _common_box(grads: list[np.ndarray], r: int, shifts: dict[int, tuple[int, in
 
 
 def find_watermark(photo: np.ndarray, mark: Watermark, *, max_shift: int = MAX_SHIFT) -> MarkMatch:
-    """Where ``photo``'s copy of ``mark`` is, searching ``max_shift`` px around its usual place."""
-    grad = _gradients(_grey(_rgb_float(photo)))
-    x, y, score = _match(grad, mark.template, mark.origin, max_shift)
+    """Where ``photo``'s copy of ``mark`` is, searching ``max_shift`` px around its usual place.
+
+    Only the searched window's gradients are computed (a 24 MP photo stays cheap).
+    """
+    h, w = mark.shape
+    ox, oy = mark.origin
+    pad = 2
+    H, W = photo.shape[:2]
+    x0, y0 = max(0, ox - max_shift - pad), max(0, oy - max_shift - pad)
+    x1, y1 = min(W, ox + w + max_shift + pad), min(H, oy + h + max_shift + pad)
+    if x1 - x0 < w or y1 - y0 < h:
+        return MarkMatch(False, ox, oy, -1.0, 0.0)
+    grad = _gradients(_grey(_rgb_float(photo[y0:y1, x0:x1])))
+    x, y, score = _match(grad, mark.template, (ox - x0, oy - y0), max_shift)
+    x, y = x + x0, y + y0
     return MarkMatch(score >= MIN_SCORE, x, y, score, _confidence(score) if score >= MIN_SCORE else 0.0)
 
 

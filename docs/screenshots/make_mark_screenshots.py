@@ -90,7 +90,12 @@ def main() -> int:
 
     def shot(name: str) -> None:
         pump(0.6)
-        subprocess.run(["import", "-window", "root", str(HERE / name)], check=True)
+        g = win.frameGeometry()
+        # The whole screen as X shows it (menus and dialogs included), cut to the window.
+        subprocess.run(
+            ["import", "-window", "root", "-crop", f"{g.width()}x{g.height()}+{g.x()}+{g.y()}", "+repage", str(HERE / name)],
+            check=True,
+        )
         print("wrote", HERE / name)
 
     # 1. Detect text on a captioned photo, with the Inpaint menu open first.
@@ -120,7 +125,7 @@ def main() -> int:
     # Before | after: left of the line the photo as it came, right of it the result.
     win.tools.split_slider.setValue(75)
     dlg = win.marks.show_mark()
-    dlg.move(980, 560)
+    dlg.move(win.width() - dlg.width() - 20, win.height() - dlg.height() - 40)
     pump(0.5)
     shot("10-watermark-from-siblings.png")
     dlg.close()

@@ -17,7 +17,8 @@ plain coloured digits, several fonts and sizes).  Reported: share of text pixels
 area, and PSNR in the text band of the default fill with the automatic mask against
 the same fill with the perfect mask.
 
-Both check that no pixel farther than 60 px from a mark or text changed.
+Both check that no pixel farther than 60 px from a mark or text changed.  With
+``--jpeg Q`` the marked photos are JPEG-compressed first (the clean reference is not).
 A benchmark, not a test: it needs the photos in ``--data``.
 """
 
@@ -74,7 +75,15 @@ def _far(mask: np.ndarray, px: int = 60) -> np.ndarray:
     return dist > px
 
 
-def bench_watermark(data: Path, engine: Engine) -> list[str]:
+def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+
+
+def bench_watermark(data: Path, engine: Engine, jpeg: int | None = None) -> list[str]:
     rng = np.random.default_rng(2017)
     rows = ["| set | photos found | PSNR in footprint, estimated + inverted (dB) | template fill at the true place (dB) | recovered by inversion | changed > 60 px away | seconds (estimate, per photo) |",
             "|---|---|---|---|---|---|---|"]
@@ -86,7 +95,8 @@ def bench_watermark(data: Path, engine: Engine) -> list[str]:
         for p in clean:
             x = nominal[0] + int(rng.integers(-40, 41))
             y = nominal[1] + int(rng.integers(-40, 41))
-            marked.append(blend_mark(p, mark, x, y))
+            j = blend_mark(p, mark, x, y)
+            marked.append(j if jpeg is None else _jpeg(j, jpeg))
             places.append((x, y))
         t0 = time.perf_counter()
         est = estimate_watermark(marked)
@@ -105,7 +115,7 @@ def bench_watermark(data: Path, engine: Engine) -> list[str]:
             tmpl.append(_psnr(engine.inpaint(j, hole, None, InpaintOptions()).pixels, p, foot))
         t_photo = (time.perf_counter() - t1) / len(clean) / 2
         rows.append(
-            f"| {name} | {found}/12 | {np.mean(ours):.1f} (min {np.min(ours):.1f}) | {np.mean(tmpl):.1f} (min {np.min(tmpl):.1f}) "
+            f"| {name}{'' if jpeg is None else f', JPEG q{jpeg}'} | {found}/12 | {np.mean(ours):.1f} (min {np.min(ours):.1f}) | {np.mean(tmpl):.1f} (min {np.min(tmpl):.1f}) "
             f"| {100 * np.mean(shares):.0f} % | {far_changed} px | {t_est:.1f}, {t_photo:.1f} |"
         )
         print(rows[-1], flush=True)
@@ -167,6 +177,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=["watermark", "text", "all"], default="all")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train")
+    ap.add_argument("--jpeg", type=int, default=None, metavar="Q",
+                    help="watermark: save each marked photo as JPEG at quality Q first, as marked photos on the web are")
     args = ap.parse_args()
     if not args.data.is_dir():
         print(f"error: {args.data}: no such folder (pass --data)", file=sys.stderr)
@@ -174,7 +186,7 @@ def main() -> int:
     engine = Engine()
     print(f"default fill: {engine.resolve_method('auto')}")
     if args.part in ("watermark", "all"):
-        print("\n".join(bench_watermark(args.data, engine)))
+        print("\n".join(bench_watermark(args.data, engine, args.jpeg)))
     if args.part in ("text", "all"):
         print("\n".join(bench_text(args.data, engine)))
     return 0

@@ -17,10 +17,35 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         description=help_text
         + ". MASKS is a folder of masks matched by file name (photo.jpg <- photo.png or "
         "photo_mask.png), or one mask file used for every photo (watermark template). "
-        "White (or opaque, for transparent masks) marks the hole; a mask of another size is scaled.",
+        "White (or opaque, for transparent masks) marks the hole; a mask of another size is scaled. "
+        "Without --masks: --auto-mask text masks the text found in each photo; --watermark estimates "
+        "the mark the photos share and undoes it (recovering the photo under a semi-transparent mark, "
+        "filling only where it is near-opaque); --masks TEMPLATE then hints where the mark is.",
     )
     p.add_argument("input", type=Path, help="photo or folder of photos (searched recursively)")
-    p.add_argument("--masks", "-m", type=Path, required=True, help="mask folder or one template mask")
+    p.add_argument("--masks", "-m", type=Path, default=None, help="mask folder or one template mask")
+    p.add_argument(
+        "--auto-mask",
+        choices=["text"],
+        default=None,
+        help="make each photo's mask automatically: 'text' = captions, date stamps, signs (rapidocr)",
+    )
+    p.add_argument(
+        "--watermark",
+        action="store_true",
+        help="estimate the watermark shared by the photos and remove it (with --masks TEMPLATE as a hint)",
+    )
+    p.add_argument(
+        "--max-shift",
+        type=int,
+        default=None,
+        metavar="PX",
+        help="--watermark: how far (px) a photo's mark may sit from its usual place (default 64)",
+    )
+    p.add_argument(
+        "--save-mark", type=Path, default=None, metavar="PNG",
+        help="--watermark: also write the estimated mark (colour + opacity) as an RGBA PNG",
+    )
     p.add_argument("--out", "-o", type=Path, required=True, help="output folder (subfolders kept)")
     p.add_argument("--model", default="auto", help="fill method (see `inpaint-studio models`); default: best")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -95,6 +120,24 @@ def run(args: argparse.Namespace) -> int:
     if (problem := check_ray_args(args)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.masks is None and not args.watermark and args.auto_mask is None:
+        print("error: give --masks, --auto-mask text or --watermark", file=sys.stderr)
+        return 2
+    if args.auto_mask and (args.masks is not None or args.watermark):
+        print("error: --auto-mask makes the masks; it does not combine with --masks or --watermark", file=sys.stderr)
+        return 2
+    if args.max_shift is not None and args.max_shift < 0:
+        print("error: --max-shift must be 0 or more", file=sys.stderr)
+        return 2
+    if args.masks is not None and args.watermark and not args.masks.is_file():
+        print("error: with --watermark, --masks must be one template mask file (the hint)", file=sys.stderr)
+        return 2
+    if args.auto_mask == "text":
+        from ..engine.text_mask import INSTALL_HINT, available
+
+        if not available():
+            print(f"error: --auto-mask text needs rapidocr and onnxruntime: {INSTALL_HINT}", file=sys.stderr)
+            return 2
     from ..engine.device import cuda_available
 
     if args.device == "cuda" and not cuda_available():
@@ -107,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
             from ..engine.registry import edge_info
 
             edge_info(args.edges)
-        items = plan_batch(args.input, args.masks, args.out, args.format, args.overwrite)
+        plan_masks = None if (args.watermark or args.auto_mask) else args.masks
+        items = plan_batch(args.input, plan_masks, args.out, args.format, args.overwrite)
     except InpaintStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -127,6 +171,15 @@ def run(args: argparse.Namespace) -> int:
         texture=InpaintOptions.texture if args.texture is None else args.texture,
     )
     todo = sum(1 for i in items if not i.skip_reason)
+    provider = None
+    if args.watermark:
+        provider = _watermark_provider(args, items)
+        if isinstance(provider, int):
+            return provider
+    elif args.auto_mask == "text":
+        from ..engine.batch_marks import TextProvider
+
+        provider = TextProvider()
     bar = None
     if not args.quiet:
         from tqdm import tqdm
@@ -144,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
                 (bar.write if bar else print)(f"warning: {w}")
         if outcome.status == "failed":
             (bar.write if bar else print)(f"FAILED {outcome.message}")
+        elif provider is not None and outcome.message:
+            (bar.write if bar else print)(f"{item.source.name}: {outcome.message}")
 
     print(f"{len(items)} photos, {todo} to process, model={engine.resolve_method(args.model)}"
           + (f", edges={args.edges}" if args.edges != "off" else ""), file=sys.stderr)
@@ -152,9 +207,12 @@ def run(args: argparse.Namespace) -> int:
             from . import batch_ray
 
             summary = batch_ray.run(args, items, options, on_item,
-                                    lambda m: (bar.write if bar else print)(m, file=sys.stderr))
+                                    lambda m: (bar.write if bar else print)(m, file=sys.stderr), provider=provider)
         else:
-            summary = run_batch(items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item)
+            summary = run_batch(
+                items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item,
+                provider=provider,
+            )
     except InpaintStudioError as exc:  # the Ray backend could not run at all
         if bar is not None:
             bar.close()
@@ -176,3 +234,35 @@ def run(args: argparse.Namespace) -> int:
     for _item, why in summary.failed:
         print(f"  failed  {why}")
     return summary.exit_code
+
+
+def _watermark_provider(args: argparse.Namespace, items: list):  # noqa: ANN202
+    """Estimate the shared mark from the batch's photos; an exit code if there is none."""
+    from ..core.errors import InpaintStudioError
+    from ..engine.batch_marks import WatermarkProvider
+    from ..engine.watermark import MAX_SHIFT, NoWatermarkError
+
+    provider = WatermarkProvider(args.masks, MAX_SHIFT if args.max_shift is None else args.max_shift)
+    sources = [i.source for i in items]
+    print(f"estimating the watermark shared by {len(sources)} photos...", file=sys.stderr)
+    try:
+        mark = provider.estimate(sources)
+    except NoWatermarkError as exc:
+        print(f"no shared watermark found: {exc}; nothing written", file=sys.stderr)
+        return 1
+    except InpaintStudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    h, w = mark.shape
+    a = mark.alpha[mark.footprint]
+    print(
+        f"watermark: {w}x{h} px near x={mark.origin[0]}, y={mark.origin[1]}, from {mark.photos} photos, "
+        f"opacity {float(a.min()) if a.size else 0:.2f}-{float(a.max()) if a.size else 0:.2f}",
+        file=sys.stderr,
+    )
+    if args.save_mark is not None:
+        from PIL import Image
+
+        Image.fromarray(mark.preview(), "RGBA").save(args.save_mark)
+        print(f"estimated mark written to {args.save_mark}", file=sys.stderr)
+    return provider

@@ -61,14 +61,20 @@ def run(
     options: InpaintOptions,
     on_item: Callable[[int, BatchItem, ItemOutcome], None],
     say: Callable[[str], None],
+    provider: object | None = None,
 ) -> BatchSummary:
     """Run the batch on Ray; ``say`` prints cluster events.
+
+    A mask ``provider`` (automatic text masks, or a watermark estimated once here) is
+    shipped to every worker once, through the object store, not once per photo.
 
     Raises:
         RayBackendError: the cluster cannot run this batch (a usage error, exit 2).
     """
+    from ..engine.batch_marks import process_provided
     from ..engine.ray_backend import RayConfig, run_batch_ray
 
+    hooks = {} if provider is None else {"shared": provider, "process": process_provided}
     summary = run_batch_ray(
         items,
         options,
@@ -77,6 +83,7 @@ def run(
         on_item=on_item,
         on_notice=say,
         config=RayConfig(address=args.address, workers=args.workers),
+        **hooks,
     )
     if summary.workers:
         loads = ", ".join(f"{w.load_seconds:.1f}" for w in summary.workers)

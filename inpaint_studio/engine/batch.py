@@ -33,6 +33,26 @@ class BatchItem:
 
 
 @dataclass
+class Prepared:
+    """What a per-photo provider (``engine.batch_marks``) hands the fill: the photo to
+    fill (possibly already partly restored), the hole, and every pixel it changed."""
+
+    pixels: object
+    mask: object
+    changed: object = None
+    note: str = ""
+
+
+class ItemSkipped(InpaintStudioError):
+    """A provider found nothing to do for this photo; it is reported and left as it is."""
+
+
+#: ``provider(item, image) -> Prepared``: makes the mask (and any restoration) per photo
+#: instead of reading ``item.mask``; raises :class:`ItemSkipped` to leave a photo alone.
+MaskProvider = Callable[["BatchItem", object], Prepared]
+
+
+@dataclass
 class ItemOutcome:
     status: str  # "ok" | "failed" | "skipped"
     message: str = ""
@@ -74,7 +94,7 @@ def _dest_for(source: Path, rel: Path, out: Path, fmt: str | None) -> Path:
 
 def plan_batch(
     input: Path,
-    masks: Path,
+    masks: Path | None,
     out: Path,
     fmt: str = "keep",
     overwrite: bool = False,
@@ -84,12 +104,14 @@ def plan_batch(
     ``masks`` is a folder of masks matched by file stem (``a/b/photo.jpg`` looks for
     ``masks/a/b/photo.*`` then ``masks/photo.*``, also ``photo_mask.*``) or one mask
     file used for every photo (a watermark template).  Existing outputs are skipped
-    unless ``overwrite`` (so re-running resumes an interrupted batch).
+    unless ``overwrite`` (so re-running resumes an interrupted batch).  ``masks=None``:
+    the masks come from a provider at run time (automatic text or watermark masks).
 
     Raises:
         InpaintStudioError: ``input`` or ``masks`` does not exist, or an unknown format.
     """
-    input, masks, out = Path(input), Path(masks), Path(out)
+    auto = masks is None
+    input, masks, out = Path(input), Path(masks if masks is not None else input), Path(out)
     if not input.exists():
         raise InpaintStudioError(f"{input}: no such file or folder")
     if not masks.exists():
@@ -100,7 +122,7 @@ def plan_batch(
     forced = OUTPUT_FORMATS[key]
     out_resolved = out.resolve()
     sources = [p for p in _iter_images(input) if out_resolved not in p.resolve().parents]
-    if masks.is_dir():
+    if masks.is_dir() and not auto:
         mask_index: dict[str, list[Path]] = {}
         for m in _iter_images(masks):
             mask_index.setdefault(m.stem.lower(), []).append(m)
@@ -109,12 +131,14 @@ def plan_batch(
         rel = src.relative_to(input) if input.is_dir() else Path(src.name)
         dest = _dest_for(src, rel, out, forced)
         mask: Path | None
-        if masks.is_file():
+        if auto:
+            mask = None
+        elif masks.is_file():
             mask = masks
         else:
             mask = _match_mask(src, rel, masks, mask_index)
         item = BatchItem(source=src, mask=mask, dest=dest)
-        if mask is None:
+        if mask is None and not auto:
             item.skip_reason = "no mask found for this photo"
         elif dest.resolve() == src.resolve():
             item.skip_reason = "output would overwrite the original"
@@ -142,18 +166,25 @@ def process_item(
     overwrite: bool = False,
     quality: int | None = None,
     cancel: CancelToken | None = None,
+    provider: MaskProvider | None = None,
 ) -> ItemOutcome:
     """Load, mask (scaled to the photo), fill and save one photo; raises on failure."""
     t0 = time.perf_counter()
     img = load_image(item.source)
-    assert item.mask is not None
-    mask = load_mask(item.mask, size=(img.width, img.height))
-    result = engine.inpaint(img.pixels, mask, None, options, cancel=cancel)
+    note, pixels, changed = "", img.pixels, None
+    if provider is not None:
+        prep = provider(item, img.pixels)
+        pixels, mask, changed, note = prep.pixels, prep.mask, prep.changed, prep.note
+    else:
+        assert item.mask is not None
+        mask = load_mask(item.mask, size=(img.width, img.height))
+    result = engine.inpaint(pixels, mask, None, options, cancel=cancel)
     # The destination's suffix picks the format ("keep" kept the source's suffix).
     save_image(
-        item.dest, img.with_pixels(result.pixels), quality=quality, overwrite=overwrite, changed=result.mask
+        item.dest, img.with_pixels(result.pixels), quality=quality, overwrite=overwrite,
+        changed=result.mask if changed is None else (result.mask | changed),
     )
-    return ItemOutcome("ok", "", time.perf_counter() - t0, result.warnings)
+    return ItemOutcome("ok", note, time.perf_counter() - t0, result.warnings)
 
 
 def run_batch(
@@ -166,6 +197,7 @@ def run_batch(
     on_item: Callable[[int, BatchItem, ItemOutcome], None] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    provider: MaskProvider | None = None,
 ) -> BatchSummary:
     """Process every planned item; per-file errors are collected, never raised."""
     progress = progress or no_progress
@@ -184,9 +216,12 @@ def run_batch(
         else:
             try:
                 outcome = process_item(
-                    item, engine, options, overwrite=overwrite, quality=quality, cancel=cancel
+                    item, engine, options, overwrite=overwrite, quality=quality, cancel=cancel, provider=provider
                 )
                 summary.ok.append(item)
+            except ItemSkipped as exc:
+                outcome = ItemOutcome("skipped", str(exc))
+                summary.skipped.append((item, str(exc)))
             except CancelledError:
                 summary.cancelled = True
                 break

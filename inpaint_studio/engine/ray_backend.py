@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InpaintStudioError
-from .batch import BatchItem, BatchSummary, ItemOutcome, process_item
+from .batch import BatchItem, BatchSummary, ItemOutcome, ItemSkipped, process_item
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .engine import Engine, InpaintOptions
 
@@ -259,6 +259,8 @@ class PhotoWorker:
             return self.process(
                 item, self.engine, self.options, overwrite=self.overwrite, quality=self.quality, **self.extra
             )
+        except ItemSkipped as exc:  # a mask provider found nothing to do: reported as locally
+            return ItemOutcome("skipped", str(exc), time.perf_counter() - t0)
         except InpaintStudioError as exc:
             return ItemOutcome("failed", str(exc), time.perf_counter() - t0)
         except Exception as exc:  # noqa: BLE001 - one bad file must not end the batch

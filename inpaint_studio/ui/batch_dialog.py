@@ -88,6 +88,15 @@ class _Relay(QObject):
     """Carries per-item callbacks from the worker thread to the dialog (queued)."""
 
     item = Signal(int, object)
+    mark = Signal(object)  # the watermark estimated before a watermark batch runs
+
+
+#: Batch modes: where each photo's mask comes from.
+MODES = (
+    ("masks", "Masks: a folder of masks, or one template mask"),
+    ("text", "Detect text in each photo (captions, date stamps)"),
+    ("watermark", "Shared watermark: estimate it from the photos and undo it"),
+)
 
 
 class BatchDialog(QDialog):
@@ -104,8 +113,20 @@ class BatchDialog(QDialog):
         self.outcomes: dict[int, ItemOutcome] = {}
         self._relay = _Relay(self)
         self._relay.item.connect(self._on_item)
+        self._relay.mark.connect(self._on_mark)
+        self.mark = None
+        self.hint: Path | None = None
 
         form = QFormLayout()
+        self.mode_combo = QComboBox()
+        for key, text in MODES:
+            self.mode_combo.addItem(text, key)
+        self.mode_combo.setToolTip(
+            "Text: each photo's mask is the text found in it. Watermark: the mark the photos share is "
+            "estimated, then undone where it is semi-transparent (the photo under it comes back) and "
+            "filled where it is opaque; a template mask, if given, says where it is."
+        )
+        form.addRow("Mode", self.mode_combo)
         # Only folders used before are filled in: never "home" for photos, masks and output
         # alike, where one click on Run would write into the photos' own folder.
         self.input_edit = QLineEdit(settings.remembered_dir("batch_in"))
@@ -118,7 +139,9 @@ class BatchDialog(QDialog):
         one = QPushButton("One mask…")
         one.clicked.connect(lambda: self._browse_file(self.mask_edit))
         row.layout().addWidget(one)
-        form.addRow("Masks (folder or one file)", row)
+        self.mask_label = QLabel("Masks (folder or one file)")
+        self.mask_row = row
+        form.addRow(self.mask_label, row)
         self.out_edit = QLineEdit(settings.remembered_dir("batch_out"))
         self.out_edit.setPlaceholderText("empty: an 'inpainted' folder beside the photos")
         form.addRow("Output folder", self._with_browse(self.out_edit, folder=True))
@@ -163,6 +186,9 @@ class BatchDialog(QDialog):
         self.progress.setRange(0, 1000)
         self.summary_label = QLabel("Choose photos and masks. Plan lists what will happen; Run plans and starts.")
         self.summary_label.setWordWrap(True)
+        self.mark_view = QLabel()
+        self.mark_view.setToolTip("The watermark estimated from the photos (over a checkerboard)")
+        self.mark_view.hide()
 
         self.plan_btn = QPushButton("Plan")
         self.plan_btn.clicked.connect(self.plan)
@@ -184,13 +210,15 @@ class BatchDialog(QDialog):
         # Run plans by itself, so it is available as soon as photos and masks are named.
         for edit in (self.input_edit, self.mask_edit):
             edit.textChanged.connect(self._update_run)
-        self._update_run()
+        self.mode_combo.currentIndexChanged.connect(lambda _i: self._on_mode())
+        self._on_mode()
         self._show_settings()
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.progress)
+        lay.addWidget(self.mark_view)
         lay.addWidget(self.summary_label)
         lay.addLayout(buttons)
         self.resize(900, 600)
@@ -198,9 +226,27 @@ class BatchDialog(QDialog):
     def _show_settings(self) -> None:
         self.settings_label.setText(describe_options(self.options()))
 
+    def mode(self) -> str:
+        return str(self.mode_combo.currentData())
+
+    def _on_mode(self) -> None:
+        mode = self.mode()
+        self.mask_row.setEnabled(mode != "text")
+        self.mask_label.setText(
+            {"masks": "Masks (folder or one file)", "text": "Masks (found automatically)",
+             "watermark": "Hint (optional template mask)"}[mode]
+        )
+        self.mask_edit.setPlaceholderText(
+            {"masks": "folder of masks named like the photos, or one template mask",
+             "text": "not needed: each photo's text is found",
+             "watermark": "optional: one mask roughly over the mark, to say where it is"}[mode]
+        )
+        self._update_run()
+
     def _update_run(self) -> None:
         if not self.cancel_btn.isEnabled():
-            self.run_btn.setEnabled(bool(self.input_edit.text().strip() and self.mask_edit.text().strip()))
+            needs_mask = self.mode() == "masks"
+            self.run_btn.setEnabled(bool(self.input_edit.text().strip() and (self.mask_edit.text().strip() or not needs_mask)))
 
     def _with_browse(self, edit: QLineEdit, folder: bool) -> QWidget:
         w = QWidget()
@@ -226,23 +272,29 @@ class BatchDialog(QDialog):
             edit.setText(f)
 
     # -- plan -------------------------------------------------------------------------------
-    def _paths(self) -> tuple[Path, Path, Path]:
+    def _paths(self) -> tuple[Path, Path | None, Path]:
         src_text, mask_text = self.input_edit.text().strip(), self.mask_edit.text().strip()
-        if not src_text or not mask_text:
+        mode = self.mode()
+        if mode == "text":
+            mask_text = ""
+        if not src_text or (not mask_text and mode == "masks"):
             raise InpaintStudioError("Choose the photos and the masks (a folder, or one template mask) first")
+        if mode == "watermark" and mask_text and not Path(mask_text).expanduser().is_file():
+            raise InpaintStudioError("The watermark hint is one template mask file (or leave it empty)")
         src = Path(src_text).expanduser()
         out_text = self.out_edit.text().strip()
         if not out_text:
             out_text = str((src if src.is_dir() else src.parent) / "inpainted")
             self.out_edit.setText(out_text)
-        return src, Path(mask_text).expanduser(), Path(out_text).expanduser()
+        return src, (Path(mask_text).expanduser() if mask_text else None), Path(out_text).expanduser()
 
     def plan(self) -> bool:
         try:
             src, masks, out = self._paths()
+            self.hint = masks if self.mode() == "watermark" else None
             self.items = plan_batch(
                 src,
-                masks,
+                masks if self.mode() == "masks" else None,
                 out,
                 fmt=str(self.format_combo.currentData()),
                 overwrite=self.overwrite.isChecked(),
@@ -255,10 +307,11 @@ class BatchDialog(QDialog):
             return False
         self.table.setRowCount(len(self.items))
         for i, it in enumerate(self.items):
+            auto = {"text": "text found", "watermark": "estimated mark"}.get(self.mode(), "-")
             for col, path in enumerate((it.source, it.mask, it.dest)):
                 # File names fit the columns; the full path is in the tooltip.
-                cell = QTableWidgetItem(path.name if path is not None else "-")
-                cell.setToolTip(str(path) if path is not None else "no mask")
+                cell = QTableWidgetItem(path.name if path is not None else auto)
+                cell.setToolTip(str(path) if path is not None else ("no mask" if auto == "-" else auto))
                 self.table.setItem(i, col, cell)
             if it.skip_reason:
                 self._set_status(i, "skipped: " + _gui_reason(it.skip_reason), "skipped")
@@ -298,16 +351,32 @@ class BatchDialog(QDialog):
         items, engine, opts = list(self.items), self.engine, self.options()
         overwrite = self.overwrite.isChecked()
         relay = self._relay
+        mode, hint = self.mode(), self.hint
 
         def job(progress: Any, cancel: Any) -> BatchSummary:
+            provider = None
+            inner = progress
+            if mode == "text":
+                from ..engine.batch_marks import TextProvider
+
+                provider = TextProvider(cancel=cancel)
+            elif mode == "watermark":
+                from ..engine.batch_marks import WatermarkProvider
+
+                provider = WatermarkProvider(hint)
+                todo = [it.source for it in items if not it.skip_reason] or [it.source for it in items]
+                relay.mark.emit(provider.estimate(todo, lambda f, m: progress(0.3 * f, m), cancel))
+                inner = lambda f, m: progress(0.3 + 0.7 * f, m)  # noqa: E731
             return run_batch(
                 items, engine, opts, overwrite=overwrite,
                 on_item=lambda i, item, outcome: relay.item.emit(i, outcome),
-                progress=progress, cancel=cancel,
+                progress=inner, cancel=cancel, provider=provider,
             )
 
         self.summary = None
         self.error = None
+        self.mark = None
+        self.mark_view.hide()
         self.outcomes = {}
         self.run_btn.setEnabled(False)
         self.plan_btn.setEnabled(False)
@@ -321,6 +390,18 @@ class BatchDialog(QDialog):
 
     def cancel(self) -> None:
         self.worker.cancel()
+
+    def _on_mark(self, mark: object) -> None:
+        from .marks import mark_pixmap
+
+        self.mark = mark
+        self.mark_view.setPixmap(mark_pixmap(mark, 2))  # type: ignore[arg-type]
+        self.mark_view.show()
+        a = mark.alpha[mark.footprint]  # type: ignore[attr-defined]
+        self.summary_label.setText(
+            f"Watermark estimated from {mark.photos} photos (opacity {float(a.min()) if a.size else 0:.2f}–"  # type: ignore[attr-defined]
+            f"{float(a.max()) if a.size else 0:.2f}); removing it…"
+        )
 
     def _on_item(self, i: int, outcome: ItemOutcome) -> None:
         self.outcomes[i] = outcome

@@ -40,7 +40,7 @@ class LayersPanel(QWidget):
     resultVisibilityChanged = Signal(int, bool)
     activeLayerChanged = Signal(str)
     removeResultRequested = Signal(int)
-    maskOp = Signal(str)  # grow | shrink | feather | clear | load | save | invert
+    maskOp = Signal(str)  # grow | shrink | feather | clear | load | save | invert | text
     edgesOp = Signal(str)  # hallucinate | clear
     sketchOp = Signal(str)  # clear
 
@@ -74,6 +74,7 @@ class LayersPanel(QWidget):
                 ("load", "Load…", "Load a mask image (white = hole), scaled to the photo"),
                 ("save", "Save…", "Save the mask as a PNG (white = hole)"),
                 ("clear", "Clear", "Remove the whole mask"),
+                ("text", "Detect text", "Add the photo's text (captions, date stamps, signs) to the mask (Ctrl+T)"),
             ]
         ):
             b = QPushButton(text)

@@ -239,6 +239,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(MIN_WINDOW)
         self._build_status_bar()
         self._build_actions()
+        from .marks import MarkTools
+
+        self.marks = MarkTools(self)  # Detect text, Remove watermark (Inpaint menu)
         self._connect()
         self._update_enabled()
         self.save_settings_on_close = True
@@ -977,6 +980,9 @@ class MainWindow(QMainWindow):
             new = ~hole
         elif op == "clear":
             new = np.zeros(doc.shape, bool)
+        elif op == "text":
+            self.marks.detect_text()
+            return
         elif op == "load":
             p = self.choose_open_path("Load mask", IMAGE_FILTER, "mask")
             if p is None:

@@ -22,6 +22,7 @@ from .device import is_out_of_memory, resolve_device
 from .grain import add_photo_grain
 from .texture import synthesize as synthesize_texture
 from .registry import (
+    auto_fallback,
     default_edge_name,
     default_fill_name,
     edge_info,
@@ -168,6 +169,10 @@ class Engine:
 
             mask = dilate(mask, opts.dilate)
         warnings: list[str] = []
+        if opts.method in ("auto", "", None):
+            fallback = auto_fallback()
+            if fallback:
+                warnings.append(fallback)
         name = self.resolve_method(opts.method)
         device = resolve_device(opts.device) if fill_info(name).kind == "neural" else "cpu"
         method, name, device = self._method_with_fallback(name, device, warnings)

@@ -5,6 +5,10 @@ architecture hyper-parameters (``cnum`` ...) live in the file's metadata so load
 rebuilds the exact net.  ``torch.load(weights_only=True)`` covers imports of training
 checkpoints.  Every failure becomes a :class:`WeightsError` whose message names the file
 and says what to do, so the engine can fall back to Telea with a readable warning.
+
+Writing weights also writes their SHA-256 record (``NAME.safetensors.sha256``,
+``core.checksums``) and loading checks it: a truncated or partly zeroed file that
+would still parse is refused as damaged.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..core.checksums import check_weights, write_record
 from ..core.errors import WeightsError
 from ..core.project import current_umask
 from .deepfill import DeepFillGenerator
@@ -58,6 +63,7 @@ def save_weights(
     # safetensors writes 0600; a weights file is meant to be read by others (app bundles).
     os.chmod(tmp, 0o666 & ~current_umask())
     tmp.replace(path)
+    write_record(path)
     return path
 
 
@@ -89,6 +95,9 @@ def load_weights(path: str | Path, device: str = "cpu", config: dict[str, Any] |
     """
     path = Path(path)
     _check_exists(path)
+    check = check_weights(path)
+    if not check.usable:
+        raise WeightsError(f"{check.message}; download or export it again")
     info: dict[str, Any] = {}
     if path.suffix == ".safetensors":
         meta_config, info = read_metadata(path)

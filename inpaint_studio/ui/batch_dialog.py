@@ -32,7 +32,15 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import InpaintStudioError
 from ..engine import Engine, InpaintOptions
-from ..engine.batch import OUTPUT_FORMATS, BatchItem, BatchSummary, ItemOutcome, plan_batch, run_batch
+from ..engine.batch import (
+    OUTPUT_FORMATS,
+    BatchItem,
+    BatchSummary,
+    ItemOutcome,
+    check_output_folder,
+    plan_batch,
+    run_batch,
+)
 from .settings import AppSettings
 from .tool_panel import device_combo, fill_combo, fill_method_choices
 from .worker import WorkerHost
@@ -247,6 +255,12 @@ class BatchDialog(QDialog):
         # Always plan again: the fields may have changed, and outputs finished by an
         # earlier (or cancelled) run are now skipped instead of failing as "exists".
         if not self.plan():
+            return None
+        try:
+            # Before any photo is filled: an unwritable folder must not cost the computing.
+            check_output_folder(self._paths()[2])
+        except InpaintStudioError as exc:
+            self.summary_label.setText(f"<span style='color:#c33'>{html.escape(str(exc))}</span>")
             return None
         items, engine, opts = list(self.items), self.engine, self.options()
         overwrite = self.overwrite.isChecked()

@@ -867,11 +867,14 @@ class MainWindow(QMainWindow):
             return False
         try:
             m = maskops.load_mask(p, size=(self.doc.width, self.doc.height))
+            stretched = maskops.aspect_warning(maskops.mask_size(p), (self.doc.width, self.doc.height), p)
         except InpaintStudioError as exc:
             self.show_notice(str(exc), "error")
             return False
         self.settings.set_last_dir("mask", p)
         self._push(self.doc.set_layer("mask", np.where(m, 255, 0).astype(np.uint8), "Load mask"))
+        if stretched:
+            self.show_notice(stretched, "warning")  # loaded, but not silently distorted
         return True
 
     def save_mask_file(self, p: Path) -> bool:

@@ -177,6 +177,8 @@ class Engine:
         device = resolve_device(opts.device) if fill_info(name).kind == "neural" else "cpu"
         method, name, device = self._method_with_fallback(name, device, warnings)
         _set_detail(method, opts)
+        if getattr(method, "detail_error", ""):
+            warnings.append(f"{method.detail_error}; filled without detail")  # type: ignore[attr-defined]
 
         if not mask.any():
             progress(1.0, "nothing to fill")

@@ -49,7 +49,7 @@ from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
 from ..engine import Engine, InpaintOptions, InpaintResult
-from ..engine.registry import fill_info, fill_methods
+from ..engine.registry import auto_fallback, fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable
 from .canvas import ImageCanvas
 from .export_dialog import EXPORT_FORMATS, ExportDialog
@@ -768,6 +768,14 @@ class MainWindow(QMainWindow):
         self._update_detail(shown if ok else "telea")
         if not ok:
             shown = f"{shown} unavailable → telea"  # what the fill will really use
+        elif m == "auto":
+            fallback = auto_fallback()
+            if fallback:
+                shown = f"{shown} (fallback)"
+                if fallback != getattr(self, "_fallback_shown", None):
+                    # Once per cause: a damaged or missing weights file must not go unnoticed.
+                    self._fallback_shown = fallback
+                    self.show_notice(fallback, "warning")
         if d == "auto":
             from ..engine.device import cuda_available
 

@@ -170,19 +170,62 @@ def _sidecar(path: Path) -> dict[str, Any]:
         raise WeightsError(f"{side} is unreadable: {exc}") from None
 
 
-def export_checkpoint(ckpt: str | Path, out: str | Path, info: dict[str, Any] | None = None, half: bool = True) -> Path:
-    """Training checkpoint (``RUN_DIR/last.pt``) -> shippable safetensors.
+def _numpy_safe_globals() -> list[Any]:
+    """The NumPy types an older checkpoint's RNG state needs, and nothing that can run code.
 
-    The checkpoint is your own run's file, so it is read with full unpickling (older
-    checkpoints hold NumPy RNG state, which ``weights_only`` refuses).
+    Training state saved before the RNG array became a tensor holds one uint32 ndarray;
+    rebuilding an array from its bytes and dtype executes nothing of the file's choosing.
+    """
+    import numpy as np
+
+    try:
+        from numpy._core.multiarray import _reconstruct
+    except ImportError:  # NumPy 1.x
+        from numpy.core.multiarray import _reconstruct  # type: ignore[no-redef]
+    types: list[Any] = [_reconstruct, np.ndarray, np.dtype]
+    dtypes = getattr(np, "dtypes", None)
+    if dtypes is not None:
+        types += [getattr(dtypes, n) for n in ("UInt32DType", "Int64DType", "Float64DType") if hasattr(dtypes, n)]
+    return types
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """A training checkpoint (weights, optimiser moments, step, RNG states) without pickle's code.
+
+    ``torch.load(weights_only=True)``: tensors, containers, numbers and strings, plus
+    the NumPy array types of older RNG states; anything else a file asks to construct
+    (a crafted ``__reduce__`` that runs a command) is refused before it runs.
+
+    Raises:
+        WeightsError: missing, unreadable, or holding objects outside that list.
+    """
+    path = Path(path)
+    _check_exists(path)
+    try:
+        with torch.serialization.safe_globals(_numpy_safe_globals()):
+            obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - UnpicklingError, RuntimeError, EOFError...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WeightsError(
+            f"{path} was refused: it is not a plain training checkpoint (tensors, numbers and "
+            f"strings only; {first})"
+        ) from None
+    if not isinstance(obj, dict):
+        raise WeightsError(f"{path} is not a training checkpoint (no table of states)")
+    return obj
+
+
+def export_checkpoint(ckpt: str | Path, out: str | Path, info: dict[str, Any] | None = None, half: bool = True) -> Path:
+    """Training checkpoint (``RUN_DIR/last.pt``) -> shippable safetensors (+ its SHA-256 record).
+
+    Read with :func:`load_checkpoint`: a checkpoint from elsewhere cannot run code.
     """
     ckpt = Path(ckpt)
-    _check_exists(ckpt)
+    obj = load_checkpoint(ckpt)
     try:
-        obj = torch.load(str(ckpt), map_location="cpu", weights_only=False)
         state, config = obj["g"], obj["model_config"]
-    except Exception as exc:
-        raise WeightsError(f"{ckpt} is not a readable training checkpoint ({exc})") from None
+    except KeyError as exc:
+        raise WeightsError(f"{ckpt} is not a training checkpoint (no {exc})") from None
     model = build_model(config)
     _load_strict(model, state, ckpt)
     info = {"step": int(obj.get("step", 0)), **(info or {})}

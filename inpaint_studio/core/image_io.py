@@ -233,9 +233,9 @@ def _read_16bit_colour(path: Path) -> np.ndarray:
     arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if arr is None or arr.dtype != np.uint16 or arr.ndim != 3:
         raise UnsupportedImageError(f"{path}: could not decode the 16-bit colour image")
-    if arr.shape[2] == 4:
-        return np.ascontiguousarray(arr[..., [2, 1, 0, 3]])
-    return np.ascontiguousarray(arr[..., ::-1])
+    # In place: a reordered copy would hold a second full frame (144 MB at 24 MP).
+    code = cv2.COLOR_BGRA2RGBA if arr.shape[2] == 4 else cv2.COLOR_BGR2RGB
+    return cv2.cvtColor(arr, code, dst=arr)
 
 
 def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
@@ -426,8 +426,9 @@ def _gray_from_rgb(rgb: np.ndarray) -> np.ndarray:
     return out
 
 
-def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes:
-    """Encode to bytes in memory (the atomic write happens afterwards)."""
+def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes | memoryview | list:
+    """Encode to bytes in memory (the atomic write happens afterwards); a list of
+    buffers where joining them would copy a large file once more."""
     px = image.pixels
     mode = image.source_mode
     kwargs: dict[str, Any] = {}
@@ -510,7 +511,7 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes:
             kwargs["compression"] = "tiff_lzw"
     buf = io.BytesIO()
     pil.save(buf, format=fmt, **kwargs)
-    return buf.getvalue()
+    return buf.getbuffer()  # a view: getvalue() would copy the file once more
 
 
 def _png_info(text: dict[str, str]) -> Any:
@@ -540,8 +541,8 @@ def _png_text_chunks(text: dict[str, str]) -> list[bytes]:
     return out
 
 
-def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
-    """16-bit RGB(A): Pillow cannot hold it, so PNG goes through OpenCV, TIFF through tifffile."""
+def _encode_16bit_colour(image: LoadedImage, fmt: str) -> memoryview | list:
+    """16-bit RGB(A): Pillow cannot hold it, so PNG goes through ``png16``, TIFF through tifffile."""
     px = image.pixels
     if fmt == "TIFF":
         import tifffile
@@ -556,14 +557,9 @@ def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
             iccprofile=image.icc_profile,
             metadata=None,
         )
-        return buf.getvalue()
-    import cv2
+        return buf.getbuffer()  # a view: getvalue() would copy the file once more
+    from .png16 import encode_rgb16
 
-    bgr = px[..., [2, 1, 0, 3]] if px.shape[2] == 4 else px[..., ::-1]
-    ok, enc = cv2.imencode(".png", np.ascontiguousarray(bgr))
-    if not ok:
-        raise ImageSaveError("OpenCV could not encode the 16-bit PNG")
-    data = enc.tobytes()
     chunks = []
     if image.icc_profile:
         import zlib
@@ -573,22 +569,13 @@ def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
         exif = image.exif[6:] if image.exif.startswith(b"Exif\x00\x00") else image.exif
         chunks.append(_png_chunk(b"eXIf", exif))
     chunks += _png_text_chunks(image.save_params.get("png_text") or {})
-    if chunks:
-        # Insert right after IHDR (8-byte signature + 25-byte IHDR chunk).
-        data = data[:33] + b"".join(chunks) + data[33:]
-    return data
+    return encode_rgb16(px, chunks)
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    import struct
-    import zlib
+    from .png16 import chunk
 
-    return (
-        struct.pack(">I", len(payload))
-        + kind
-        + payload
-        + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
-    )
+    return chunk(kind, payload)
 
 
 def _try_splice(image: LoadedImage, changed: np.ndarray) -> bytes | None:
@@ -611,7 +598,9 @@ def _try_splice(image: LoadedImage, changed: np.ndarray) -> bytes | None:
     return splice_jpeg(image.path, image.pixels, changed, int(image.save_params.get("orientation", 1)))
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> None:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes | memoryview | list, *, overwrite: bool = False
+) -> None:
     """Write a file so that readers see the old file or the complete new one, never half.
 
     The data goes to a temporary file in the same folder, is flushed to disk, then
@@ -629,7 +618,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for part in data if isinstance(data, list) else [data]:
+                fh.write(part)
             fh.flush()
             os.fsync(fh.fileno())
         # mkstemp makes 0600; a saved photo should get the usual permissions (the

@@ -39,35 +39,37 @@ def to_indices(px8: np.ndarray, palette: np.ndarray) -> np.ndarray:
 
     Exact colours map to their entry; the others (a fill's new colours) to the nearest
     entry in RGBA, computed once per distinct colour so a large hole costs its number of
-    colours, not its pixels, times the palette size.
+    colours, not its pixels, times the palette size.  Done a block of rows at a time:
+    whole-frame uint32/int64 temporaries made a 24 MP palette PNG peak at 3x an RGB one.
     """
     h, w = px8.shape[:2]
-    if px8.shape[2] == 3:
-        rgba = np.empty((h, w, 4), np.uint8)
-        rgba[..., :3] = px8
-        rgba[..., 3] = 255
-    else:
-        rgba = px8
-    keys = _pack(rgba).ravel()
     pal_keys = _pack(palette)
     order = np.argsort(pal_keys, kind="stable")
     sorted_keys = pal_keys[order]
-    pos = np.searchsorted(sorted_keys, keys)
-    pos_c = np.minimum(pos, len(sorted_keys) - 1)
-    exact = sorted_keys[pos_c] == keys
-    out = order[pos_c].astype(np.uint8)
-    if not exact.all():
-        miss_keys, inverse = np.unique(keys[~exact], return_inverse=True)
-        cols = np.stack(
-            [(miss_keys >> s) & 0xFF for s in (24, 16, 8, 0)], axis=1
-        ).astype(np.int32)
-        pal = palette.astype(np.int32)
-        nearest = np.empty(len(cols), np.uint8)
-        for start in range(0, len(cols), 4096):  # bounded temporary: 4096 x 256 x 4
-            d = ((cols[start : start + 4096, None, :] - pal[None]) ** 2).sum(axis=2)
-            nearest[start : start + 4096] = d.argmin(axis=1)
-        out[~exact] = nearest[inverse]
-    return out.reshape(h, w)
+    pal = palette.astype(np.int32)
+    out = np.empty((h, w), np.uint8)
+    rows = max(1, (1 << 18) // max(1, w))
+    for y in range(0, h, rows):
+        blk = px8[y : y + rows]
+        if blk.shape[2] == 3:
+            rgba = np.empty(blk.shape[:2] + (4,), np.uint8)
+            rgba[..., :3] = blk
+            rgba[..., 3] = 255
+            blk = rgba
+        keys = _pack(blk).ravel()
+        pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+        exact = sorted_keys[pos] == keys
+        idx = order[pos].astype(np.uint8)
+        if not exact.all():
+            miss_keys, inverse = np.unique(keys[~exact], return_inverse=True)
+            cols = np.stack([(miss_keys >> s) & 0xFF for s in (24, 16, 8, 0)], axis=1).astype(np.int32)
+            nearest = np.empty(len(cols), np.uint8)
+            for start in range(0, len(cols), 4096):  # bounded temporary: 4096 x 256 x 4
+                d = ((cols[start : start + 4096, None, :] - pal[None]) ** 2).sum(axis=2)
+                nearest[start : start + 4096] = d.argmin(axis=1)
+            idx[~exact] = nearest[inverse.ravel()]
+        out[y : y + rows] = idx.reshape(-1, w)
+    return out
 
 
 def to_palette_image(px8: np.ndarray, palette: np.ndarray) -> Image.Image:

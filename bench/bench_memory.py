@@ -64,9 +64,12 @@ def child(src: str, mask: str, out: str, method: str) -> None:
     from inpaint_studio.engine import Engine, InpaintOptions
     from inpaint_studio.engine.batch import BatchItem, process_item
 
+    item, opts = BatchItem(Path(src), Path(mask), Path(out)), InpaintOptions(method=method, device="cpu", texture=0.0)
     t0 = time.perf_counter()
-    process_item(BatchItem(Path(src), Path(mask), Path(out)), Engine(),
-                 InpaintOptions(method=method, device="cpu", texture=0.0), max_hole=None)
+    try:
+        process_item(item, Engine(), opts, max_hole=None)
+    except TypeError:  # a checkout from before --max-hole (for before/after numbers)
+        process_item(item, Engine(), opts)
     peak = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM"))
     print(json.dumps({"peak_mb": peak / 1024, "seconds": time.perf_counter() - t0}))
 

@@ -143,26 +143,28 @@ def _open_checked(path: Path, max_pixels: int) -> Image.Image:
     return img
 
 
-def sniff_format(path: str | os.PathLike[str]) -> str | None:
-    """The image format the file's content says (Pillow's name), ``None`` if not an image.
+def sniff(path: str | os.PathLike[str]) -> tuple[str | None, int]:
+    """``(format, frames)`` from the file's content (Pillow's format name), header only.
 
-    Reads the header only.  For folder scans: a ``.heic`` name with JPEG inside is a
-    JPEG, and a GIF is a GIF whatever its name.
+    ``(None, 0)`` for a file that is not an image.  For folder scans: a ``.heic`` name
+    with JPEG inside is a JPEG, a GIF is a GIF whatever its name, and an animation
+    (frames > 1) is found before it could be flattened to one frame.
     """
     try:
         with Image.open(path) as img:
-            return img.format
+            return img.format, _frames(img)
     except Exception:  # noqa: BLE001 - anything Pillow cannot identify is "not an image"
-        return None
+        return None, 0
+
+
+def sniff_format(path: str | os.PathLike[str]) -> str | None:
+    """The image format the file's content says, ``None`` if not an image."""
+    return sniff(path)[0]
 
 
 def frame_count(path: str | os.PathLike[str]) -> int:
     """Frames (or pages) in the file: > 1 for animated GIF/PNG/WebP and multi-page TIFF."""
-    try:
-        with Image.open(path) as img:
-            return _frames(img)
-    except Exception:  # noqa: BLE001 - an unreadable file fails later, with its own message
-        return 1
+    return max(1, sniff(path)[1])
 
 
 def _frames(img: Image.Image) -> int:
@@ -176,13 +178,15 @@ def _frames(img: Image.Image) -> int:
         return 1
 
 
-def animation_message(path: Path, fmt: str | None, frames: int) -> str:
+def animation_message(path: Path | None, fmt: str | None, frames: int) -> str:
+    """Why an animation is not filled (prefixed with ``path`` when given)."""
     kind = "multi-page TIFF" if fmt == "TIFF" else f"animated {fmt or 'image'}"
     what = "pages" if fmt == "TIFF" else "frames"
-    return (
-        f"{path}: {kind} with {frames} {what}: only still images can be filled "
+    msg = (
+        f"{kind} with {frames} {what}: only still images can be filled "
         f"(saving it would keep one {what[:-1]} and lose the rest); export the {what[:-1]} you want first"
     )
+    return f"{path}: {msg}" if path is not None else msg
 
 
 def _is_16bit_colour(img: Image.Image) -> bool:

@@ -24,10 +24,9 @@ from ..core.image_io import (
     SUPPORTED_FORMATS,
     UNREADABLE_SUFFIXES,
     animation_message,
-    frame_count,
     load_image,
     save_image,
-    sniff_format,
+    sniff,
 )
 from ..core.masks import aspect_warning, dilate, hole_ratio, load_mask, mask_size
 from .cancel import CancelToken, ProgressCallback, no_progress
@@ -113,11 +112,13 @@ def _scan(root: Path, exclude: Path | None = None) -> _Scan:
         if exclude is not None and exclude in p.resolve().parents:
             continue  # the output folder inside the input: our own results
         suffix = p.suffix.lower()
-        fmt = sniff_format(p) if (suffix not in IMAGE_SUFFIXES or suffix in _MAY_ANIMATE) else SUFFIX_FORMAT[suffix]
+        if suffix in IMAGE_SUFFIXES and suffix not in _MAY_ANIMATE:
+            fmt, frames = SUFFIX_FORMAT[suffix], 1  # a JPEG/BMP name: its loader says the rest
+        else:
+            fmt, frames = sniff(p)
         if fmt in SUPPORTED_FORMATS:
-            frames = frame_count(p) if fmt in ("GIF", "PNG", "WEBP", "TIFF") else 1
             if frames > 1:
-                scan.unsupported.append((p, animation_message(p, fmt, frames).split(": ", 1)[1]))
+                scan.unsupported.append((p, animation_message(None, fmt, frames)))
             else:
                 scan.images.append(p)
         elif fmt is not None:

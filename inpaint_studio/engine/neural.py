@@ -15,7 +15,11 @@ import numpy as np
 import inpaint_studio
 
 from ..core.errors import WeightsError
+from . import torch_runtime
 from .registry import MethodInfo, register_edges, register_fill
+
+# Before any network runs: oneDNN and ideep read their cache sizes once.
+torch_runtime.bound_shape_caches()
 
 DEEPFILL_FILE = "deepfill.safetensors"
 #: The same generator after a GAN phase (texture instead of blur); the ``detail``

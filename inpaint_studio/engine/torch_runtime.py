@@ -89,6 +89,27 @@ def autocast(device: str, precision: str) -> contextlib.AbstractContextManager:
     return torch.autocast(kind, dtype=dtype)
 
 
+#: Entries of the two caches oneDNN and PyTorch's ideep layer keep per convolution input
+#: shape (``bound_shape_caches``).  A fill uses a few dozen convolutions per crop shape.
+SHAPE_CACHE_ENTRIES = {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": 256, "LRU_CACHE_CAPACITY": 64}
+
+
+def bound_shape_caches() -> dict[str, str]:
+    """Keep the per-shape kernel caches to a few crop shapes (unless the user set them).
+
+    oneDNN caches a primitive per convolution and input shape (1,024 by default), and
+    ideep, between PyTorch and oneDNN, its own computations (another 1,024).  An editor
+    fills crops of every size, so both only grew: over 300 requests of random sizes the
+    engine's memory climbed by 1 GB, and it stayed flat when one request repeated
+    (docs/BENCHMARKS.md, soak).  A few shapes' worth keeps repeated sizes (a preview and
+    its full fill) fast.  Both are read when the first primitive is made, so this runs
+    before any network does (``engine.neural`` calls it on import).
+    """
+    for key, value in SHAPE_CACHE_ENTRIES.items():
+        os.environ.setdefault(key, str(value))
+    return {k: os.environ[k] for k in SHAPE_CACHE_ENTRIES}
+
+
 #: glibc ``mallopt`` parameters (``malloc.h``).
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _allocator_configured: bool | None = None

@@ -116,3 +116,13 @@ def test_batch_announces_the_fallback_once(wdir: Path, tmp_path: Path, capsys: p
 
 
 
+
+
+def test_damaged_detail_weights_are_a_warning_not_silence(wdir: Path) -> None:
+    torch.manual_seed(1)
+    save_weights(DeepFillGenerator(cnum=4), wdir / "deepfill_detail.safetensors", {"default_detail": 0.5}, half=False)
+    _zero_middle(wdir / "deepfill_detail.safetensors")
+    img, mask = photo(40, 48), box_mask(40, 48, 10, 30, 12, 36)
+    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu", texture=0.0))
+    assert res.method == "deepfill"
+    assert any("deepfill_detail.safetensors is damaged" in w and "without detail" in w for w in res.warnings), res.warnings

@@ -153,7 +153,11 @@ def run(args: argparse.Namespace) -> int:
     )
     from ..engine.registry import auto_fallback
 
-    fallback = auto_fallback() if args.model == "auto" else None
+    if args.model == "auto":
+        fallback = auto_fallback()
+    else:
+        ok, why = fill_info(args.model).available()
+        fallback = None if ok else f"{args.model} is unavailable ({why}): the photos are filled with telea instead"
     # The header goes out before the bar exists, so it is not drawn into the bar's line.
     print(header, file=sys.stderr)
     if fallback:

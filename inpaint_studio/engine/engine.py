@@ -21,6 +21,7 @@ from .cancel import CancelToken, ProgressCallback, no_progress
 from .device import is_out_of_memory, resolve_device
 from .grain import add_photo_grain
 from .texture import synthesize as synthesize_texture
+from .torch_runtime import trim_heap_if_grown
 from .registry import (
     auto_fallback,
     default_edge_name,
@@ -212,6 +213,7 @@ class Engine:
             image, mask, use_edges, opts, working, method, name, device, inner, cancel, warnings
         )
         cancel.raise_if_cancelled()
+        trim_heap_if_grown()  # crops of new sizes must not make the process grow for ever
         progress(1.0, "done")
         return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method),
                              opts.grain, opts.texture)

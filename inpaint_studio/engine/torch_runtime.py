@@ -91,7 +91,7 @@ def autocast(device: str, precision: str) -> contextlib.AbstractContextManager:
 
 #: Entries of the two caches oneDNN and PyTorch's ideep layer keep per convolution input
 #: shape (``bound_shape_caches``).  A fill uses a few dozen convolutions per crop shape.
-SHAPE_CACHE_ENTRIES = {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": 256, "LRU_CACHE_CAPACITY": 64}
+SHAPE_CACHE_ENTRIES = {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": 256, "LRU_CACHE_CAPACITY": 16}
 
 
 def bound_shape_caches() -> dict[str, str]:
@@ -149,6 +149,52 @@ def configure_allocator(mmap_threshold: int = 256 << 20, trim_threshold: int = 5
         return False
     _allocator_configured = ok
     return ok
+
+
+_heap_reference: int | None = None
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def trim_heap_if_grown(slack: float = 0.10, floor: int = 16 << 20) -> bool:
+    """Give freed heap memory back to the system when the process has grown since the
+    first request, keeping the blocks one request reuses.
+
+    With :func:`configure_allocator`'s thresholds glibc keeps freed activations for the
+    next forward pass (the point: no page faults), but crops of ever new sizes leave
+    holes that the next request cannot reuse, and the process only grew (soak in
+    docs/BENCHMARKS.md).  After each request: if resident memory is more than ``slack``
+    (plus ``floor``) above what it was after the first one, ``malloc_trim`` returns the
+    free pages.  Repeated requests of one size never trigger it.  Returns whether it
+    trimmed; a no-op off glibc.
+    """
+    global _heap_reference
+    if not _allocator_configured:
+        return False
+    rss = _rss_bytes()
+    if rss is None:
+        return False
+    if _heap_reference is None:
+        _heap_reference = rss
+        return False
+    if rss <= _heap_reference * (1.0 + slack) + floor:
+        return False
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return False
+    after = _rss_bytes()
+    if after is not None and after > _heap_reference:
+        _heap_reference = after  # what is left is live (a larger photo), not free blocks
+    return True
 
 
 def configure_threads() -> int:

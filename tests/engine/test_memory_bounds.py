@@ -26,3 +26,29 @@ def test_engine_bounds_onednn_and_ideep_caches() -> None:
 
 def test_a_users_own_setting_is_kept() -> None:
     assert _env_after_import({"LRU_CACHE_CAPACITY": "7"})[1] == "7"
+
+
+def test_heap_is_trimmed_only_when_the_process_grew(monkeypatch) -> None:  # noqa: ANN001
+    import ctypes
+
+    from inpaint_studio.engine import torch_runtime as rt
+
+    sizes = iter([100, 105, 100, 300, 110, 300, 290])
+    monkeypatch.setattr(rt, "_allocator_configured", True)
+    monkeypatch.setattr(rt, "_heap_reference", None)
+    monkeypatch.setattr(rt, "_rss_bytes", lambda: next(sizes) << 20)
+    trims = []
+
+    class Libc:
+        def malloc_trim(self, pad: int) -> int:
+            trims.append(pad)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    assert not rt.trim_heap_if_grown()  # first request: the reference (100 MB)
+    assert not rt.trim_heap_if_grown()  # 105: within 10 % + 16 MB
+    assert not rt.trim_heap_if_grown()
+    assert rt.trim_heap_if_grown()  # 300: trimmed, back to 110
+    assert rt._heap_reference == 110 << 20  # what was left is live
+    assert rt.trim_heap_if_grown()  # 300 again, trimmed to 290: live memory grew
+    assert rt._heap_reference == 290 << 20 and len(trims) == 2

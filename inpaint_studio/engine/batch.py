@@ -76,6 +76,8 @@ class BatchSummary:
         return 1 if (self.failed or self.cancelled) else 0
 
 
+#: Subfolders of the input whose files are masks whatever ``--masks`` says.
+MASK_FOLDER_NAMES = frozenset({"mask", "masks"})
 #: Default of ``--max-hole``: masks covering more of the photo are refused.
 DEFAULT_MAX_HOLE = 0.60
 
@@ -163,10 +165,10 @@ def plan_batch(
     file used for every photo (a watermark template).  Existing outputs are skipped
     unless ``overwrite`` (so re-running resumes an interrupted batch).
 
-    Masks are never photos: a file named ``*_mask.*``, the template, and everything in
-    a masks folder that lies inside the input are listed as skipped, and a photo is
-    never matched with itself.  Where masks and photos share one folder, only
-    ``*_mask.*`` names count as masks there.  Files that are not photos we can edit
+    Masks are never photos: a file named ``*_mask.*``, the template, everything in a
+    masks folder that lies inside the input, and everything in a subfolder named
+    ``masks`` are listed as skipped, and a photo is never matched with itself.  Where
+    masks and photos share one folder, only those count as masks there.  Files that are not photos we can edit
     (animations, HEIC, other formats, non-image files) are listed with the reason.
 
     Raises:
@@ -207,6 +209,8 @@ def plan_batch(
             notes.append(listed(p, f"in the masks folder {masks}, not a photo"))
         elif is_named_mask(p):
             notes.append(listed(p, "named like a mask (*_mask), not a photo"))
+        elif input.is_dir() and any(part.lower() in MASK_FOLDER_NAMES for part in rel_of(p).parent.parts):
+            notes.append(listed(p, "in a folder named masks, not a photo"))
         else:
             photos.append(p)
     notes += [listed(p, why) for p, why in scan.unsupported]

@@ -38,21 +38,23 @@ def test_readme_layout_photo_mask_next_to_photo(tmp_path: Path, capsys: pytest.C
     Image.fromarray(_mask()).save(src / "a_mask.png")
     Image.fromarray(photo(H, W, seed=2)).save(src / "b.png")
     Image.fromarray(_mask()).save(src / "masks" / "b.png")
+    Image.fromarray(photo(H, W, seed=5)).save(src / "c.png")
     out = tmp_path / "out"
     assert _batch(str(src), "--masks", str(src), "--out", str(out)) == 0
     text = capsys.readouterr().out
     done = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert done == ["a.png"], done  # b.png: no b_mask.png beside it; masks/b.png is a mask
+    assert done == ["a.png", "b.png"], done  # masks/b.png is b.png's mask, not a photo
     filled = np.asarray(Image.open(out / "a.png"))
     hole = _mask() > 0
     np.testing.assert_array_equal(filled[~hole], a[~hole])  # only a_mask's 8 % changed, not 83 %
     assert re.search(r"skipped .*a_mask\.png: named like a mask", text)
-    assert re.search(r"skipped .*b\.png: no mask found .*b_mask\.png", text)
+    assert re.search(r"skipped .*masks/b\.png: in a folder named masks", text)
+    assert re.search(r"skipped .*c\.png: no mask found .*c_mask\.png", text)
     capsys.readouterr()
     out2 = tmp_path / "out2"
     assert _batch(str(src), "--masks", str(src / "masks"), "--out", str(out2)) == 0
     text = capsys.readouterr().out
-    assert sorted(p.name for p in out2.rglob("*") if p.is_file()) == ["b.png"]
+    assert sorted(p.name for p in out2.rglob("*") if p.is_file()) == ["b.png"]  # a.png, c.png: no mask there
     assert re.search(r"skipped .*masks/b\.png: in the masks folder", text)
 
 

@@ -55,9 +55,10 @@ def test_a_masks_folder_inside_the_input_holds_masks_not_photos(tmp_path: Path) 
         items = _by_name(plan_batch(src, masks, tmp_path / "out"))
         todo = {n for n, it in items.items() if not it.skip_reason}
         if masks == src:
-            # Shared folder: only *_mask names are masks, so masks/a.png is a photo here,
-            # but a.jpg is never matched with itself.
-            assert items["a.jpg"].mask != src / "a.jpg"
+            # Shared folder: a.jpg finds masks/a.png, never itself; masks/ holds no photos.
+            assert items["a.jpg"].mask == src / "masks" / "a.png"
+            assert not items["a.png"].is_photo and "folder named masks" in items["a.png"].skip_reason
+            assert todo == {"a.jpg", "b.jpg"}
             continue
         assert todo == {"a.jpg", "b.jpg"}
         assert items["a.jpg"].mask == src / "masks" / "a.png"

@@ -50,8 +50,12 @@ COLUMNS = ("Photo", "Mask", "Output", "Status")
 
 def _gui_reason(reason: str) -> str:
     """The engine's reasons name CLI flags; say what to do in this dialog instead."""
-    return reason.replace("(use --overwrite to redo)", "(tick 'Replace existing outputs' to redo)").replace(
-        "(use overwrite to replace it)", "(tick 'Replace existing outputs' to redo)"
+    return (
+        reason.replace("(use --overwrite to redo)", "(tick 'Replace existing outputs' to redo)")
+        .replace("(use overwrite to replace it)", "(tick 'Replace existing outputs' to redo)")
+        .replace(" (--max-hole)", "")
+        .replace("use --invert-masks if black marks the hole in your masks", "invert the masks if black marks the hole")
+        .replace("`batch --max-megapixels N` or the ", "")
     )
 
 

@@ -89,6 +89,25 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         "that in at T (0 to 1): large holes read as grass, cloud or gravel instead of blur; "
         "costs seconds and, above 0.5, PSNR; default 0.5 as in the editor, 0 = off",
     )
+    p.add_argument(
+        "--max-hole",
+        type=float,
+        default=60.0,
+        metavar="PERCENT",
+        help="refuse masks whose hole covers more than this share of the photo (default 60; 100 = no limit): "
+        "an all-white or inverted mask would turn the photo into a gradient",
+    )
+    p.add_argument(
+        "--invert-masks", action="store_true", help="black marks the hole in the masks (white is kept)"
+    )
+    p.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=None,
+        metavar="MP",
+        help="refuse photos and masks larger than this (default 200, or $INPAINT_STUDIO_MAX_MEGAPIXELS), "
+        "a guard against decompression bombs",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     from .batch_ray import add_arguments as add_ray_arguments
@@ -100,11 +119,17 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
 def run(args: argparse.Namespace) -> int:
     from ..core.errors import InpaintStudioError
     from ..engine import Engine, InpaintOptions
-    from ..engine.batch import plan_batch, run_batch
+    from ..engine.batch import ItemSettings, check_output_folder, plan_batch, run_batch
     from ..engine.registry import fill_info
 
     if args.quality is not None and not 1 <= args.quality <= 100:
         print("error: --quality must be between 1 and 100", file=sys.stderr)
+        return 2
+    if not 0.0 < args.max_hole <= 100.0:
+        print("error: --max-hole must be a percentage above 0 and at most 100", file=sys.stderr)
+        return 2
+    if args.max_megapixels is not None and args.max_megapixels <= 0:
+        print("error: --max-megapixels must be positive", file=sys.stderr)
         return 2
     if args.detail is not None and not 0.0 <= args.detail <= 1.0:
         print("error: --detail must be between 0 and 1", file=sys.stderr)
@@ -152,11 +177,14 @@ def run(args: argparse.Namespace) -> int:
             edge_info(args.edges)
         plan_masks = None if (args.watermark or args.auto_mask) else args.masks
         items = plan_batch(args.input, plan_masks, args.out, args.format, args.overwrite)
+        if not any(i.is_photo for i in items):
+            why = "".join(f"\n  skipped {i.source}: {i.skip_reason}" for i in items)
+            raise InpaintStudioError(f"no photos found in {args.input}" + why)
+        if any(not i.skip_reason for i in items):
+            # Before any photo is filled: an unwritable folder must not cost the computing.
+            check_output_folder(args.out)
     except InpaintStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not items:
-        print(f"error: no photos found in {args.input}", file=sys.stderr)
         return 2
 
     engine = Engine()
@@ -171,6 +199,21 @@ def run(args: argparse.Namespace) -> int:
         texture=InpaintOptions.texture if args.texture is None else args.texture,
     )
     todo = sum(1 for i in items if not i.skip_reason)
+    method = engine.resolve_method(args.model)
+    header = f"{sum(i.is_photo for i in items)} photos, {todo} to process, model={method}" + (
+        f", edges={args.edges}" if args.edges != "off" else ""
+    )
+    from ..engine.registry import auto_fallback
+
+    if args.model == "auto":
+        fallback = auto_fallback()
+    else:
+        ok, why = fill_info(args.model).available()
+        fallback = None if ok else f"{args.model} is unavailable ({why}): the photos are filled with telea instead"
+    # The header goes out before the bar exists, so it is not drawn into the bar's line.
+    print(header, file=sys.stderr)
+    if fallback:
+        print(f"warning: {fallback}", file=sys.stderr)
     provider = None
     if args.watermark:
         provider = _watermark_provider(args, items)
@@ -184,34 +227,42 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(items), unit="photo", dynamic_ncols=True, file=sys.stderr)
-    warned: set[str] = set()
+        bar = tqdm(total=len(items), unit="file", dynamic_ncols=True, file=sys.stderr)
+    warned: set[str] = {fallback} if fallback else set()
+
+    def on_start(_fraction: float, message: str) -> None:
+        # Called before each item: the bar names the photo being filled, not the last one.
+        if bar is not None and message != "done":
+            bar.set_postfix_str(Path(message).name[-30:])
 
     def on_item(_i: int, item, outcome) -> None:  # noqa: ANN001
         if bar is not None:
             bar.update(1)
-            bar.set_postfix_str(item.source.name[-30:])
         for w in outcome.warnings:
             if w not in warned:
                 warned.add(w)
-                (bar.write if bar else print)(f"warning: {w}")
+                (bar.write if bar else print)(f"warning: {w}", file=sys.stderr)
         if outcome.status == "failed":
-            (bar.write if bar else print)(f"FAILED {outcome.message}")
+            (bar.write if bar else print)(f"FAILED {outcome.message}", file=sys.stderr)
         elif provider is not None and outcome.message:
             (bar.write if bar else print)(f"{item.source.name}: {outcome.message}")
 
-    print(f"{len(items)} photos, {todo} to process, model={engine.resolve_method(args.model)}"
-          + (f", edges={args.edges}" if args.edges != "off" else ""), file=sys.stderr)
     try:
+        settings = ItemSettings(
+            provider=provider,
+            max_hole=None if args.max_hole >= 100 else args.max_hole / 100.0,
+            invert_masks=args.invert_masks,
+            max_pixels=None if args.max_megapixels is None else int(args.max_megapixels * 1e6),
+        )
         if args.backend == "ray":
             from . import batch_ray
 
             summary = batch_ray.run(args, items, options, on_item,
-                                    lambda m: (bar.write if bar else print)(m, file=sys.stderr), provider=provider)
+                                    lambda m: (bar.write if bar else print)(m, file=sys.stderr), settings)
         else:
             summary = run_batch(
                 items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item,
-                provider=provider,
+                progress=on_start, **settings.kwargs(),
             )
     except InpaintStudioError as exc:  # the Ray backend could not run at all
         if bar is not None:
@@ -229,6 +280,8 @@ def run(args: argparse.Namespace) -> int:
         f"done in {summary.seconds:.1f}s: {len(summary.ok)} filled, {len(summary.failed)} failed, "
         f"{len(summary.skipped)} skipped"
     )
+    for w, n in summary.warnings.items():
+        print(f"  warning ({n} photo{'s' if n != 1 else ''}): {w}")
     for item, why in summary.skipped:
         print(f"  skipped {item.source}: {why}")
     for _item, why in summary.failed:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the parser is built for every subcommand: no engine imports here
-    from ..engine.batch import BatchItem, BatchSummary, ItemOutcome
+    from ..engine.batch import BatchItem, BatchSummary, ItemOutcome, ItemSettings
     from ..engine.engine import InpaintOptions
 
 
@@ -61,20 +61,21 @@ def run(
     options: InpaintOptions,
     on_item: Callable[[int, BatchItem, ItemOutcome], None],
     say: Callable[[str], None],
-    provider: object | None = None,
+    settings: ItemSettings | None = None,
 ) -> BatchSummary:
     """Run the batch on Ray; ``say`` prints cluster events.
 
-    A mask ``provider`` (automatic text masks, or a watermark estimated once here) is
-    shipped to every worker once, through the object store, not once per photo.
+    The per-photo ``settings`` (hole limit, inverted masks, and a mask provider: the
+    text detector, or a watermark estimated once here) are shipped to every worker once,
+    through the object store, not once per photo.
 
     Raises:
         RayBackendError: the cluster cannot run this batch (a usage error, exit 2).
     """
-    from ..engine.batch_marks import process_provided
+    from ..engine.batch import process_with_settings
     from ..engine.ray_backend import RayConfig, run_batch_ray
 
-    hooks = {} if provider is None else {"shared": provider, "process": process_provided}
+    hooks = {} if settings is None else {"shared": settings, "process": process_with_settings}
     summary = run_batch_ray(
         items,
         options,

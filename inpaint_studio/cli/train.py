@@ -85,10 +85,12 @@ def run(args: argparse.Namespace) -> int:
         prefill=None if args.prefill == "none" else args.prefill, holdout_every=args.holdout_every,
         cache_mb=args.cache_mb, lr_final=args.lr_final, decay_start=args.decay_start,
     )
+    from ..core.errors import WeightsError
+
     try:
         trainer = Trainer(cfg, resume=args.resume, resume_from=args.resume_from)
-    except FileNotFoundError as exc:
-        print(exc, file=sys.stderr)
+    except (FileNotFoundError, WeightsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     trainer.fit(args.steps)
     print(f"step {trainer.step}: checkpoint {trainer.out / 'last.pt'}")

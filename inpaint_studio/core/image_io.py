@@ -29,6 +29,17 @@ from .errors import (
 
 #: Default refusal limit; a 200 MP RGBA uint16 photo is already 1.6 GB in memory.
 DEFAULT_MAX_PIXELS = 200_000_000
+#: Environment variable that moves the limit (in megapixels) for every front end.
+MAX_MEGAPIXELS_ENV = "INPAINT_STUDIO_MAX_MEGAPIXELS"
+
+
+def max_pixels_limit() -> int:
+    """The pixel limit in force: ``$INPAINT_STUDIO_MAX_MEGAPIXELS`` or 200 MP."""
+    env = os.environ.get(MAX_MEGAPIXELS_ENV, "").strip()
+    try:
+        return max(1, int(float(env) * 1e6)) if env else DEFAULT_MAX_PIXELS
+    except ValueError:
+        return DEFAULT_MAX_PIXELS
 
 # We enforce our own, configurable limit from the header before decoding; Pillow's
 # global bomb check would otherwise refuse legitimate 100+ MP panoramas.
@@ -47,9 +58,18 @@ SUFFIX_FORMAT = {
     ".tiff": "TIFF",
     ".webp": "WEBP",
     ".bmp": "BMP",
+    ".gif": "GIF",
 }
 #: Suffixes the batch command and the open dialog treat as photos.
 IMAGE_SUFFIXES = frozenset(SUFFIX_FORMAT)
+#: Formats (as Pillow names them, found from the content) that load and save faithfully.
+SUPPORTED_FORMATS = frozenset(SUFFIX_FORMAT.values()) | {"MPO"}
+#: Image suffixes no decoder here reads; a folder scan lists them instead of ignoring them.
+UNREADABLE_SUFFIXES = {
+    ".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", ".jxl": "JPEG XL", ".psd": "Photoshop",
+    ".svg": "SVG", ".dng": "raw (DNG)", ".cr2": "raw (CR2)", ".cr3": "raw (CR3)", ".nef": "raw (NEF)",
+    ".arw": "raw (ARW)", ".orf": "raw (ORF)", ".rw2": "raw (RW2)", ".raf": "raw (RAF)", ".raw": "raw",
+}
 
 
 @dataclass
@@ -117,9 +137,56 @@ def _open_checked(path: Path, max_pixels: int) -> Image.Image:
         img.close()
         raise ImageTooLargeError(
             f"{path}: {w}x{h} = {w * h / 1e6:.0f} MP exceeds the limit of "
-            f"{max_pixels / 1e6:.0f} MP (raise it in settings if the file is trusted)"
+            f"{max_pixels / 1e6:.0f} MP; if you trust the file, raise the limit with "
+            f"`batch --max-megapixels N` or the {MAX_MEGAPIXELS_ENV} environment variable"
         )
     return img
+
+
+def sniff(path: str | os.PathLike[str]) -> tuple[str | None, int]:
+    """``(format, frames)`` from the file's content (Pillow's format name), header only.
+
+    ``(None, 0)`` for a file that is not an image.  For folder scans: a ``.heic`` name
+    with JPEG inside is a JPEG, a GIF is a GIF whatever its name, and an animation
+    (frames > 1) is found before it could be flattened to one frame.
+    """
+    try:
+        with Image.open(path) as img:
+            return img.format, _frames(img)
+    except Exception:  # noqa: BLE001 - anything Pillow cannot identify is "not an image"
+        return None, 0
+
+
+def sniff_format(path: str | os.PathLike[str]) -> str | None:
+    """The image format the file's content says, ``None`` if not an image."""
+    return sniff(path)[0]
+
+
+def frame_count(path: str | os.PathLike[str]) -> int:
+    """Frames (or pages) in the file: > 1 for animated GIF/PNG/WebP and multi-page TIFF."""
+    return max(1, sniff(path)[1])
+
+
+def _frames(img: Image.Image) -> int:
+    # MPO is a JPEG with extra pictures (previews, depth) after the main one: it is
+    # edited and saved as the main JPEG, as before.
+    if img.format == "MPO":
+        return 1
+    try:
+        return int(getattr(img, "n_frames", 1) or 1)
+    except Exception:  # noqa: BLE001 - a damaged later frame fails on decode instead
+        return 1
+
+
+def animation_message(path: Path | None, fmt: str | None, frames: int) -> str:
+    """Why an animation is not filled (prefixed with ``path`` when given)."""
+    kind = "multi-page TIFF" if fmt == "TIFF" else f"animated {fmt or 'image'}"
+    what = "pages" if fmt == "TIFF" else "frames"
+    msg = (
+        f"{kind} with {frames} {what}: only still images can be filled "
+        f"(saving it would keep one {what[:-1]} and lose the rest); export the {what[:-1]} you want first"
+    )
+    return f"{path}: {msg}" if path is not None else msg
 
 
 def _is_16bit_colour(img: Image.Image) -> bool:
@@ -170,9 +237,9 @@ def _read_16bit_colour(path: Path) -> np.ndarray:
     arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if arr is None or arr.dtype != np.uint16 or arr.ndim != 3:
         raise UnsupportedImageError(f"{path}: could not decode the 16-bit colour image")
-    if arr.shape[2] == 4:
-        return np.ascontiguousarray(arr[..., [2, 1, 0, 3]])
-    return np.ascontiguousarray(arr[..., ::-1])
+    # In place: a reordered copy would hold a second full frame (144 MB at 24 MP).
+    code = cv2.COLOR_BGRA2RGBA if arr.shape[2] == 4 else cv2.COLOR_BGR2RGB
+    return cv2.cvtColor(arr, code, dst=arr)
 
 
 def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
@@ -225,19 +292,25 @@ def _pixels_from_pil(img: Image.Image, path: Path) -> tuple[np.ndarray, str]:
         raise UnsupportedImageError(f"{path}: image mode {mode!r} is not supported") from exc
 
 
-def load_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> LoadedImage:
     """Read a photo upright, as RGB(A) uint8/uint16, with its metadata for saving.
+
+    ``max_pixels`` defaults to :func:`max_pixels_limit`.
 
     Raises:
         ImageLoadError: missing, empty, truncated or corrupt file.
         ImageTooLargeError: more than ``max_pixels`` pixels (checked before decoding).
-        UnsupportedImageError: a mode we cannot edit faithfully (float, 32-bit int).
+        UnsupportedImageError: a mode we cannot edit faithfully (float, 32-bit int), or
+            an animation / multi-page file (saving would keep only one frame).
     """
     p = Path(path)
-    img = _open_checked(p, max_pixels)
+    img = _open_checked(p, max_pixels_limit() if max_pixels is None else max_pixels)
     try:
         with img:
             fmt = img.format
+            frames = _frames(img)
+            if frames > 1:
+                raise UnsupportedImageError(animation_message(p, fmt, frames))
             icc = img.info.get("icc_profile")
             exif_obj = img.getexif()
             orientation = int(exif_obj.get(0x0112, 1) or 1)
@@ -261,6 +334,15 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
                 comp = img.info.get("compression")
                 if comp and comp != "raw":
                     save_params["compression"] = comp
+            elif fmt == "PNG":
+                # tEXt/zTXt/iTXt chunks (captions, software, XMP packets) go back on save.
+                text = dict(getattr(img, "text", {}) or {})
+                if text:
+                    save_params["png_text"] = text
+            if img.mode == "P" and fmt in ("PNG", "GIF"):
+                from .palette import palette_of
+
+                save_params["palette"] = palette_of(img)
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 if _is_16bit_colour(img):
@@ -271,7 +353,9 @@ def load_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
                     img.load()
                     upright = ImageOps.exif_transpose(img) if orientation != 1 else img
                     pixels, source_mode = _pixels_from_pil(upright, p)
-    except (ImageLoadError, ImageTooLargeError):
+                    if "palette" in save_params:
+                        source_mode = "P"
+    except ImageLoadError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
         raise ImageLoadError(f"{p}: the file is truncated or corrupt ({exc})") from exc
@@ -300,22 +384,55 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
     return SUFFIX_FORMAT.get(Path(path).suffix.lower())
 
 
+#: Pixels converted per step where a whole-frame temporary would cost memory.
+_BLOCK_PIXELS = 1 << 18
+
+
+def _block_rows(width: int) -> int:
+    return max(1, _BLOCK_PIXELS // max(1, width))
+
+
 def _to_8bit(arr: np.ndarray) -> np.ndarray:
     if arr.dtype == np.uint8:
         return arr
-    # Rounded 16->8 bit mapping (65535 -> 255), not truncation.
-    return ((arr.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    # Rounded 16->8 bit mapping (65535 -> 255), not truncation; a block of rows at a
+    # time, so the uint32 temporary stays small.
+    out = np.empty(arr.shape, np.uint8)
+    rows = _block_rows(arr.shape[1] * (arr.shape[2] if arr.ndim == 3 else 1))
+    for y in range(0, arr.shape[0], rows):
+        out[y : y + rows] = (arr[y : y + rows].astype(np.uint32) * 255 + 32767) // 65535
+    return out
 
 
 def _gray_from_rgb(rgb: np.ndarray) -> np.ndarray:
-    """Luma that maps an untouched grey pixel (g, g, g) back to exactly g."""
-    f = rgb[..., :3].astype(np.float64)
-    g = np.rint(0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2])
-    return g.astype(rgb.dtype)
+    """Luma that maps an untouched grey pixel (g, g, g) back to exactly g.
+
+    Integer Rec. 601 weights (299 + 587 + 114 = 1000), a block of rows at a time into
+    two small uint32 buffers: a whole-frame float64 copy of a 196 MP grey photo was
+    4.7 GB, four times the photo.
+    """
+    h, w = rgb.shape[:2]
+    out = np.empty((h, w), rgb.dtype)
+    rows = _block_rows(w)
+    acc = np.empty((min(rows, h), w), np.uint32)
+    tmp = np.empty_like(acc)
+    for y in range(0, h, rows):
+        blk = rgb[y : y + rows]
+        a, t = acc[: blk.shape[0]], tmp[: blk.shape[0]]
+        np.multiply(blk[..., 0], np.uint32(299), out=a, dtype=np.uint32)
+        np.multiply(blk[..., 1], np.uint32(587), out=t, dtype=np.uint32)
+        a += t
+        np.multiply(blk[..., 2], np.uint32(114), out=t, dtype=np.uint32)
+        a += t
+        a += 500
+        a //= 1000
+        out[y : y + blk.shape[0]] = a
+    return out
 
 
-def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes:
-    """Encode to bytes in memory (the atomic write happens afterwards)."""
+def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes | memoryview | list:
+    """Encode to bytes in memory (the atomic write happens afterwards); a list of
+    buffers where joining them would copy a large file once more."""
     px = image.pixels
     mode = image.source_mode
     kwargs: dict[str, Any] = {}
@@ -336,16 +453,31 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes:
             pil = Image.fromarray(np.ascontiguousarray(g.astype(np.uint16)))  # -> mode I;16
         else:
             return _encode_16bit_colour(image, fmt)
+    elif gray:
+        # Grey first, then 8 bits: one channel converted instead of three.
+        if fmt in ("JPEG", "BMP"):
+            alpha = False
+        g = _to_8bit(_gray_from_rgb(px))
+        pil = Image.fromarray(np.dstack([g, _to_8bit(px[..., 3])]), "LA") if alpha else Image.fromarray(g, "L")
     else:
         px8 = _to_8bit(px)
         if fmt in ("JPEG", "BMP") and alpha:
             px8 = px8[..., :3]
             alpha = False
-        if gray:
-            g = _gray_from_rgb(px8)
-            pil = Image.fromarray(np.dstack([g, px8[..., 3]]), "LA") if alpha else Image.fromarray(g, "L")
-            if fmt == "JPEG" and pil.mode == "LA":
-                pil = pil.convert("L")
+        palette = image.save_params.get("palette") if mode == "P" else None
+        if palette is not None and fmt in ("PNG", "GIF"):
+            from .palette import to_palette_image
+
+            pil = to_palette_image(px8, palette)
+            trns = pil.info.pop("transparency", None)
+            if trns is not None:
+                if fmt == "PNG":
+                    kwargs["transparency"] = trns
+                else:
+                    # GIF holds one transparent entry: the first fully transparent one.
+                    zero = [i for i, a in enumerate(trns) if a == 0]
+                    if zero:
+                        kwargs["transparency"] = zero[0]
         elif alpha:
             pil = Image.fromarray(px8, "RGBA")
         else:
@@ -375,17 +507,46 @@ def _encode(image: LoadedImage, fmt: str, quality: int | None) -> bytes:
             kwargs["quality"] = quality if quality is not None else 95
     elif fmt == "PNG":
         kwargs["compress_level"] = 6
+        if image.save_params.get("png_text"):
+            kwargs["pnginfo"] = _png_info(image.save_params["png_text"])
     elif fmt == "TIFF":
         kwargs["compression"] = image.save_params.get("compression", "tiff_lzw")
         if kwargs["compression"] in ("jpeg",):
             kwargs["compression"] = "tiff_lzw"
     buf = io.BytesIO()
     pil.save(buf, format=fmt, **kwargs)
-    return buf.getvalue()
+    return buf.getbuffer()  # a view: getvalue() would copy the file once more
 
 
-def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
-    """16-bit RGB(A): Pillow cannot hold it, so PNG goes through OpenCV, TIFF through tifffile."""
+def _png_info(text: dict[str, str]) -> Any:
+    """The source's text chunks for Pillow's PNG writer (XMP stays an iTXt chunk)."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for key, value in text.items():
+        info.add_text(key, value)
+    return info
+
+
+def _png_text_chunks(text: dict[str, str]) -> list[bytes]:
+    """The same chunks, raw, for the 16-bit PNG that OpenCV encodes."""
+    out = []
+    for key, value in text.items():
+        k = key.encode("latin-1", "replace")[:79]
+        try:
+            if isinstance(value, str) and not hasattr(value, "lang"):
+                out.append(_png_chunk(b"tEXt", k + b"\x00" + value.encode("latin-1")))
+                continue
+        except UnicodeEncodeError:
+            pass
+        lang = str(getattr(value, "lang", "") or "").encode("ascii", "replace")
+        tkey = str(getattr(value, "tkey", "") or "").encode("utf-8")
+        out.append(_png_chunk(b"iTXt", k + b"\x00\x00\x00" + lang + b"\x00" + tkey + b"\x00" + str(value).encode("utf-8")))
+    return out
+
+
+def _encode_16bit_colour(image: LoadedImage, fmt: str) -> memoryview | list:
+    """16-bit RGB(A): Pillow cannot hold it, so PNG goes through ``png16``, TIFF through tifffile."""
     px = image.pixels
     if fmt == "TIFF":
         import tifffile
@@ -400,14 +561,9 @@ def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
             iccprofile=image.icc_profile,
             metadata=None,
         )
-        return buf.getvalue()
-    import cv2
+        return buf.getbuffer()  # a view: getvalue() would copy the file once more
+    from .png16 import encode_rgb16
 
-    bgr = px[..., [2, 1, 0, 3]] if px.shape[2] == 4 else px[..., ::-1]
-    ok, enc = cv2.imencode(".png", np.ascontiguousarray(bgr))
-    if not ok:
-        raise ImageSaveError("OpenCV could not encode the 16-bit PNG")
-    data = enc.tobytes()
     chunks = []
     if image.icc_profile:
         import zlib
@@ -416,22 +572,14 @@ def _encode_16bit_colour(image: LoadedImage, fmt: str) -> bytes:
     if image.exif:
         exif = image.exif[6:] if image.exif.startswith(b"Exif\x00\x00") else image.exif
         chunks.append(_png_chunk(b"eXIf", exif))
-    if chunks:
-        # Insert right after IHDR (8-byte signature + 25-byte IHDR chunk).
-        data = data[:33] + b"".join(chunks) + data[33:]
-    return data
+    chunks += _png_text_chunks(image.save_params.get("png_text") or {})
+    return encode_rgb16(px, chunks)
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    import struct
-    import zlib
+    from .png16 import chunk
 
-    return (
-        struct.pack(">I", len(payload))
-        + kind
-        + payload
-        + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
-    )
+    return chunk(kind, payload)
 
 
 def _try_splice(image: LoadedImage, changed: np.ndarray) -> bytes | None:
@@ -454,7 +602,9 @@ def _try_splice(image: LoadedImage, changed: np.ndarray) -> bytes | None:
     return splice_jpeg(image.path, image.pixels, changed, int(image.save_params.get("orientation", 1)))
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> None:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes | memoryview | list, *, overwrite: bool = False
+) -> None:
     """Write a file so that readers see the old file or the complete new one, never half.
 
     The data goes to a temporary file in the same folder, is flushed to disk, then
@@ -464,12 +614,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, overwrite: 
     dest = Path(path)
     if dest.exists() and not overwrite:
         raise OutputExistsError(f"{dest}: already exists (use overwrite to replace it)")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        raise ImageSaveError(f"{dest}: could not write ({exc.strerror or exc})") from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for part in data if isinstance(data, list) else [data]:
+                fh.write(part)
             fh.flush()
             os.fsync(fh.fileno())
         # mkstemp makes 0600; a saved photo should get the usual permissions (the

@@ -113,12 +113,6 @@ def _splice(jpeglib: object, source: Path, pixels: np.ndarray, changed: np.ndarr
                 return None
         else:
             sub = 0
-            g = np.rint(
-                0.299 * stored[..., 0].astype(np.float64)
-                + 0.587 * stored[..., 1]
-                + 0.114 * stored[..., 2]
-            ).astype(np.uint8)
-            pil = Image.fromarray(g, "L")
         if not mask.any():
             return None
         # Encode only the MCU-aligned box around the change: block DCTs depend on their
@@ -131,7 +125,11 @@ def _splice(jpeglib: object, source: Path, pixels: np.ndarray, changed: np.ndarr
         y1 = min(stored.shape[0], -(-(int(ys[-1]) + 1) // mcu_y) * mcu_y)
         x1 = min(stored.shape[1], -(-(int(xs[-1]) + 1) // mcu_x) * mcu_x)
         if ncomp == 1:
-            pil = pil.crop((x0, y0, x1, y1))
+            # Luma of the box only: a float copy of the whole frame was 8 bytes a pixel
+            # a channel (4.7 GB at 196 MP) for the few blocks that change.
+            from .image_io import _gray_from_rgb
+
+            pil = Image.fromarray(_gray_from_rgb(stored[y0:y1, x0:x1]), "L")
         else:
             pil = Image.fromarray(np.ascontiguousarray(stored[y0:y1, x0:x1]), "RGB")
         tables = [src.qt[i].astype(int).flatten().tolist() for i in range(src.qt.shape[0])]

@@ -31,15 +31,18 @@ from typing import Any
 import numpy as np
 
 from .document import PAINT_LAYERS, Atom, Document, Entry, ResultLayer
-from .errors import InpaintStudioError
+from .project_check import (
+    MAX_JSON_BYTES,
+    ProjectError,
+    check_sizes,
+    expected_arrays,
+    read_arrays,
+    validate_meta,
+)
 
 FORMAT_NAME = "inpaint-studio-project"
 FORMAT_VERSION = 1
 PROJECT_SUFFIX = ".isproj"
-
-
-class ProjectError(InpaintStudioError):
-    """The project file is unreadable, from a newer version, or its photo is missing."""
 
 
 @dataclass
@@ -165,16 +168,23 @@ def current_umask() -> int:
 
 
 def read_project_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Only the JSON part (cheap): used to describe an autosave before recovering it."""
+    """Only the JSON part (cheap), checked in full: also what describes an autosave.
+
+    Raises:
+        ProjectError: not a project, from a newer version, or any field malformed.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
-            meta = json.loads(zf.read("project.json"))
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+            info = zf.getinfo("project.json")
+            if info.file_size > MAX_JSON_BYTES:
+                raise ProjectError(f"{path}: damaged or invalid project file (project.json is "
+                                   f"{info.file_size / 2**20:.0f} MB)")
+            meta = json.loads(zf.read(info))
+    except ProjectError:
+        raise
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RecursionError) as exc:
         raise ProjectError(f"{path}: not a readable Inpaint Studio project ({exc})") from exc
-    if meta.get("format") != FORMAT_NAME:
-        raise ProjectError(f"{path}: not an Inpaint Studio project")
-    if int(meta.get("version", 0)) > FORMAT_VERSION:
-        raise ProjectError(f"{path}: made by a newer Inpaint Studio (format {meta['version']})")
+    validate_meta(meta, path, FORMAT_NAME, FORMAT_VERSION)
     return meta
 
 
@@ -199,18 +209,20 @@ def load_project(
         ProjectError: unreadable file, or the photo is missing or has another size.
     """
     meta = read_project_meta(path)
+    expected = expected_arrays(meta)
     try:
         with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            layers = np.load(io.BytesIO(zf.read("layers.npz")))
-            results = np.load(io.BytesIO(zf.read("results.npz")))
-            history = np.load(io.BytesIO(zf.read("history.npz")))
-            embedded = np.load(io.BytesIO(zf.read("photo.npy"))) if "photo.npy" in names else None
-            layers = {k: layers[k] for k in layers.files}
-            results = {k: results[k] for k in results.files}
-            history = {k: history[k] for k in history.files}
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+            # Sizes first, from the zip's directory: nothing is decompressed that the
+            # JSON does not account for (a zip bomb is refused here).
+            check_sizes(zf, expected, meta, path)
+            arrays = {member: read_arrays(zf, member, spec, path) for member, spec in expected.items()}
+    except (OSError, zipfile.BadZipFile) as exc:
         raise ProjectError(f"{path}: damaged project file ({exc})") from exc
+    layers, results, history = arrays["layers.npz"], arrays["results.npz"], arrays["history.npz"]
+    embedded = arrays["photo.npy"][""] if "photo.npy" in arrays else None
+    missing = sorted(set(expected["results.npz"]) - set(results)) + sorted(set(expected["history.npz"]) - set(history))
+    if missing:
+        raise ProjectError(f"{path}: damaged project file ({missing[0]} is missing)")
 
     photo_ref = photo_override or meta.get("photo")
     if embedded is not None:
@@ -228,6 +240,9 @@ def load_project(
             f"the photo {photo_ref} is {photo.shape[1]}x{photo.shape[0]}, "
             f"the project was made on a {w}x{h} photo"
         )
+    bad = [k for k, v in results.items() if k.endswith("_pixels") and (v.dtype != photo.dtype or v.shape[2] != photo.shape[2])]
+    if bad:
+        raise ProjectError(f"{path}: damaged project file ({bad[0]} does not match the photo's depth or channels)")
 
     doc = Document(photo)
     for n in PAINT_LAYERS:
@@ -274,12 +289,9 @@ def load_project(
             visibility=(int(vis[0]), bool(vis[1])) if vis else None,
         )
 
-    try:
-        for i, m in enumerate(meta.get("undo", [])):
-            doc.undo_stack.append(entry(m, f"u{i}"))
-        doc.redo_stack = [entry(m, f"r{i}") for i, m in enumerate(meta.get("redo", []))]
-    except KeyError as exc:
-        raise ProjectError(f"{path}: damaged history ({exc})") from exc
+    for i, m in enumerate(meta.get("undo", [])):
+        doc.undo_stack.append(entry(m, f"u{i}"))
+    doc.redo_stack = [entry(m, f"r{i}") for i, m in enumerate(meta.get("redo", []))]
     doc.set_next_uid(int(meta.get("next_uid", 1)))
     doc.revision = 0
     info = ProjectInfo(Path(photo_ref) if photo_ref and embedded is None else None, float(meta.get("saved_at", 0)), meta.get("extra"))

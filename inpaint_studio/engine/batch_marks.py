@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..core.image_io import load_image
 from ..core.masks import load_mask
-from .batch import BatchItem, ItemOutcome, ItemSkipped, MaskProvider, Prepared, process_item
+from .batch import BatchItem, ItemSkipped, Prepared
 from .cancel import CancelToken, ProgressCallback, no_progress
-from .engine import Engine, InpaintOptions
 from .text_mask import detect_text_mask
 from .watermark import MAX_SHIFT, Watermark, estimate_watermark, invert_watermark
 
@@ -105,9 +103,3 @@ def prepare_photo(pixels: np.ndarray, mark: Watermark, max_shift: int = MAX_SHIF
     )
     return Prepared(inv.pixels, inv.fill, inv.footprint, note)
 
-
-def process_provided(item: BatchItem, engine: Engine, options: InpaintOptions, *, shared: MaskProvider,
-                     **kwargs: Any) -> ItemOutcome:
-    """``process_item`` with the batch's mask provider, for backends that ship the
-    provider to their workers once (``engine.ray_backend``'s ``shared``)."""
-    return process_item(item, engine, options, provider=shared, **kwargs)

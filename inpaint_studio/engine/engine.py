@@ -21,7 +21,9 @@ from .cancel import CancelToken, ProgressCallback, no_progress
 from .device import is_out_of_memory, resolve_device
 from .grain import add_photo_grain
 from .texture import synthesize as synthesize_texture
+from .torch_runtime import trim_heap_if_grown
 from .registry import (
+    auto_fallback,
     default_edge_name,
     default_fill_name,
     edge_info,
@@ -168,10 +170,16 @@ class Engine:
 
             mask = dilate(mask, opts.dilate)
         warnings: list[str] = []
+        if opts.method in ("auto", "", None):
+            fallback = auto_fallback()
+            if fallback:
+                warnings.append(fallback)
         name = self.resolve_method(opts.method)
         device = resolve_device(opts.device) if fill_info(name).kind == "neural" else "cpu"
         method, name, device = self._method_with_fallback(name, device, warnings)
         _set_detail(method, opts)
+        if getattr(method, "detail_error", ""):
+            warnings.append(f"{method.detail_error}; filled without detail")  # type: ignore[attr-defined]
 
         if not mask.any():
             progress(1.0, "nothing to fill")
@@ -205,6 +213,7 @@ class Engine:
             image, mask, use_edges, opts, working, method, name, device, inner, cancel, warnings
         )
         cancel.raise_if_cancelled()
+        trim_heap_if_grown()  # crops of new sizes must not make the process grow for ever
         progress(1.0, "done")
         return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method),
                              opts.grain, opts.texture)

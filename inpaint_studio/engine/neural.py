@@ -15,7 +15,11 @@ import numpy as np
 import inpaint_studio
 
 from ..core.errors import WeightsError
+from . import torch_runtime
 from .registry import MethodInfo, register_edges, register_fill
+
+# Before any network runs: oneDNN and ideep read their cache sizes once.
+torch_runtime.bound_shape_caches()
 
 DEEPFILL_FILE = "deepfill.safetensors"
 #: The same generator after a GAN phase (texture instead of blur); the ``detail``
@@ -25,6 +29,8 @@ DEEPFILL_DETAIL_FILE = "deepfill_detail.safetensors"
 #: fill, unless the detail file's metadata names ``detail_sigma``.
 DEFAULT_DETAIL_SIGMA = 2.0
 EDGECONNECT_FILE = "edgeconnect.safetensors"
+#: The weights files the app looks for (``inpaint-studio models`` lists each).
+KNOWN_WEIGHTS = (DEEPFILL_FILE, DEEPFILL_DETAIL_FILE, EDGECONNECT_FILE)
 
 
 def weights_dir() -> Path:
@@ -35,12 +41,19 @@ def weights_dir() -> Path:
     return Path(inpaint_studio.__file__).resolve().parent.parent / "weights"
 
 
+def weights_check(filename: str) -> "Check":  # noqa: F821
+    """Whether ``weights/<filename>`` is there and intact (its SHA-256 record, ``core.checksums``)."""
+    from ..core.checksums import check_weights
+
+    return check_weights(weights_dir() / filename)
+
+
 def _available(filename: str) -> tuple[bool, str]:
-    path = weights_dir() / filename
-    if not path.is_file():
-        return False, f"weights {path} not found"
-    if path.stat().st_size == 0:
-        return False, f"weights {path} is empty"
+    c = weights_check(filename)
+    if c.status == "missing":
+        return False, f"weights {weights_dir() / filename} not found"
+    if not c.usable:
+        return False, c.message
     return True, ""
 
 

@@ -532,6 +532,8 @@ def run_batch_ray(
         item = items[i]
         if outcome.status == "ok":
             summary.ok.append(item)
+            for w in outcome.warnings:
+                summary.warnings[w] = summary.warnings.get(w, 0) + 1
         elif outcome.status == "failed":
             summary.failed.append((item, outcome.message))
         else:

@@ -127,6 +127,24 @@ def default_fill_name() -> str:
     return "telea"
 
 
+def auto_fallback() -> str | None:
+    """Why ``auto`` does not get the best registered fill, ``None`` when it does.
+
+    ``auto`` picks the best fill whose weights are usable; a missing or damaged weights
+    file makes it quietly pick a weaker one, which the front ends must announce.
+    """
+    unusable = []
+    for info in fill_methods():
+        ok, why = info.available()
+        if ok and info.preferred():
+            break
+        if not ok:
+            unusable.append(f"{info.name} is unavailable ({why})")
+    if not unusable:
+        return None
+    return "; ".join(unusable) + f": auto fills with {default_fill_name()} instead"
+
+
 def default_edge_name() -> str:
     for info in edge_methods():
         ok, _ = info.available()

@@ -89,6 +89,27 @@ def autocast(device: str, precision: str) -> contextlib.AbstractContextManager:
     return torch.autocast(kind, dtype=dtype)
 
 
+#: Entries of the two caches oneDNN and PyTorch's ideep layer keep per convolution input
+#: shape (``bound_shape_caches``).  A fill uses a few dozen convolutions per crop shape.
+SHAPE_CACHE_ENTRIES = {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": 256, "LRU_CACHE_CAPACITY": 16}
+
+
+def bound_shape_caches() -> dict[str, str]:
+    """Keep the per-shape kernel caches to a few crop shapes (unless the user set them).
+
+    oneDNN caches a primitive per convolution and input shape (1,024 by default), and
+    ideep, between PyTorch and oneDNN, its own computations (another 1,024).  An editor
+    fills crops of every size, so both only grew: over 300 requests of random sizes the
+    engine's memory climbed by 1 GB, and it stayed flat when one request repeated
+    (docs/BENCHMARKS.md, soak).  A few shapes' worth keeps repeated sizes (a preview and
+    its full fill) fast.  Both are read when the first primitive is made, so this runs
+    before any network does (``engine.neural`` calls it on import).
+    """
+    for key, value in SHAPE_CACHE_ENTRIES.items():
+        os.environ.setdefault(key, str(value))
+    return {k: os.environ[k] for k in SHAPE_CACHE_ENTRIES}
+
+
 #: glibc ``mallopt`` parameters (``malloc.h``).
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _allocator_configured: bool | None = None
@@ -128,6 +149,52 @@ def configure_allocator(mmap_threshold: int = 256 << 20, trim_threshold: int = 5
         return False
     _allocator_configured = ok
     return ok
+
+
+_heap_reference: int | None = None
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def trim_heap_if_grown(slack: float = 0.10, floor: int = 16 << 20) -> bool:
+    """Give freed heap memory back to the system when the process has grown since the
+    first request, keeping the blocks one request reuses.
+
+    With :func:`configure_allocator`'s thresholds glibc keeps freed activations for the
+    next forward pass (the point: no page faults), but crops of ever new sizes leave
+    holes that the next request cannot reuse, and the process only grew (soak in
+    docs/BENCHMARKS.md).  After each request: if resident memory is more than ``slack``
+    (plus ``floor``) above what it was after the first one, ``malloc_trim`` returns the
+    free pages.  Repeated requests of one size never trigger it.  Returns whether it
+    trimmed; a no-op off glibc.
+    """
+    global _heap_reference
+    if not _allocator_configured:
+        return False
+    rss = _rss_bytes()
+    if rss is None:
+        return False
+    if _heap_reference is None:
+        _heap_reference = rss
+        return False
+    if rss <= _heap_reference * (1.0 + slack) + floor:
+        return False
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return False
+    after = _rss_bytes()
+    if after is not None and after > _heap_reference:
+        _heap_reference = after  # what is left is live (a larger photo), not free blocks
+    return True
 
 
 def configure_threads() -> int:

@@ -11,7 +11,7 @@ import json
 import sys
 
 from ..core.errors import WeightsError
-from .weights import export_checkpoint
+from .weights import export_checkpoint, load_checkpoint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,20 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         info = {"working_size": args.working_size, **json.loads(args.info)}
         state = None
         if args.slim_state:
-            import torch
-
             # Checked before anything is written: keep/step_N.pt snapshots hold the
             # generator only, and half an export is worse than none.
-            state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            state = load_checkpoint(args.checkpoint)
             if "opt_g" not in state or "rng_numpy" not in state:
                 raise WeightsError(f"{args.checkpoint} holds no optimiser or RNG state to resume from; "
                                    "pass the run's last.pt (or a full checkpoint) for --slim-state")
         if args.zero_heads:
-            import torch
-
             from .weights import build_model, save_weights
 
-            ckpt = state if state is not None else torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+            ckpt = state if state is not None else load_checkpoint(args.checkpoint)
             model = build_model(ckpt["model_config"])
             model.load_state_dict(ckpt["g"])
             model.zero_heads()

@@ -5,6 +5,10 @@ architecture hyper-parameters (``cnum`` ...) live in the file's metadata so load
 rebuilds the exact net.  ``torch.load(weights_only=True)`` covers imports of training
 checkpoints.  Every failure becomes a :class:`WeightsError` whose message names the file
 and says what to do, so the engine can fall back to Telea with a readable warning.
+
+Writing weights also writes their SHA-256 record (``NAME.safetensors.sha256``,
+``core.checksums``) and loading checks it: a truncated or partly zeroed file that
+would still parse is refused as damaged.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..core.checksums import check_weights, write_record
 from ..core.errors import WeightsError
 from ..core.project import current_umask
 from .deepfill import DeepFillGenerator
@@ -58,6 +63,7 @@ def save_weights(
     # safetensors writes 0600; a weights file is meant to be read by others (app bundles).
     os.chmod(tmp, 0o666 & ~current_umask())
     tmp.replace(path)
+    write_record(path)
     return path
 
 
@@ -89,6 +95,9 @@ def load_weights(path: str | Path, device: str = "cpu", config: dict[str, Any] |
     """
     path = Path(path)
     _check_exists(path)
+    check = check_weights(path)
+    if not check.usable:
+        raise WeightsError(f"{check.message}; download or export it again")
     info: dict[str, Any] = {}
     if path.suffix == ".safetensors":
         meta_config, info = read_metadata(path)
@@ -161,19 +170,62 @@ def _sidecar(path: Path) -> dict[str, Any]:
         raise WeightsError(f"{side} is unreadable: {exc}") from None
 
 
-def export_checkpoint(ckpt: str | Path, out: str | Path, info: dict[str, Any] | None = None, half: bool = True) -> Path:
-    """Training checkpoint (``RUN_DIR/last.pt``) -> shippable safetensors.
+def _numpy_safe_globals() -> list[Any]:
+    """The NumPy types an older checkpoint's RNG state needs, and nothing that can run code.
 
-    The checkpoint is your own run's file, so it is read with full unpickling (older
-    checkpoints hold NumPy RNG state, which ``weights_only`` refuses).
+    Training state saved before the RNG array became a tensor holds one uint32 ndarray;
+    rebuilding an array from its bytes and dtype executes nothing of the file's choosing.
+    """
+    import numpy as np
+
+    try:
+        from numpy._core.multiarray import _reconstruct
+    except ImportError:  # NumPy 1.x
+        from numpy.core.multiarray import _reconstruct  # type: ignore[no-redef]
+    types: list[Any] = [_reconstruct, np.ndarray, np.dtype]
+    dtypes = getattr(np, "dtypes", None)
+    if dtypes is not None:
+        types += [getattr(dtypes, n) for n in ("UInt32DType", "Int64DType", "Float64DType") if hasattr(dtypes, n)]
+    return types
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """A training checkpoint (weights, optimiser moments, step, RNG states) without pickle's code.
+
+    ``torch.load(weights_only=True)``: tensors, containers, numbers and strings, plus
+    the NumPy array types of older RNG states; anything else a file asks to construct
+    (a crafted ``__reduce__`` that runs a command) is refused before it runs.
+
+    Raises:
+        WeightsError: missing, unreadable, or holding objects outside that list.
+    """
+    path = Path(path)
+    _check_exists(path)
+    try:
+        with torch.serialization.safe_globals(_numpy_safe_globals()):
+            obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - UnpicklingError, RuntimeError, EOFError...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WeightsError(
+            f"{path} was refused: it is not a plain training checkpoint (tensors, numbers and "
+            f"strings only; {first})"
+        ) from None
+    if not isinstance(obj, dict):
+        raise WeightsError(f"{path} is not a training checkpoint (no table of states)")
+    return obj
+
+
+def export_checkpoint(ckpt: str | Path, out: str | Path, info: dict[str, Any] | None = None, half: bool = True) -> Path:
+    """Training checkpoint (``RUN_DIR/last.pt``) -> shippable safetensors (+ its SHA-256 record).
+
+    Read with :func:`load_checkpoint`: a checkpoint from elsewhere cannot run code.
     """
     ckpt = Path(ckpt)
-    _check_exists(ckpt)
+    obj = load_checkpoint(ckpt)
     try:
-        obj = torch.load(str(ckpt), map_location="cpu", weights_only=False)
         state, config = obj["g"], obj["model_config"]
-    except Exception as exc:
-        raise WeightsError(f"{ckpt} is not a readable training checkpoint ({exc})") from None
+    except KeyError as exc:
+        raise WeightsError(f"{ckpt} is not a training checkpoint (no {exc})") from None
     model = build_model(config)
     _load_strict(model, state, ckpt)
     info = {"step": int(obj.get("step", 0)), **(info or {})}

@@ -103,7 +103,10 @@ class Trainer:
         if resume_from and not ckpt_path.is_file():
             raise FileNotFoundError(f"checkpoint {ckpt_path} not found")
         if (resume or resume_from) and ckpt_path.exists():
-            ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+            from ..models.weights import load_checkpoint
+
+            # Without pickle's code: a checkpoint from elsewhere cannot run anything.
+            ckpt = load_checkpoint(ckpt_path)
             saved = ckpt["config"]
             # Architecture comes from the checkpoint; schedule (steps, device) from the caller.
             keys = ["kind", "cnum", "edge_width", "edge_blocks", "prefill", "holdout_every"]

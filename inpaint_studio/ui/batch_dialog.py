@@ -33,7 +33,15 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import InpaintStudioError
 from ..engine import Engine, InpaintOptions
-from ..engine.batch import OUTPUT_FORMATS, BatchItem, BatchSummary, ItemOutcome, plan_batch, run_batch
+from ..engine.batch import (
+    OUTPUT_FORMATS,
+    BatchItem,
+    BatchSummary,
+    ItemOutcome,
+    check_output_folder,
+    plan_batch,
+    run_batch,
+)
 from .settings import AppSettings
 from .tool_panel import device_combo, edge_method_choices, fill_combo, fill_method_choices
 from .worker import WorkerHost
@@ -43,8 +51,12 @@ COLUMNS = ("Photo", "Mask", "Output", "Status")
 
 def _gui_reason(reason: str) -> str:
     """The engine's reasons name CLI flags; say what to do in this dialog instead."""
-    return reason.replace("(use --overwrite to redo)", "(tick 'Replace existing outputs' to redo)").replace(
-        "(use overwrite to replace it)", "(tick 'Replace existing outputs' to redo)"
+    return (
+        reason.replace("(use --overwrite to redo)", "(tick 'Replace existing outputs' to redo)")
+        .replace("(use overwrite to replace it)", "(tick 'Replace existing outputs' to redo)")
+        .replace(" (--max-hole)", "")
+        .replace("use --invert-masks if black marks the hole in your masks", "invert the masks if black marks the hole")
+        .replace("`batch --max-megapixels N` or the ", "")
     )
 
 
@@ -347,6 +359,12 @@ class BatchDialog(QDialog):
         # Always plan again: the fields may have changed, and outputs finished by an
         # earlier (or cancelled) run are now skipped instead of failing as "exists".
         if not self.plan():
+            return None
+        try:
+            # Before any photo is filled: an unwritable folder must not cost the computing.
+            check_output_folder(self._paths()[2])
+        except InpaintStudioError as exc:
+            self.summary_label.setText(f"<span style='color:#c33'>{html.escape(str(exc))}</span>")
             return None
         items, engine, opts = list(self.items), self.engine, self.options()
         overwrite = self.overwrite.isChecked()

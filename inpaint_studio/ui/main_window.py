@@ -54,7 +54,7 @@ from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_proj
 from ..core.selection import Selection, click_box, lasso_mask
 from ..core.selection import object_select as grabcut_select
 from ..engine import Engine, InpaintOptions, InpaintResult
-from ..engine.registry import fill_info, fill_methods
+from ..engine.registry import auto_fallback, fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable, remove_autosave, replay_journal
 from .brush_limits import brush_limit, scaled_brush, stepped
 from .canvas import ImageCanvas
@@ -889,6 +889,14 @@ class MainWindow(QMainWindow):
         self._update_detail(shown if ok else "telea")
         if not ok:
             shown = f"{shown} unavailable → telea"  # what the fill will really use
+        elif m == "auto":
+            fallback = auto_fallback()
+            if fallback:
+                shown = f"{shown} (fallback)"
+                if fallback != getattr(self, "_fallback_shown", None):
+                    # Once per cause: a damaged or missing weights file must not go unnoticed.
+                    self._fallback_shown = fallback
+                    self.show_notice(fallback, "warning")
         if d == "auto":
             from ..engine.device import cuda_available
 
@@ -1004,11 +1012,14 @@ class MainWindow(QMainWindow):
             return False
         try:
             m = maskops.load_mask(p, size=(self.doc.width, self.doc.height))
+            stretched = maskops.aspect_warning(maskops.mask_size(p), (self.doc.width, self.doc.height), p)
         except InpaintStudioError as exc:
             self.show_notice(str(exc), "error")
             return False
         self.settings.set_last_dir("mask", p)
         self._push(self.doc.set_layer("mask", np.where(m, 255, 0).astype(np.uint8), "Load mask"))
+        if stretched:
+            self.show_notice(stretched, "warning")  # loaded, but not silently distorted
         return True
 
     def save_mask_file(self, p: Path) -> bool:

@@ -46,3 +46,15 @@ def test_default_fill_is_deepfill_at_the_shipped_detail() -> None:
     img, mask = photo(64, 80, seed=4), box_mask(64, 80, 16, 40, 20, 60)
     res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu"))
     assert res.method == "deepfill" and res.detail == 0.5 and not res.warnings
+
+
+def test_every_shipped_weights_file_matches_its_sha256_record() -> None:
+    """New weights must come with their record (`inpaint-studio models --write-sha256`,
+    or export them with `python -m inpaint_studio.models.export`, which writes it)."""
+    from inpaint_studio.core.checksums import check_weights, read_record
+
+    files = sorted(weights_dir().glob("*.safetensors"))
+    assert files
+    for f in files:
+        assert read_record(f) is not None, f"{f.name} has no {f.name}.sha256 record"
+        assert check_weights(f).status == "ok", check_weights(f).message

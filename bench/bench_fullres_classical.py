@@ -75,7 +75,7 @@ def main() -> int:
             t1 = time.perf_counter()
             mask = load_mask(mpath, size=(img.width, img.height))
             t2 = time.perf_counter()
-            res = engine.inpaint(img.pixels, mask, None, InpaintOptions(method=args.model, texture=0.0))
+            res = engine.inpaint(img.pixels, mask, None, InpaintOptions(method=args.model))
             t3 = time.perf_counter()
             save_image(tmp / f"out_{frac}_{rep}.jpg", img.with_pixels(res.pixels), changed=res.mask)
             t4 = time.perf_counter()

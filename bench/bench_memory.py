@@ -64,7 +64,7 @@ def child(src: str, mask: str, out: str, method: str) -> None:
     from inpaint_studio.engine import Engine, InpaintOptions
     from inpaint_studio.engine.batch import BatchItem, process_item
 
-    item, opts = BatchItem(Path(src), Path(mask), Path(out)), InpaintOptions(method=method, device="cpu", texture=0.0)
+    item, opts = BatchItem(Path(src), Path(mask), Path(out)), InpaintOptions(method=method, device="cpu")
     t0 = time.perf_counter()
     try:
         process_item(item, Engine(), opts, max_hole=None)

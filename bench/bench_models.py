@@ -1,18 +1,16 @@
 """Network and engine speed: DeepFill v2 forward, engine end-to-end, Telea reference.
 
 Run:  .venv/bin/python bench/bench_models.py [--sizes 256,512,1024] [--batch 4]
-      [--device cpu|cuda] [--json out.json] [--skip-fullres]
+      [--device cpu|cuda] [--json out.json]
 
 Prints Markdown tables and writes JSON.  Each section:
 - forward: bare ``DeepFillGenerator`` under ``torch.inference_mode`` at each size,
   batch 1 and batched, median of N runs after warm-up, with the FLOP count of one
   forward (``torch.utils.flop_counter``) and the achieved GFLOP/s;
-- engine: ``Engine.inpaint`` on a 512x512 photo whose hole spans the crop (so the
-  network sees 512x512) at detail 0 vs. the bare forward at 512 -> the engine's overhead,
-  and at the default detail (a second refinement pass);
-- fullres: 6000x4000 photo with 1 %, 5 %, 20 % holes through the engine, deepfill (at
-  the default detail and at detail 0) and telea, each in a fresh subprocess so its peak
-  RSS is its own.
+- engine: ``Engine.inpaint`` with the network alone (``deepfill``) on a 512x512 photo
+  whose hole spans the crop (so the network sees 512x512) vs. the bare forward at 512
+  -> the engine's overhead.
+The default fill (network + guided synthesis) at photo sizes: ``bench/bench_fill.py``.
 A benchmark, not a test: numbers depend on the machine and its load.
 """
 
@@ -22,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -118,9 +115,7 @@ def bench_engine_overhead(device: str, repeats: int) -> dict:
     mask = np.zeros((512, 512), bool)
     mask[128:384, 128:384] = True  # with context the crop is the whole 512x512 photo
     eng = Engine()
-    # Detail 0 is one network pass, like the bare forward it is compared with; the
-    # default detail (two refinement passes) is timed as well, on its own row.
-    opts = InpaintOptions(method="deepfill", device=device, detail=0.0, texture=0.0)
+    opts = InpaintOptions(method="deepfill", device=device)
     try:
         r = eng.inpaint(img, mask, options=opts)
     except Exception as exc:  # noqa: BLE001
@@ -154,52 +149,9 @@ def bench_engine_overhead(device: str, repeats: int) -> dict:
         bare()
         tn.append(time.perf_counter() - t0)
     t_engine, t_net = float(np.median(te)), float(np.median(tn))
-    t_telea = _median_time(lambda: eng.inpaint(img, mask, options=InpaintOptions(method="telea", texture=0.0)), repeats)
-    default = InpaintOptions(method="deepfill", device=device, texture=0.0)
-    t_default = _median_time(lambda: eng.inpaint(img, mask, options=default), repeats)
-    detail = eng.inpaint(img, mask, options=default).detail
+    t_telea = _median_time(lambda: eng.inpaint(img, mask, options=InpaintOptions(method="telea")), repeats)
     return {"engine_s": t_engine, "network_s": t_net, "overhead": t_engine / t_net - 1, "telea_s": t_telea,
-            "ensemble": ens, "engine_default_detail_s": t_default, "default_detail": detail}
-
-
-FULLRES_CHILD = r"""
-import json, resource, sys, time, numpy as np
-sys.path.insert(0, {root!r})
-from inpaint_studio.engine import Engine, InpaintOptions
-frac, method, device, detail = {frac}, {method!r}, {device!r}, {detail!r}
-h, w = 4000, 6000
-rng = np.random.default_rng(0)
-img = np.empty((h, w, 3), np.uint8)
-for y in range(0, h, 500):
-    img[y:y+500] = rng.integers(0, 255, (min(500, h-y), w, 3), dtype=np.uint8)
-mask = np.zeros((h, w), bool)
-sh = int((frac * w * h / 3) ** 0.5); sw = 3 * sh
-mask[h - sh - 200:h - 200, w - sw - 200:w - 200] = True
-eng = Engine()
-opts = InpaintOptions(method=method, device=device, detail=detail, texture=0.0)
-ts = []
-for _ in range({repeats}):
-    t0 = time.perf_counter(); r = eng.inpaint(img, mask, options=opts); ts.append(time.perf_counter() - t0)
-assert np.array_equal(r.pixels[~mask], img[~mask])
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps({{"seconds": float(np.median(ts)), "method": r.method, "detail": r.detail, "regions": r.regions,
-                  "peak_rss_mb": int(hwm) / 1024}}))
-"""
-
-
-def bench_fullres(device: str, repeats: int) -> list[dict]:
-    rows = []
-    # deepfill at its default detail (what a plain fill gets) and at detail 0 (one pass)
-    for method, detail in (("deepfill", None), ("deepfill", 0.0), ("telea", None)):
-        for frac in (0.01, 0.05, 0.2):
-            code = FULLRES_CHILD.format(root=str(ROOT), frac=frac, method=method, device=device, repeats=repeats,
-                                        detail=detail)
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-            if out.returncode != 0:
-                rows.append({"method": method, "detail": detail, "hole": frac, "error": out.stderr.strip().splitlines()[-1:]})
-                continue
-            rows.append({"hole": frac, **json.loads(out.stdout.strip().splitlines()[-1])})
-    return rows
+            "ensemble": ens}
 
 
 def main() -> int:
@@ -208,7 +160,6 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--skip-fullres", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     import torch
@@ -230,21 +181,9 @@ def main() -> int:
     if "skipped" in eo:
         print(eo["skipped"])
     else:
-        print(f"engine (detail 0) {eo['engine_s']:.3f} s vs bare network (batch {eo['ensemble']}) {eo['network_s']:.3f} s: "
-              f"overhead {eo['overhead'] * 100:+.1f} %; default detail {eo['default_detail']} "
-              f"{eo['engine_default_detail_s']:.3f} s; Telea on the same request {eo['telea_s']:.3f} s")
-    if not args.skip_fullres:
-        rows = bench_fullres(args.device, max(1, args.repeats // 2))
-        result["fullres"] = rows
-        print("\n### 6000×4000 photo through the engine (fill only; each row its own process)\n")
-        print("| method | detail | hole | regions | s | peak RSS MB |")
-        print("|---|---|---|---|---|---|")
-        for r in rows:
-            if "error" in r:
-                print(f"| {r['method']} | {r['detail']} | {r['hole']:.0%} | error: {r['error']} | | |")
-            else:
-                print(f"| {r['method']} | {r['detail']} | {r['hole']:.0%} | {r['regions']} | {r['seconds']:.2f} | "
-                      f"{r['peak_rss_mb']:.0f} |")
+        print(f"engine (deepfill) {eo['engine_s']:.3f} s vs bare network (batch {eo['ensemble']}) "
+              f"{eo['network_s']:.3f} s: overhead {eo['overhead'] * 100:+.1f} %; "
+              f"Telea on the same request {eo['telea_s']:.3f} s")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

@@ -187,7 +187,7 @@ def _dispatch_ceiling(tmp: Path, workers: int, n: int = 400) -> dict:
     m = np.zeros((16, 16), np.uint8)
     m[7:9, 7:9] = 255
     Image.fromarray(m).save(tmp / "tiny_mask.png")
-    telea = InpaintOptions(method="telea", texture=0.0)
+    telea = InpaintOptions(method="telea")
     stamps: list[float] = []
     run_batch(plan_batch(d, tmp / "tiny_mask.png", tmp / "tiny_local"), Engine(), telea,
               on_item=lambda *_: stamps.append(time.perf_counter()))

@@ -1,6 +1,6 @@
 """Engine soak: resident memory over many fills of random sizes (an editor open all day).
 
-    .venv/bin/python bench/bench_soak.py [--requests 300] [--method deepfill] [--texture 0]
+    .venv/bin/python bench/bench_soak.py [--requests 300] [--method deepfill]
 
 One :class:`Engine`, ``--requests`` fills of random photo sizes (``--min``..``--max`` px a
 side) with one random box hole each, seeded so every run asks the same.  RSS is read
@@ -29,7 +29,6 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--method", default="deepfill")
-    p.add_argument("--texture", type=float, default=0.0, help="patch texture share (0: the fill alone)")
     p.add_argument("--min", type=int, default=160)
     p.add_argument("--max", type=int, default=900)
     p.add_argument("--same", action="store_true", help="repeat one request (control)")
@@ -42,7 +41,7 @@ def main() -> int:
 
     rng = np.random.default_rng(args.seed)
     engine = Engine()
-    opts = InpaintOptions(method=args.method, device="cpu", texture=args.texture)
+    opts = InpaintOptions(method=args.method, device="cpu")
     marks = {1, 25, 50, 100, 150, 200, 250, 300, args.requests}
     trace: dict[int, float] = {}
     first = None

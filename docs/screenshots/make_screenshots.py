@@ -126,15 +126,6 @@ def main() -> int:
     shot("05-before-after-split.png")
     win.tools.split_slider.setValue(0)
 
-    # The same hole again with photo grain: the copied texture of the surroundings.
-    win.tools.grain_slider.setValue(60)
-    if args.fill_box:
-        paint_box(tuple(args.fill_box))  # type: ignore[arg-type]
-    win.fill()
-    while win.worker.busy:
-        pump(0.1)
-    shot("07-grain.png")
-    win.tools.grain_slider.setValue(0)
 
     from inpaint_studio.ui.batch_dialog import BatchDialog
 

@@ -63,31 +63,12 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         "network sees the photo's edges around the hole only)",
     )
     p.add_argument(
-        "--detail",
-        type=float,
-        default=None,
-        metavar="D",
-        help="texture of deepfill's fill, 0 (smooth, highest PSNR) to 1 (all the fine texture of the GAN-tuned "
-        "weights, on the smooth fill's colours); "
-        "default: the one stored in weights/deepfill_detail.safetensors (without that file: 0)",
-    )
-    p.add_argument(
-        "--grain",
-        type=float,
-        default=0.0,
-        metavar="G",
-        help="copy the photo's own fine grain into each hole after the fill, G (0 to 1) of what "
-        "the fill lacks against its surroundings, for surfaces a fill leaves smooth (snow, haze, "
-        "skin); costs PSNR, default 0 (off)",
-    )
-    p.add_argument(
-        "--texture",
-        type=float,
-        default=None,
-        metavar="T",
-        help="re-make each hole from the photo's own patches, guided by the fill's colours, and blend "
-        "that in at T (0 to 1): large holes read as grass, cloud or gravel instead of blur; "
-        "costs seconds and, above 0.5, PSNR; default 0.5 as in the editor, 0 = off",
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="which of the plausible fills the default (guided) fill makes: the same seed gives the same "
+        "pixels, another seed another fill (default 0)",
     )
     p.add_argument(
         "--max-hole",
@@ -130,15 +111,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.max_megapixels is not None and args.max_megapixels <= 0:
         print("error: --max-megapixels must be positive", file=sys.stderr)
-        return 2
-    if args.detail is not None and not 0.0 <= args.detail <= 1.0:
-        print("error: --detail must be between 0 and 1", file=sys.stderr)
-        return 2
-    if not 0.0 <= args.grain <= 1.0:
-        print("error: --grain must be between 0 and 1", file=sys.stderr)
-        return 2
-    if args.texture is not None and not 0.0 <= args.texture <= 1.0:
-        print("error: --texture must be between 0 and 1", file=sys.stderr)
         return 2
     from .batch_ray import check_args as check_ray_args
 
@@ -192,11 +164,9 @@ def run(args: argparse.Namespace) -> int:
         method=args.model,
         device=args.device,
         dilate=args.dilate,
-        detail=args.detail,
-        grain=args.grain,
+        seed=args.seed,
         auto_edges=args.edges != "off",
         edge_method="auto" if args.edges == "off" else args.edges,
-        texture=InpaintOptions.texture if args.texture is None else args.texture,
     )
     todo = sum(1 for i in items if not i.skip_reason)
     method = engine.resolve_method(args.model)
@@ -280,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
         f"done in {summary.seconds:.1f}s: {len(summary.ok)} filled, {len(summary.failed)} failed, "
         f"{len(summary.skipped)} skipped"
     )
-    for w, n in summary.warnings.items():
+    for w, n in sorted(summary.warnings.items()):  # arrival order differs between backends
         print(f"  warning ({n} photo{'s' if n != 1 else ''}): {w}")
     for item, why in summary.skipped:
         print(f"  skipped {item.source}: {why}")

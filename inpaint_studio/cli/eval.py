@@ -1,4 +1,5 @@
-"""``inpaint-studio eval``: PSNR/SSIM/L1 of a fill method vs. a baseline, per hole-ratio bin."""
+"""``inpaint-studio eval``: a fill method against baselines, per hole-ratio bin: the
+perceptual distance in the hole (SWD), hole detail, PSNR, SSIM and L1."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p = sub.add_parser(name, help=help_text, description=help_text)
     p.add_argument("--data", required=True, help="folder with images/ and masks/")
     p.add_argument("--pairs", required=True, metavar="CSV", help="pairs.csv: image,mask,hole_ratio_bin")
-    p.add_argument("--model", required=True, metavar="NAME", help="fill method to measure (e.g. deepfill; deepfill@edgeconnect fills guided by "
-                   "the edges edgeconnect predicts for the hole; deepfill:0.5 fills with detail 0.5, "
-                   "between the smooth weights (0) and the GAN-tuned ones (1); a suffix +tT fills with "
-                   "texture T, e.g. deepfill:0.5+t0.5, the app's default; without it, no texture)")
-    p.add_argument("--baseline", default="telea",
-                   help="method(s) to compare against, comma-separated (default telea; e.g. telea,harmonic)")
+    p.add_argument("--model", required=True, metavar="NAME",
+                   help="fill method to measure, by the name `inpaint-studio models` lists (guided is the app's "
+                   "default); NAME@EDGES fills guided by the edges EDGES predicts for the hole (e.g. "
+                   "guided@edgeconnect); files:DIR reads fills made elsewhere from DIR/<image>__<mask>.png")
+    p.add_argument("--baseline", default="telea,patchmatch",
+                   help="method(s) to compare against, comma-separated, named as --model is "
+                   "(default telea,patchmatch)")
     p.add_argument("--limit", type=int, default=None, help="only N pairs, spread evenly over the bins")
     p.add_argument("--out", default="runs/eval", help="eval.md, eval.json and samples.png go here")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -38,12 +40,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     baselines = [b for b in args.baseline.split(",") if b and b not in ("none", args.model)]
     methods = [args.model, *dict.fromkeys(baselines)]
-    from ..training.evaluate import split_spec
+    from ..core.errors import UnknownMethodError
+    from ..engine.registry import edge_info, fill_info
+    from ..training.evaluate import FILES_PREFIX, split_spec
 
     try:
         for m in methods:
-            split_spec(m)
-    except ValueError as exc:
+            if not m.startswith(FILES_PREFIX):
+                name, edges = split_spec(m)
+                fill_info(name)
+                if edges:
+                    edge_info(edges)
+    except UnknownMethodError as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
     from ..core.errors import WeightsError

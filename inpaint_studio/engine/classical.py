@@ -59,6 +59,34 @@ class HarmonicFill:
         return np.where(hole[..., None], np.clip(out, 0.0, 1.0), rgb).astype(np.float32)
 
 
+class PyPatchMatchFill:
+    """PyPatchMatch (the PatchMatch fill InvokeAI ships, MIT): texture copied from the
+    photo, with no idea of layout beyond the patches.  A baseline for the guided fill,
+    and a classical method of its own."""
+
+    name = "patchmatch"
+    working_size = 1024
+    #: Patch radius: 7×7 patches, as its examples use.
+    patch_radius = 3
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        from patchmatch import patch_match
+
+        img8 = np.ascontiguousarray(np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8))
+        out = patch_match.inpaint(img8, hole.astype(np.uint8) * np.uint8(255), patch_size=self.patch_radius)
+        return np.where(hole[..., None], out.astype(np.float32) * np.float32(1.0 / 255.0), rgb).astype(np.float32)
+
+
+def _patchmatch_available() -> tuple[bool, str]:
+    try:
+        from patchmatch import patch_match
+    except ImportError:
+        return False, "PyPatchMatch is not installed (pip install PyPatchMatch)"
+    if not patch_match.patchmatch_available:
+        return False, "PyPatchMatch's native library did not load"
+    return True, ""
+
+
 class CannyOfFill:
     """Edges for the overlay without a network: Canny on a Telea fill of the hole.
 
@@ -105,6 +133,16 @@ register_fill(
         kind="classical",
         factory=lambda device: HarmonicFill(),
         priority=8,
+    )
+)
+register_fill(
+    MethodInfo(
+        name="patchmatch",
+        description="PyPatchMatch (classical: the photo's texture, no layout)",
+        kind="classical",
+        factory=lambda device: PyPatchMatchFill(),
+        priority=20,
+        available=_patchmatch_available,
     )
 )
 register_edges(

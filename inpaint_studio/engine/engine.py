@@ -10,17 +10,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from ..core import hires
 from ..core.errors import InpaintStudioError, MaskError, WeightsError
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .device import is_out_of_memory, resolve_device
-from .grain import add_photo_grain
-from .texture import synthesize as synthesize_texture
 from .torch_runtime import trim_heap_if_grown
 from .registry import (
     auto_fallback,
@@ -65,20 +62,9 @@ class InpaintOptions:
     preview_size: int = 0
     #: Regions filled per call of a method's ``fill_batch`` (when it has one).
     batch_size: int = 8
-    #: Texture for methods that offer it (``deepfill`` with its GAN-tuned weights): 0 is
-    #: the smooth, highest-PSNR fill, 1 the GAN-tuned one; ``None`` = the weights' default.
-    detail: float | None = None
-    #: Photo grain, 0..1: that share of the fine texture the fill lacks against the
-    #: photo around it, copied from the photo into the hole after any fill
-    #: (``engine.grain``).  0 = off: it costs PSNR (the grain is the photo's, at a
-    #: guessed place) and is for surfaces a fill leaves smooth.
-    grain: float = 0.0
-    #: Texture, 0..1: the hole re-made from the photo's own patches, guided by the
-    #: fill's colours (``engine.texture``), blended in at this share after any fill and
-    #: before the grain.  Large holes stop reading as blur.  0.5 by default: on the eval
-    #: it cost deepfill 0.05 dB of PSNR (+1.07 against +1.12 dB over Telea on the
-    #: 10–50 % bins); more costs more (docs/BENCHMARKS.md).  0 = off, and faster.
-    texture: float = 0.5
+    #: Which of the plausible fills a method that makes its choices at random gives
+    #: (``guided``); the same seed gives the same pixels, another seed another fill.
+    seed: int = 0
 
 
 @dataclass
@@ -92,12 +78,8 @@ class InpaintResult:
     regions: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
-    #: The detail the method filled with (``None``: the method has no such setting).
-    detail: float | None = None
-    #: The photo grain added after the fill (0: none).
-    grain: float = 0.0
-    #: The share of patch texture blended into the fill (0: none).
-    texture: float = 0.0
+    #: The seed the fill was made with (``InpaintOptions.seed``).
+    seed: int = 0
 
 
 class Engine:
@@ -159,8 +141,6 @@ class Engine:
             CancelledError: ``cancel`` was set; nothing partial is returned.
         """
         opts = options or InpaintOptions()
-        # Grain and texture are shares: out-of-range values are clamped, not refused.
-        opts = replace(opts, grain=min(1.0, max(0.0, opts.grain)), texture=min(1.0, max(0.0, opts.texture)))
         progress = progress or no_progress
         cancel = cancel or CancelToken()
         t0 = time.perf_counter()
@@ -177,14 +157,13 @@ class Engine:
         name = self.resolve_method(opts.method)
         device = resolve_device(opts.device) if fill_info(name).kind == "neural" else "cpu"
         method, name, device = self._method_with_fallback(name, device, warnings)
-        _set_detail(method, opts)
-        if getattr(method, "detail_error", ""):
-            warnings.append(f"{method.detail_error}; filled without detail")  # type: ignore[attr-defined]
+        notice = getattr(method, "notice", "")
+        if notice and notice not in warnings:
+            warnings.append(notice)
 
         if not mask.any():
             progress(1.0, "nothing to fill")
-            return InpaintResult(image.copy(), mask, name, device, 0, time.perf_counter() - t0, warnings,
-                                 _detail_of(method))
+            return InpaintResult(image.copy(), mask, name, device, 0, time.perf_counter() - t0, warnings, opts.seed)
 
         working = opts.working_size or int(getattr(method, "working_size", 512))
         if edges is None and opts.auto_edges and opts.use_edges and fill_info(name).kind == "neural":
@@ -193,19 +172,13 @@ class Engine:
             )
         use_edges = edges if (opts.use_edges and edges is not None) else None
         if on_preview is not None and 0 < opts.preview_size < working:
-            # Quick low-resolution pass first, so the GUI can show something at once.  It
-            # skips the detail pass (a second refinement), the patch texture and the
-            # grain: texture is not what a preview is for, and detail made a 512² fill
-            # 1.65× slower (docs/BENCHMARKS.md).
-            quick = replace(opts, detail=0.0, grain=0.0, texture=0.0)
-            _set_detail(method, quick)
+            # Quick low-resolution pass first, so the GUI can show something at once: the
+            # same method on crops scaled to the preview size.
             pv, method, device, _ = self._fill_regions(
-                image, mask, use_edges, quick, opts.preview_size, method, name, device,
+                image, mask, use_edges, opts, opts.preview_size, method, name, device,
                 lambda f, m: progress(0.2 * f, "preview: " + m), cancel, warnings,
             )
-            on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings),
-                                     _detail_of(method)))
-            _set_detail(method, opts)
+            on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings), opts.seed))
             inner = lambda f, m: progress(0.2 + 0.8 * f, m)  # noqa: E731
         else:
             inner = progress
@@ -215,8 +188,7 @@ class Engine:
         cancel.raise_if_cancelled()
         trim_heap_if_grown()  # crops of new sizes must not make the process grow for ever
         progress(1.0, "done")
-        return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, _detail_of(method),
-                             opts.grain, opts.texture)
+        return InpaintResult(out, mask, name, device, n, time.perf_counter() - t0, warnings, opts.seed)
 
     def _fill_regions(
         self,
@@ -242,8 +214,9 @@ class Engine:
             group = regions[start : start + step]
             progress(start / len(regions), f"filling region {start + 1}/{len(regions)} with {name}")
             crops = [hires.extract_crop(image, mask, r, edges) for r in group]
+            inner = _region_progress(progress, start, len(group), len(regions), name)
             try:
-                fills = self._call_fill(method, crops, batched)
+                fills = self._call_fill(method, crops, batched, opts.seed, cancel, inner)
             except Exception as exc:
                 if device != "cpu" and is_out_of_memory(exc):
                     warnings.append("GPU out of memory: continued on the CPU (slower)")
@@ -252,24 +225,29 @@ class Engine:
                     _empty_cuda_cache()
                     device = "cpu"
                     method = self._build("fill", name, device)
-                    _set_detail(method, opts)
-                    fills = self._call_fill(method, crops, batched)
+                    fills = self._call_fill(method, crops, batched, opts.seed, cancel, inner)
                 else:
                     raise
-            if opts.texture > 0:
-                cancel.raise_if_cancelled()
-                progress((start + 0.5) / len(regions), f"texture for region {start + 1}/{len(regions)}")
-                fills = [_add_texture(crop, fill, opts.texture, cancel) for crop, fill in zip(crops, fills)]
+            # A method that stops early on cancel returns a partial fill: never paste it.
+            cancel.raise_if_cancelled()
             for region, fill in zip(group, fills):
                 hires.paste_fill(out, image, mask, region, fill, feather_px=opts.feather)
-                if opts.grain > 0:
-                    _grain_region(out, mask, region, opts.grain)
         return out, method, device, len(regions)
 
     @staticmethod
-    def _call_fill(method: object, crops: list, batched: bool) -> list[np.ndarray]:
+    def _call_fill(method: object, crops: list, batched: bool, seed: int, cancel: CancelToken,
+                   progress: Callable[[float], None]) -> list[np.ndarray]:
+        """One call per crop (or one batched call), with what the method declares it takes."""
         if batched:
             return list(method.fill_batch(crops))  # type: ignore[attr-defined]
+        if getattr(method, "takes_seed", False):
+            outs = []
+            for k, (rgb, hole, e) in enumerate(crops):
+                outs.append(method.fill(  # type: ignore[attr-defined]
+                    rgb, hole, e, seed=seed, should_stop=lambda: cancel.cancelled,
+                    progress=lambda f, k=k: progress((k + f) / len(crops)),
+                ))
+            return outs
         return [method.fill(rgb, hole, e) for rgb, hole, e in crops]  # type: ignore[attr-defined]
 
     def hallucinate_edges(
@@ -331,57 +309,13 @@ class Engine:
             raise
 
 
-#: Longest side the texture is made at.  Crops come at the method's working size (512
-#: for deepfill, 1024 for Telea); the patch search costs about the hole's pixel count
-#: times the iterations, so a larger crop is scaled down first and the texture (the
-#: difference it makes to the fill) scaled back up.
-TEXTURE_SIZE = 512
+def _region_progress(progress: ProgressCallback, start: int, count: int, total: int,
+                     name: str) -> Callable[[float], None]:
+    """Progress within a group of ``count`` regions from ``start``, as a share of all."""
+    def report(f: float) -> None:
+        progress((start + f * count) / total, f"filling region {start + 1}/{total} with {name}")
 
-
-def _add_texture(crop: tuple, fill: np.ndarray, amount: float, cancel: CancelToken) -> np.ndarray:
-    """``fill`` with ``amount`` of the patch texture synthesised on it, at the working
-    size the method filled at, or ``TEXTURE_SIZE`` if that is smaller."""
-    rgb, hole, _ = crop
-    h, w = hole.shape
-    scale = min(1.0, TEXTURE_SIZE / max(h, w))
-    if scale < 1.0:
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        small_hole = cv2.resize(hole.astype(np.uint8) * np.uint8(255), size, interpolation=cv2.INTER_AREA) > 0
-        small_fill = cv2.resize(fill, size, interpolation=cv2.INTER_AREA)
-        small_rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        made = synthesize_texture(small_rgb, small_hole, small_fill, should_stop=lambda: cancel.cancelled)
-        diff = cv2.resize(made - small_fill, (w, h), interpolation=cv2.INTER_LINEAR)
-    else:
-        diff = synthesize_texture(rgb, hole, fill, should_stop=lambda: cancel.cancelled) - fill
-    cancel.raise_if_cancelled()
-    out = fill.copy()
-    out[hole] += amount * diff[hole]
-    return out
-
-
-def _grain_region(out: np.ndarray, mask: np.ndarray, region: hires.Region, amount: float) -> None:
-    """Photo grain on the hole pixels that ``paste_fill`` just wrote for ``region``.
-
-    At full size, on the region's box (hole + context, the grain's source): the photo's
-    native grain, not the working size's.
-    """
-    box, hb = region.box, region.hole_box
-    ys, xs = box.slices()
-    target = np.zeros((box.height, box.width), bool)
-    target[hb.y0 - box.y0 : hb.y1 - box.y0, hb.x0 - box.x0 : hb.x1 - box.x0] = mask[hb.y0 : hb.y1, hb.x0 : hb.x1]
-    out[ys, xs] = add_photo_grain(out[ys, xs], target, amount, unknown=mask[ys, xs])
-
-
-def _set_detail(method: object, opts: InpaintOptions) -> None:
-    setter = getattr(method, "set_detail", None)
-    if setter is not None:
-        setter(opts.detail)
-
-
-def _detail_of(method: object) -> float | None:
-    if getattr(method, "has_detail", False):
-        return float(method.detail)  # type: ignore[attr-defined]
-    return None
+    return report
 
 
 def _empty_cuda_cache() -> None:

@@ -22,15 +22,9 @@ from .registry import MethodInfo, register_edges, register_fill
 torch_runtime.bound_shape_caches()
 
 DEEPFILL_FILE = "deepfill.safetensors"
-#: The same generator after a GAN phase (texture instead of blur); the ``detail``
-#: option adds its refiner's fine texture to the shipped weights' fill.
-DEEPFILL_DETAIL_FILE = "deepfill_detail.safetensors"
-#: Blur (working pixels) that splits a fill into colour and texture for the detail
-#: fill, unless the detail file's metadata names ``detail_sigma``.
-DEFAULT_DETAIL_SIGMA = 2.0
 EDGECONNECT_FILE = "edgeconnect.safetensors"
 #: The weights files the app looks for (``inpaint-studio models`` lists each).
-KNOWN_WEIGHTS = (DEEPFILL_FILE, DEEPFILL_DETAIL_FILE, EDGECONNECT_FILE)
+KNOWN_WEIGHTS = (DEEPFILL_FILE, EDGECONNECT_FILE)
 
 
 def weights_dir() -> Path:
@@ -146,59 +140,6 @@ class DeepFillMethod:
         refine = getattr(self.model, "refine", None)
         if refine is not None and os.environ.get("INPAINT_STUDIO_ATTENTION_ROWS", "") == "all":
             refine.attention_margin = None
-        self._load_detail()
-
-    # -- detail: the GAN-tuned refiner's fine texture ----------------------------------
-    def _load_detail(self) -> None:
-        """Load the GAN-tuned weights' refinement stage for detail fills.
-
-        The squared-error weights fill a large hole with its most likely colour, which is
-        smooth; the GAN-tuned ones draw texture, which reads as real but scores lower in
-        PSNR because the grain is not the photo's own and because they also get colours
-        and shapes wrong.  A detail fill runs both refiners on one coarse pass and adds
-        ``detail`` × the GAN fill's fine band (``models.detail.add_detail``) to the
-        smooth fill.  Only the refiner is kept: the GAN fill scored 0.03 dB higher on
-        validation with the shipped coarse stage than with its own.  A missing
-        detail file leaves the option off; a damaged or mismatched one too, with the
-        reason in ``detail_error``.
-        """
-        self.detail_path = self.path.with_name(DEEPFILL_DETAIL_FILE)
-        self.detail_error = ""
-        self.detail_default = 0.0
-        self.detail = 0.0
-        self.detail_sigma = 0.0
-        self._detail_refine = None
-        if not self.detail_path.is_file():
-            return
-        try:
-            _dev, other, info = _load_prepared(self.detail_path, str(self.device))
-        except WeightsError as exc:
-            self.detail_error = str(exc)
-            return
-        # Same architecture means the same tensors (each file was loaded strictly).
-        if other.config() != self.model.config():
-            self.detail_error = f"{self.detail_path.name} was trained for another architecture than {self.path.name}"
-            return
-        self._detail_refine = other.refine
-        refine = getattr(self.model, "refine", None)
-        if refine is not None and hasattr(refine, "attention_margin"):
-            self._detail_refine.attention_margin = refine.attention_margin
-        self.detail_sigma = float(info.get("detail_sigma", DEFAULT_DETAIL_SIGMA))
-        self.detail_default = _default_detail(info)
-        self.set_detail(None)
-
-    @property
-    def has_detail(self) -> bool:
-        return self._detail_refine is not None
-
-    def set_detail(self, detail: float | None) -> float:
-        """Use ``detail`` (0..1, ``None``: the file's default) of the GAN fill's fine
-        band; returns the detail in effect (0 without a detail file)."""
-        if self._detail_refine is None:
-            self.detail = 0.0
-        else:
-            self.detail = self.detail_default if detail is None else min(1.0, max(0.0, float(detail)))
-        return self.detail
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
         return self.fill_batch([(rgb, hole, edges)])[0]
@@ -259,18 +200,8 @@ class DeepFillMethod:
             ins = [t for t in (img, m, et, gd) if t is not None]
             batch_in = [torch.cat([tf(t, d) for d in flips]) for t in ins]
             unflip = lambda t: sum(tf(t[k * n : (k + 1) * n], d) for k, d in enumerate(flips)) / len(flips)  # noqa: E731
-            if self.detail > 0.0 and self._detail_refine is not None:
-                from ..models.detail import add_detail
-
-                mb, eb = batch_in[1], batch_in[2]
-                _, x, known = self.model.coarse_stage(*batch_in)
-                smooth = self.model.refine_stage(x, mb, eb) * mb + known
-                textured = self.model.refine_stage(x, mb, eb, self._detail_refine) * mb + known
-                # add_detail is linear, so it commutes with the mirror average.
-                res = add_detail(unflip(smooth), unflip(textured), self.detail, self.detail_sigma)
-            else:
-                _, _, all_out = self.model(*batch_in)
-                res = unflip(all_out)
+            _, _, all_out = self.model(*batch_in)
+            res = unflip(all_out)
         res = ((res.float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
         # The network composites already; keep the known pixels exactly as given.
         out = []
@@ -334,25 +265,6 @@ def _header_info(filename: str) -> dict:
 
     with safe_open(str(weights_dir() / filename), "numpy") as f:
         return json.loads((f.metadata() or {}).get("info", "{}"))
-
-
-def _default_detail(info: dict) -> float:
-    d = info.get("default_detail", 0.0)
-    return min(1.0, max(0.0, float(d))) if isinstance(d, (int, float)) else 0.0
-
-
-def detail_info() -> tuple[bool, float]:
-    """``(available, default)`` of the ``detail`` option, from the files' headers alone.
-
-    For front ends that show a control before any model is built.  A file that fails
-    to load later leaves the option at 0, and the method says why.
-    """
-    if not (_available(DEEPFILL_FILE)[0] and _available(DEEPFILL_DETAIL_FILE)[0]):
-        return False, 0.0
-    try:
-        return True, _default_detail(_header_info(DEEPFILL_DETAIL_FILE))
-    except Exception:  # noqa: BLE001 - a damaged file is reported when the method is built
-        return False, 0.0
 
 
 def _preferred_by_default(filename: str) -> bool:

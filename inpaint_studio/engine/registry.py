@@ -59,13 +59,16 @@ class MethodInfo:
     #: ``preferred()`` -> whether ``auto`` may pick it; neural models say yes only once
     #: their weights were measured better than the classical baseline.
     preferred: Callable[[], bool] = lambda: True
+    #: ``degraded()`` -> why the method works but not at its best (a part's weights
+    #: missing or damaged), or ``None``; front ends announce it as they do a fallback.
+    degraded: Callable[[], str | None] = lambda: None
 
 
 _FILLS: dict[str, MethodInfo] = {}
 _EDGES: dict[str, MethodInfo] = {}
 _PLUGINS_LOADED = False
 #: Modules that register methods when imported; a failing one is logged and skipped.
-PLUGIN_MODULES = ("inpaint_studio.engine.classical", "inpaint_studio.engine.neural")
+PLUGIN_MODULES = ("inpaint_studio.engine.classical", "inpaint_studio.engine.neural", "inpaint_studio.engine.guided")
 
 
 def register_fill(info: MethodInfo) -> None:
@@ -137,12 +140,18 @@ def auto_fallback() -> str | None:
     for info in fill_methods():
         ok, why = info.available()
         if ok and info.preferred():
+            worse = info.degraded()
+            if worse:
+                unusable.append(worse)
             break
         if not ok:
             unusable.append(f"{info.name} is unavailable ({why})")
     if not unusable:
         return None
-    return "; ".join(unusable) + f": auto fills with {default_fill_name()} instead"
+    name = default_fill_name()
+    if unusable and fill_info(name).degraded() == unusable[-1]:
+        return "; ".join(unusable)
+    return "; ".join(unusable) + f": auto fills with {name} instead"
 
 
 def default_edge_name() -> str:

@@ -36,12 +36,15 @@ class SynthesisParams:
 
     #: Patch side (odd).
     patch: int = 7
-    #: The coarsest scale is the first whose longer side is at most this.
-    coarse_side: int = 80
+    #: The coarsest scale is the first where no hole pixel is farther than this from
+    #: the hole's border (in that scale's pixels): there a copy can reach across the
+    #: hole in a few EM rounds, and the guide has already put everything in place, so
+    #: further (blurrier) scales only lose detail.
+    coarse_depth: float = 12.0
     #: EM rounds at the coarsest scale, then at each finer one down to the finest.
     coarse_iterations: int = 6
     fine_iterations: int = 3
-    finest_iterations: int = 1
+    finest_iterations: int = 2
     #: Weight of the guide's low band against the patch's own pixels, coarsest scale
     #: and finest scale (geometric in between): the layout is decided coarse.
     guide_weight_coarse: float = 2.0
@@ -52,10 +55,10 @@ class SynthesisParams:
     #: derivatives around each pixel, voted into the hole along with the colours), and
     #: the side of the window they are averaged over, in full-size pixels.  Without
     #: them a blurred estimate matches smooth sources best, and the fill stays smooth.
-    texture_weight: float = 3.0
+    texture_weight: float = 30.0
     texture_window: int = 8
     #: Extra distance for a candidate that does not continue a neighbour's copy.
-    coherence: float = 0.0
+    coherence: float = 2.0
     #: Random sources tried per target and pass at the coarsest scale.
     jumps: int = 2
     #: Random-search radius at the finer scales (their field comes from the coarser one).
@@ -68,11 +71,11 @@ class SynthesisParams:
     final: str = "best"
     #: The guide's low band is compared at a blur of at least this many pixels of each
     #: scale, so textured sources are not ruled out by the guide's smoothness.
-    guide_min_sigma: float = 0.0
+    guide_min_sigma: float = 4.0
     #: Screened Poisson: pull towards the copy, SOR factor, sweeps.
     screen: float = 0.05
     omega: float = 1.8
-    sweeps: int = 40
+    sweeps: int = 0
 
 
 DEFAULT = SynthesisParams()
@@ -158,16 +161,25 @@ def _spread_into(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     return out
 
 
+def hole_depth(hole: np.ndarray) -> float:
+    """How far the farthest hole pixel is from a known one (px)."""
+    if not hole.any():
+        return 0.0
+    m = np.pad(hole, 1, constant_values=False).astype(np.uint8)
+    return float(cv2.distanceTransform(m, cv2.DIST_L2, 3).max())
+
+
 def _pyramid(photo: np.ndarray, hole: np.ndarray, avoid: np.ndarray, guide: np.ndarray,
-             edges: np.ndarray | None, coarse_side: int, min_side: int, window: int) -> list[_Scale]:
-    """Finest first; halving until the longer side is at most ``coarse_side`` (never
+             edges: np.ndarray | None, coarse_depth: float, min_side: int, window: int) -> list[_Scale]:
+    """Finest first; halving until the hole is at most ``coarse_depth`` deep (never
     below ``min_side``, where a patch would no longer fit)."""
     known = ~avoid
     tex = texture_features(photo, known, window)
     scales = [_Scale(photo, hole, avoid, guide, edges, tex)]
     h, w = hole.shape
+    depth = hole_depth(hole)
     k = 1
-    while max(h, w) / 2**k >= min_side and max(math.ceil(h / 2 ** (k - 1)), math.ceil(w / 2 ** (k - 1))) > coarse_side:
+    while min(h, w) / 2**k >= min_side and depth / 2 ** (k - 1) > coarse_depth:
         size = (max(1, math.ceil(w / 2**k)), max(1, math.ceil(h / 2**k)))
         e = None
         if edges is not None:
@@ -224,7 +236,7 @@ def synthesize(
     avoid = hole if unknown is None else (hole | unknown)
     if edges is not None:
         edges = np.ascontiguousarray(edges, np.float32)
-    scales = _pyramid(photo, hole, avoid, guide, edges, params.coarse_side, 3 * p, params.texture_window)
+    scales = _pyramid(photo, hole, avoid, guide, edges, params.coarse_depth, 3 * p, params.texture_window)
     n = len(scales)
     stop = should_stop or (lambda: False)
     report = progress or (lambda _f: None)

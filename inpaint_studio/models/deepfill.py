@@ -193,7 +193,7 @@ class DeepFillGenerator(nn.Module):
         """Stage 1: ``(coarse output, refine input, known pixels)``.
 
         Separate from :meth:`refine_stage` so one coarse pass can feed two refinement
-        nets (the engine's detail fill runs the GAN-tuned refiner on the same input).
+        nets.
         """
         known = image * (1.0 - mask)
         ones = torch.ones_like(mask)

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .metrics import hole_detail, mean_l1, psnr, ssim
+from .metrics import hole_detail, mean_l1, psnr, ssim, swd
 
 
 @dataclass
@@ -64,46 +64,30 @@ def load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
     return img, m
 
 
-def split_method(spec: str) -> tuple[str, str | None, float | None]:
-    """``"NAME[:DETAIL][@EDGES]"`` -> ``(name, edge method, detail)``.
+#: A method spec naming a folder of fills made elsewhere (another tool, another version
+#: of this one): ``files:DIR`` reads ``DIR/<image stem>__<mask stem>.png`` for each pair.
+FILES_PREFIX = "files:"
 
-    ``deepfill@edgeconnect`` fills guided by the edges edgeconnect predicts for the
-    hole (the GUI's overlay, unedited); ``deepfill:0.5`` fills with detail 0.5
-    (``InpaintOptions.detail``), so several detail levels can be measured in one run.
+
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """``"NAME[@EDGES]"`` -> ``(NAME, EDGES or None)``.
+
+    ``deepfill@edgeconnect`` fills guided by the edges edgeconnect predicts for the hole
+    (the GUI's overlay, unedited).  A ``files:DIR`` spec is returned whole.
     """
-    head, _, edges = spec.partition("@")
-    name, sep, detail = head.partition(":")
-    return name, (edges or None), _unit(spec, detail, "the detail after ':'") if sep else None
-
-
-def _unit(spec: str, text: str, what: str) -> float:
-    """``text`` as a number from 0 to 1, or a ValueError naming ``what`` in ``spec``."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{spec!r}: {what} must be a number from 0 to 1") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{spec!r}: {what} must be from 0 to 1")
-    return value
-
-
-def split_texture(spec: str) -> tuple[str, float | None]:
-    """``"SPEC+tT"`` -> ``(SPEC, T)``: fill with texture T (``InpaintOptions.texture``).
-
-    Without the suffix, ``(SPEC, None)``, and the eval fills with no texture: a name
-    means the method alone (``telea`` is OpenCV's Telea, the baseline), whatever the
-    app's default; the app's default fill is measured as ``deepfill:0.5+t0.5``."""
-    head, sep, tail = spec.rpartition("+t")
-    if not sep:
+    if spec.startswith(FILES_PREFIX):
         return spec, None
-    return head, _unit(spec, tail, "the texture after '+t'")
+    name, _, edges = spec.partition("@")
+    return name, (edges or None)
 
 
-def split_spec(spec: str) -> tuple[str, str | None, float | None, float | None]:
-    """``"NAME[:DETAIL][@EDGES][+tTEXTURE]"`` -> ``(NAME, EDGES, DETAIL, TEXTURE)``, each
-    part ``None`` where the spec leaves it out (ValueError for a bad number)."""
-    head, texture = split_texture(spec)
-    return (*split_method(head), texture)
+def label(spec: str) -> str:
+    """A short column title: ``files:runs/old`` -> ``old``."""
+    return Path(spec[len(FILES_PREFIX):]).name if spec.startswith(FILES_PREFIX) else spec
+
+
+def fills_file(spec: str, pair: Pair) -> Path:
+    return Path(spec[len(FILES_PREFIX):]) / f"{pair.image.stem}__{pair.mask.stem}.png"
 
 
 def evaluate(
@@ -178,7 +162,12 @@ class _Scorer:
         self.methods = methods
         self.device = device
         for m in methods:
-            _, edge_method, _, _ = split_spec(m)
+            if m.startswith(FILES_PREFIX):
+                folder = Path(m[len(FILES_PREFIX):])
+                if not folder.is_dir():
+                    raise FileNotFoundError(f"{m}: no such folder of fills")
+                continue
+            _, edge_method = split_spec(m)
             if edge_method:
                 # Built here so a missing edge model stops the eval instead of
                 # quietly measuring the Canny fallback under its name.
@@ -197,31 +186,42 @@ class _Scorer:
         secs: dict[str, float] = {}
         outs = []
         for m in self.methods:
-            name, edge_method, detail, texture = split_spec(m)
             t0 = time.perf_counter()
-            options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto",
-                                     detail=detail, device=self.device, feather=0, texture=texture or 0.0)
-            res = self.engine.inpaint(blanked, mask, edges=None, options=options)
+            if m.startswith(FILES_PREFIX):
+                out = _read_fill(fills_file(m, pair), img.shape)
+            else:
+                name, edge_method = split_spec(m)
+                options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto",
+                                         device=self.device, feather=0)
+                res = self.engine.inpaint(blanked, mask, edges=None, options=options)
+                if res.method != name:
+                    raise RuntimeError(f"{name} fell back to {res.method}: {'; '.join(res.warnings)}")
+                if res.warnings:
+                    # e.g. the guided fill without its network: numbers under a false name
+                    raise RuntimeError(f"{m}: {'; '.join(res.warnings)}")
+                out = res.pixels
             secs[m] = time.perf_counter() - t0
-            if res.method != name:
-                raise RuntimeError(f"{name} fell back to {res.method}: {'; '.join(res.warnings)}")
-            if detail is not None and res.detail != detail:
-                # e.g. no detail weights: the numbers would be detail 0's under this name
-                raise RuntimeError(f"{m}: {name} filled with detail {res.detail}, not {detail} "
-                                   "(is weights/deepfill_detail.safetensors there?)")
-            out = res.pixels
             outs.append(out)
             metrics[m] = {"psnr": psnr(out, img), "ssim": ssim(out, img), "l1": mean_l1(out, img),
-                          "detail": hole_detail(out, img, mask)}
+                          "detail": hole_detail(out, img, mask), "swd": swd(out, img, mask)}
         row = None
         if sample:
             shown = img.copy()
             shown[mask] = 255
             # input (hole white) | baselines, last first | model | truth
             tiles = [shown, *outs[::-1], img]
-            titles = [f"{pair.image.stem} {pair.bin}", *self.methods[::-1], "truth"]
+            titles = [f"{pair.image.stem} {pair.bin}", *[label(m) for m in self.methods[::-1]], "truth"]
             row = np.concatenate([label_tile(t, title) for t, title in zip(tiles, titles)], axis=1)
         return metrics, secs, row
+
+
+def _read_fill(path: Path, shape: tuple[int, ...]) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise FileNotFoundError(f"no fill {path}")
+    if img.shape != shape:
+        raise ValueError(f"{path} is {img.shape[1]}x{img.shape[0]}, the photo {shape[1]}x{shape[0]}")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 _worker: _Scorer | None = None
@@ -244,34 +244,47 @@ def _score_in_worker(task: tuple[int, Pair, bool]) -> tuple[dict, dict, np.ndarr
     return _worker.score(*task)
 
 
-def markdown_table(result: dict) -> str:
-    """One row per bin: PSNR / SSIM / L1 / hole detail of each method side by side."""
+#: (key, title, format) of each table of the report, the one that matters most first.
+TABLES = (
+    ("swd", "Perceptual distance in the hole (sliced Wasserstein of 7×7 patches, Laplacian levels) ↓", "{:.4f}"),
+    ("detail", "Hole detail, % of the truth's (100 = as much detail as the photo)", "{:.0%}"),
+    ("psnr", "PSNR, dB ↑", "{:.2f}"),
+    ("ssim", "SSIM ↑", "{:.4f}"),
+    ("l1", "Mean L1, % of 255 ↓", "{:.2%}"),
+)
+
+
+def _bins(result: dict) -> list[str]:
     methods = result["methods"]
-    bins = sorted({b for m in methods for b in result["metrics"][m]} - {"all"}) + ["all"]
-    head = "| hole ratio | n | " + " | ".join(f"{m} PSNR ↑ | {m} SSIM ↑ | {m} L1 % ↓ | {m} detail % →100"
-                                               for m in methods) + " |"
-    sep = "|---|---|" + "---|---|---|---|" * len(methods)
-    lines = [head, sep]
-    for b in bins:
-        cells = []
+    return sorted({b for m in methods for b in result["metrics"][m]} - {"all"}) + ["all"]
+
+
+def markdown_table(result: dict, key: str = "psnr", fmt: str = "{:.2f}") -> str:
+    """One row per bin, one column per method, for one metric."""
+    methods = result["methods"]
+    lines = ["| hole ratio | n | " + " | ".join(label(m) for m in methods) + " |",
+             "|---|---|" + "---|" * len(methods)]
+    for b in _bins(result):
         n = result["metrics"][methods[0]].get(b, {}).get("n", 0)
+        cells = []
         for m in methods:
-            d = result["metrics"][m].get(b)
-            detail = f"{100 * d['detail']:.0f}" if d and "detail" in d else "–"  # older results lack it
-            cells.append(f"{d['psnr']:.2f} | {d['ssim']:.4f} | {100 * d['l1']:.2f} | {detail}" if d else "– | – | – | –")
-        label = "**overall**" if b == "all" else b
-        lines.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
+            d = result["metrics"][m].get(b, {})
+            cells.append(fmt.format(d[key]) if key in d else "–")
+        lines.append(f"| {'**overall**' if b == 'all' else b} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def mid_bin_gain(result: dict, model: str, baseline: str, bins: tuple[str, ...] = ("10-20%", "20-30%", "30-40%", "40-50%")) -> float | None:
-    """Mean PSNR gain of ``model`` over ``baseline`` on the 10–50 % bins (the done-when)."""
-    gains = [
-        result["metrics"][model][b]["psnr"] - result["metrics"][baseline][b]["psnr"]
-        for b in bins
-        if b in result["metrics"][model] and b in result["metrics"][baseline]
-    ]
-    return float(np.mean(gains)) if gains else None
+def versus(result: dict, model: str, baseline: str, bins: tuple[str, ...] = ("10-20%", "20-30%", "30-40%", "40-50%")) -> str:
+    """``model`` against ``baseline`` per bin: how much lower its SWD is, and the PSNR gap."""
+    cells = []
+    for b in bins:
+        m, r = result["metrics"][model].get(b), result["metrics"][baseline].get(b)
+        if not m or not r or "swd" not in m or "swd" not in r:
+            continue
+        lower = 100 * (1 - m["swd"] / max(r["swd"], 1e-12))
+        cells.append(f"{b}: SWD {abs(lower):.0f} % {'lower' if lower >= 0 else 'higher'}, "
+                     f"PSNR {m['psnr'] - r['psnr']:+.2f} dB")
+    return f"{label(model)} against {label(baseline)}: " + "; ".join(cells)
 
 
 def label_tile(tile: np.ndarray, text: str, scale: float = 0.45) -> np.ndarray:
@@ -308,12 +321,11 @@ def write_report(result: dict, out_dir: str | Path, rows: list[np.ndarray], comm
           "is the right one).", ""]
     if command:
         md += ["```", command, "```", ""]
-    md.append(markdown_table(result))
+    for key, title, fmt in TABLES:
+        md += [f"**{title}**", "", markdown_table(result, key, fmt), ""]
     m = result["methods"]
     for base in m[1:]:
-        gain = mid_bin_gain(result, m[0], base)
-        if gain is not None:
-            md += ["", f"Mean PSNR gain of {m[0]} over {base} on the 10–50 % bins: {gain:+.2f} dB"]
+        md += ["", versus(result, m[0], base)]
     md += ["", "Seconds per pair (engine, this machine): "
            + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds_per_pair"].items())]
     (out / "eval.md").write_text("\n".join(md) + "\n")

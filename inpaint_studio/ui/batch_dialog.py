@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -66,7 +67,7 @@ def _short_reason(source: Path, msg: str) -> str:
     prefix = f"{source}: "
     return msg[len(prefix):] if msg.startswith(prefix) else msg
 #: Options the dialog has its own widget for, or that no user ever sets.
-_SHOWN_ELSEWHERE = {"method", "device", "auto_edges", "edge_method", "working_size", "context",
+_SHOWN_ELSEWHERE = {"method", "device", "auto_edges", "edge_method", "seed", "working_size", "context",
                     "feather", "use_edges", "dilate", "preview_size", "batch_size"}
 
 
@@ -90,7 +91,7 @@ def describe_options(opts: InpaintOptions) -> str:
             parts.append(f"{name} {v * 100:.0f} %")
         else:
             parts.append(f"{name} {v}")
-    return ", ".join(parts) + " (from the Tools panel)" if parts else "as in the Tools panel"
+    return ", ".join(parts) + " (from the Tools panel)" if parts else ""
 
 
 STATUS_COLOURS = {"ok": Qt.GlobalColor.darkGreen, "failed": Qt.GlobalColor.red, "skipped": Qt.GlobalColor.darkYellow}
@@ -129,7 +130,7 @@ class BatchDialog(QDialog):
         self.mark = None
         self.hint: Path | None = None
 
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         self.mode_combo = QComboBox()
         for key, text in MODES:
             self.mode_combo.addItem(text, key)
@@ -178,7 +179,13 @@ class BatchDialog(QDialog):
         form.addRow("Edge method", self.edge_combo)
         self.edge_combo.setEnabled(False)
         self.edges_check.toggled.connect(self.edge_combo.setEnabled)
-        # The rest of what a batch uses comes from the Tools panel: said here, not silently.
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 9999)
+        self.seed_spin.setToolTip("Which of the plausible fills the default fill makes (as batch --seed); "
+                                  "the same seed gives the same pixels")
+        form.addRow("Variation (seed)", self.seed_spin)
+        # Anything else a batch uses that has no control here would be said here, not
+        # silently taken from the Tools panel.
         self.settings_label = QLabel()
         self.settings_label.setObjectName("batchFillSettings")
         self.settings_label.setWordWrap(True)
@@ -186,6 +193,7 @@ class BatchDialog(QDialog):
         form.addRow("Fill settings", self.settings_label)
         for w in (self.method_combo, self.device_combo, self.edge_combo):
             w.currentIndexChanged.connect(lambda _i: self._show_settings())
+        self.seed_spin.valueChanged.connect(lambda _v: self._show_settings())
         self.edges_check.toggled.connect(lambda _on: self._show_settings())
         self.overwrite = QCheckBox("Replace existing outputs (otherwise they are skipped, so a re-run resumes)")
         form.addRow(self.overwrite)
@@ -236,7 +244,12 @@ class BatchDialog(QDialog):
         self.resize(900, 600)
 
     def _show_settings(self) -> None:
-        self.settings_label.setText(describe_options(self.options()))
+        text = describe_options(self.options())
+        self.settings_label.setText(text)
+        self.settings_label.setVisible(bool(text))
+        label = self._form.labelForField(self.settings_label)
+        if label is not None:
+            label.setVisible(bool(text))
 
     def mode(self) -> str:
         return str(self.mode_combo.currentData())
@@ -350,9 +363,7 @@ class BatchDialog(QDialog):
             device=str(self.device_combo.currentData()),
             auto_edges=self.edges_check.isChecked(),
             edge_method=str(self.edge_combo.currentData()),
-            detail=self.settings.detail,  # the main window's Detail slider (None: the weights' default)
-            grain=self.settings.grain,  # and its Grain slider
-            texture=self.settings.texture,  # and its Texture slider
+            seed=self.seed_spin.value(),
         )
 
     def run(self) -> int | None:

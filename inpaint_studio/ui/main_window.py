@@ -417,11 +417,6 @@ class MainWindow(QMainWindow):
         t.fillMethodChanged.connect(self._on_fill_method)
         t.edgeMethodChanged.connect(self._on_edge_method)
         t.deviceChanged.connect(self._on_device)
-        t.detailChanged.connect(self._on_detail)
-        t.grainChanged.connect(self._on_grain)
-        t.set_grain(self.settings.grain)
-        t.textureChanged.connect(self._on_texture)
-        t.set_texture(self.settings.texture)
         t.splitChanged.connect(c.set_split)
         t.fillRequested.connect(self.fill)
         t.cancelRequested.connect(self.cancel_job)
@@ -848,29 +843,6 @@ class MainWindow(QMainWindow):
         self.settings.fill_method = name
         self._update_model_label()
 
-    def _on_detail(self, v: float) -> None:
-        self.settings.detail = v
-
-    def _on_grain(self, v: float) -> None:
-        self.settings.grain = v
-
-    def _on_texture(self, v: float) -> None:
-        self.settings.texture = v
-
-    def _update_detail(self, shown: str) -> None:
-        """The Detail slider is live for deepfill with its GAN-tuned weights present."""
-        from ..engine.neural import detail_info
-
-        ok, default = detail_info()
-        saved = self.settings.detail
-        value = default if saved is None else saved
-        if shown != "deepfill":
-            self.tools.set_detail_available(False, value, "only the deepfill model has it")
-        elif not ok:
-            self.tools.set_detail_available(False, 0.0, "weights/deepfill_detail.safetensors is missing")
-        else:
-            self.tools.set_detail_available(True, value)
-
     def _on_edge_method(self, name: str) -> None:
         self.settings.edge_method = name
 
@@ -886,7 +858,6 @@ class MainWindow(QMainWindow):
             ok, _why = fill_info(shown).available()
         except InpaintStudioError:
             ok = True
-        self._update_detail(shown if ok else "telea")
         if not ok:
             shown = f"{shown} unavailable → telea"  # what the fill will really use
         elif m == "auto":
@@ -908,9 +879,6 @@ class MainWindow(QMainWindow):
             method=str(self.tools.fill_combo.currentData() or "auto"),
             device=str(self.tools.device_combo.currentData() or "auto"),
             edge_method=str(self.tools.edge_combo.currentData() or "auto"),
-            detail=self.tools.detail() if self.tools.detail_slider.isEnabled() else None,
-            grain=self.tools.grain(),
-            texture=self.tools.texture(),
         )
 
     # -- edits ---------------------------------------------------------------------------------------
@@ -1099,10 +1067,7 @@ class MainWindow(QMainWindow):
         self._push(entry)
         self.canvas.sync_results()
         self.layers.refresh(doc)
-        notes = ([] if res.detail is None else [f"detail {res.detail * 100:.0f} %"]) + (
-            [f"texture {res.texture * 100:.0f} %"] if res.texture > 0 else []) + (
-            [f"grain {res.grain * 100:.0f} %"] if res.grain > 0 else [])
-        how = f"{res.method} ({', '.join(notes)})" if notes else res.method
+        how = f"{res.method} (variation {res.seed + 1})" if res.seed else res.method
         if entry is not None and entry.result_added is not None:
             self._fill_notes[entry.result_added.uid] = (
                 f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")

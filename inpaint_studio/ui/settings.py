@@ -84,37 +84,6 @@ class AppSettings:
         self._set("model/edges", v)
 
     @property
-    def detail(self) -> float | None:
-        """Texture of the deepfill fill, 0..1; ``None`` until the user moves the slider
-        (then the weights' own default applies)."""
-        v = self._get("model/detail", -1.0, float)
-        return None if v < 0 else min(1.0, v)
-
-    @detail.setter
-    def detail(self, v: float | None) -> None:
-        self._set("model/detail", -1.0 if v is None else float(v))
-
-    @property
-    def grain(self) -> float:
-        """Photo grain copied into fills, 0..1 (0: off)."""
-        return min(1.0, max(0.0, self._get("model/grain", 0.0, float)))
-
-    @grain.setter
-    def grain(self, v: float) -> None:
-        self._set("model/grain", float(v))
-
-    @property
-    def texture(self) -> float:
-        """Share of patch texture blended into fills, 0..1 (0: off; default: the engine's)."""
-        from ..engine import InpaintOptions
-
-        return min(1.0, max(0.0, self._get("model/texture", InpaintOptions.texture, float)))
-
-    @texture.setter
-    def texture(self, v: float) -> None:
-        self._set("model/texture", float(v))
-
-    @property
     def device(self) -> str:
         return self._get("model/device", "auto", str)
 

@@ -7,7 +7,6 @@ model with signals blocked (napari's two-way binding), so keyboard shortcuts suc
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
@@ -60,21 +59,6 @@ def fill_combo(items: list[tuple[str, str, bool, str]], current: str) -> QComboB
     return cb
 
 
-def percent_slider(on_change: Callable[[int], None]) -> tuple[QSlider, QLabel, QHBoxLayout]:
-    """A 0–100 % slider with its value label beside it, in one form row."""
-    slider = QSlider(Qt.Orientation.Horizontal)
-    slider.setRange(0, 100)
-    slider.setSingleStep(5)
-    slider.setPageStep(10)
-    label = QLabel()
-    label.setMinimumWidth(36)
-    slider.valueChanged.connect(on_change)
-    row = QHBoxLayout()
-    row.addWidget(slider, 1)
-    row.addWidget(label)
-    return slider, label, row
-
-
 def device_combo(current: str) -> QComboBox:
     cb = QComboBox()
     cb.addItem("auto", "auto")
@@ -103,9 +87,6 @@ class ToolPanel(QWidget):
     fillMethodChanged = Signal(str)
     edgeMethodChanged = Signal(str)
     deviceChanged = Signal(str)
-    detailChanged = Signal(float)
-    grainChanged = Signal(float)
-    textureChanged = Signal(float)
     splitChanged = Signal(float)
     fillRequested = Signal()
     cancelRequested = Signal()
@@ -185,36 +166,11 @@ class ToolPanel(QWidget):
 
         model = QGroupBox("Model")
         ml = QFormLayout(model)
-        # Tighter rows: with Detail, Texture and Grain the panel must still fit a 880 px window
-        # without scrolling (tests/ui/test_usability.py).
-        ml.setVerticalSpacing(3)
         self.fill_combo = fill_combo(fill_method_choices(), fill_method)
         self.fill_combo.currentIndexChanged.connect(
             lambda _i: self.fillMethodChanged.emit(str(self.fill_combo.currentData()))
         )
         ml.addRow("Fill", self.fill_combo)
-        self.detail_slider, self.detail_label, detail_row = percent_slider(self._on_detail)
-        ml.addRow("Detail", detail_row)
-        self.set_detail_available(False, 0.0)
-        self.texture_slider, self.texture_label, texture_row = percent_slider(self._on_texture)
-        self.texture_slider.setToolTip(
-            "Texture: re-make the hole from the photo's own patches, guided by the fill's "
-            "colours, and blend that in (100 %: all of it). Large holes then read as grass, "
-            "cloud or gravel instead of a smooth blur; works with every fill method. 0 % = off. "
-            "Costs a few seconds per fill and a little PSNR (the texture is real, its place a "
-            "guess)."
-        )
-        ml.addRow("Texture", texture_row)
-        self.grain_slider, self.grain_label, grain_row = percent_slider(self._on_grain)
-        self.grain_label.setText("0 %")
-        self.grain_slider.setToolTip(
-            "Photo grain: copy the photo's own fine texture into the hole after the fill, as "
-            "much as the fill lacks compared with the photo around it (100 %: about as grainy "
-            "as its surroundings). For surfaces a fill leaves smooth (snow, haze, plaster, "
-            "skin); works with every fill method. 0 % = off. The grain is real but placed by "
-            "guess, so it lowers PSNR."
-        )
-        ml.addRow("Grain", grain_row)
         self.edge_combo = fill_combo(edge_method_choices(), edge_method)
         self.edge_combo.currentIndexChanged.connect(
             lambda _i: self.edgeMethodChanged.emit(str(self.edge_combo.currentData()))
@@ -271,48 +227,6 @@ class ToolPanel(QWidget):
         with QSignalBlocker(self.sketch_spin):
             self.sketch_spin.setValue(v)
 
-    def _on_detail(self, v: int) -> None:
-        self.detail_label.setText(f"{v} %")
-        self.detailChanged.emit(v / 100.0)
-
-    def _on_grain(self, v: int) -> None:
-        self.grain_label.setText(f"{v} %")
-        self.grainChanged.emit(v / 100.0)
-
-    def grain(self) -> float:
-        return self.grain_slider.value() / 100.0
-
-    def _on_texture(self, v: int) -> None:
-        self.texture_label.setText(f"{v} %")
-        self.textureChanged.emit(v / 100.0)
-
-    def texture(self) -> float:
-        return self.texture_slider.value() / 100.0
-
-    def set_texture(self, value: float) -> None:
-        with QSignalBlocker(self.texture_slider):
-            self.texture_slider.setValue(int(round(value * 100)))
-        self.texture_label.setText(f"{self.texture_slider.value()} %")
-
-    def set_grain(self, value: float) -> None:
-        with QSignalBlocker(self.grain_slider):
-            self.grain_slider.setValue(int(round(value * 100)))
-        self.grain_label.setText(f"{self.grain_slider.value()} %")
-
-    def set_detail_available(self, ok: bool, value: float, why: str = "") -> None:
-        """Show ``value`` (0..1); the slider is live only where the fill method offers it."""
-        with QSignalBlocker(self.detail_slider):
-            self.detail_slider.setValue(int(round(value * 100)))
-        self.detail_label.setText(f"{self.detail_slider.value()} %")
-        self.detail_slider.setEnabled(ok)
-        self.detail_label.setEnabled(ok)
-        tip = ("Texture in the fill: 0 % is the smooth, most likely colour (highest PSNR); 100 % "
-               "adds all the fine grain the GAN-tuned weights draw, on the same colours. It looks "
-               "more like a photo but is not the photo's own detail, and takes a second pass.")
-        self.detail_slider.setToolTip(tip if ok else f"{tip}\n\nUnavailable: {why}" if why else tip)
-
-    def detail(self) -> float:
-        return self.detail_slider.value() / 100.0
 
     def set_busy(self, busy: bool) -> None:
         self.cancel_btn.setEnabled(busy)

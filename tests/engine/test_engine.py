@@ -101,7 +101,7 @@ def test_gpu_oom_retries_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("inpaint_studio.engine.engine.resolve_device", lambda d: "cuda")
     img = photo(40, 40)
     mask = box_mask(40, 40, 10, 20, 10, 20)
-    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-oom", device="cuda", texture=0.0))
+    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-oom", device="cuda"))
     assert r.device == "cpu"
     assert any("out of memory" in w for w in r.warnings)
     assert (r.pixels[mask] == 0).all()
@@ -154,7 +154,7 @@ def test_preview_comes_first_at_low_resolution() -> None:
     mask = box_mask(300, 400, 100, 200, 100, 300)
     previews: list[object] = []
     r = Engine().inpaint(
-        img, mask, options=InpaintOptions(method="test-rec", preview_size=128, texture=0.0), on_preview=previews.append
+        img, mask, options=InpaintOptions(method="test-rec", preview_size=128), on_preview=previews.append
     )
     assert len(previews) == 1 and max(sizes[0]) <= 128 and max(sizes[1]) > 128
     np.testing.assert_array_equal(previews[0].pixels[~mask], img[~mask])
@@ -180,7 +180,7 @@ def test_fill_batch_groups_regions() -> None:
     mask = np.zeros((1300, 1300), bool)
     for i in range(5):
         mask[20 + i * 250 : 30 + i * 250, 20 + i * 250 : 30 + i * 250] = True
-    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-batch", batch_size=4, texture=0.0))
+    r = Engine().inpaint(img, mask, options=InpaintOptions(method="test-batch", batch_size=4))
     assert calls == [4, 1] and r.regions == 5
     assert (r.pixels[mask] == 255).all()
     np.testing.assert_array_equal(r.pixels[~mask], img[~mask])
@@ -280,8 +280,8 @@ def test_harmonic_fill_continues_a_smooth_ramp_and_keeps_known_pixels() -> None:
     blank = img.copy()
     blank[hole] = 0
     eng = Engine()
-    res = eng.inpaint(blank, hole, options=InpaintOptions(method="harmonic", texture=0.0))
-    tel = eng.inpaint(blank, hole, options=InpaintOptions(method="telea", texture=0.0))
+    res = eng.inpaint(blank, hole, options=InpaintOptions(method="harmonic"))
+    tel = eng.inpaint(blank, hole, options=InpaintOptions(method="telea"))
     assert res.method == "harmonic"
     np.testing.assert_array_equal(res.pixels[~hole], blank[~hole])
     err = np.abs(res.pixels[hole].astype(int) - img[hole]).mean()

@@ -87,7 +87,7 @@ def test_outputs_byte_identical_to_local_and_corrupt_photo_reported(ray_cluster,
     assert _files(tmp_path / "ray") == _files(tmp_path / "local")
     assert sorted(seen) == list(range(len(items)))
     assert len(remote.workers) == 2 and sum(w.photos for w in remote.workers) == 7
-    assert all(w.load_seconds > 0 and w.pid and not w.died for w in remote.workers)
+    assert all(w.load_seconds > 0 and w.pid and not w.died for w in remote.workers), remote.workers
 
 
 def test_each_worker_keeps_one_engine_for_many_photos(ray_cluster, photos: Path, tmp_path: Path) -> None:

@@ -117,7 +117,7 @@ def test_engine_feeds_telea_as_the_guide(tmp_path: Path, monkeypatch: pytest.Mon
     hole = np.zeros((40, 56), bool)
     hole[10:25, 15:40] = True
     img[hole] = 0
-    res = Engine().inpaint(img, hole, options=InpaintOptions(method="deepfill", device="cpu", feather=0, texture=0.0))
+    res = Engine().inpaint(img, hole, options=InpaintOptions(method="deepfill", device="cpu", feather=0))
     t = telea_u8(img, hole).astype(np.float32) / 127.5 - 1
     x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 127.5 - 1
     m = torch.from_numpy(hole.astype(np.float32))[None, None]

@@ -1,8 +1,8 @@
 """The weights in ``weights/`` load as the app will load them, and fill.
 
 Guards the files themselves (a bad export or a half-committed file would otherwise
-only show up when a user opens the app): strict shape checks, the detail file's
-architecture matching the base, and its default being applied.
+only show up when a user opens the app): strict shape checks, and the default fill
+using them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from inpaint_studio.engine import Engine, InpaintOptions
-from inpaint_studio.engine.neural import DeepFillMethod, EdgeConnectMethod, detail_info, weights_dir
+from inpaint_studio.engine.neural import DeepFillMethod, EdgeConnectMethod, weights_dir
 from tests.helpers import box_mask, photo
 
 torch.set_num_threads(1)
@@ -23,18 +23,13 @@ def _shipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INPAINT_STUDIO_WEIGHTS", raising=False)
 
 
-def test_deepfill_and_its_detail_weights_load_and_fill() -> None:
+def test_deepfill_weights_load_and_fill() -> None:
     m = DeepFillMethod("cpu")
-    assert m.has_detail, m.detail_error
-    has, default = detail_info()
-    assert has and m.detail == default == 0.5 and m.detail_sigma == 2.0
     img = photo(64, 80, seed=3).astype(np.float32) / 255
     mask = box_mask(64, 80, 20, 44, 24, 56)
-    smooth = m.fill(img, mask, None)
-    m.set_detail(1.0)
-    sharp = m.fill(img, mask, None)
-    assert np.isfinite(sharp).all() and not np.array_equal(smooth, sharp)
-    np.testing.assert_array_equal(sharp[~mask], img[~mask])
+    out = m.fill(img, mask, None)
+    assert np.isfinite(out).all() and not np.allclose(out[mask], 0)
+    np.testing.assert_array_equal(out[~mask], img[~mask])
 
 
 def test_edge_weights_load() -> None:
@@ -42,10 +37,12 @@ def test_edge_weights_load() -> None:
     EdgeConnectMethod("cpu")
 
 
-def test_default_fill_is_deepfill_at_the_shipped_detail() -> None:
+def test_default_fill_is_guided_by_the_shipped_network() -> None:
     img, mask = photo(64, 80, seed=4), box_mask(64, 80, 16, 40, 20, 60)
-    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu"))
-    assert res.method == "deepfill" and res.detail == 0.5 and not res.warnings
+    eng = Engine()
+    res = eng.inpaint(img, mask, options=InpaintOptions(device="cpu"))
+    assert res.method == "guided" and not res.warnings
+    assert eng._build("fill", "guided", "cpu").guide_name == "deepfill"
 
 
 def test_every_shipped_weights_file_matches_its_sha256_record() -> None:

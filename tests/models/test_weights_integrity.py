@@ -61,7 +61,7 @@ def test_damaged_weights_are_refused_and_reported(wdir: Path, damage: str, capsy
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"deepfill\.safetensors\s+damaged", out), out
-    assert "deepfill   neural    unavailable" in out and "auto fills with telea" in out
+    assert "deepfill   neural    unavailable" in out and "the guided fill takes its layout from the harmonic" in out
 
 
 def test_unrecorded_weights_load_but_a_truncated_one_is_still_caught(wdir: Path) -> None:
@@ -92,12 +92,17 @@ def test_models_write_sha256_records_the_files_present(wdir: Path, capsys: pytes
 
 def test_auto_fallback_is_a_warning_of_the_fill(wdir: Path) -> None:
     img, mask = photo(40, 48), box_mask(40, 48, 10, 30, 12, 36)
-    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu", texture=0.0))
-    assert res.method == "deepfill" and not res.warnings
+    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu"))
+    assert res.method == "guided" and not res.warnings
     _zero_middle(wdir / "deepfill.safetensors")
-    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu", texture=0.0))
-    assert res.method == "telea"
-    assert any("deepfill is unavailable" in w and "damaged" in w for w in res.warnings), res.warnings
+    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu"))
+    # Still the photo's texture, with a poorer layout, and said so once.
+    assert res.method == "guided"
+    said = [w for w in res.warnings if "deepfill is unavailable" in w and "damaged" in w and "harmonic" in w]
+    assert len(said) == 1 and len(res.warnings) == 1, res.warnings
+    # Asked for by name, the network alone falls back to Telea, also said.
+    res = Engine().inpaint(img, mask, options=InpaintOptions(method="deepfill", device="cpu"))
+    assert res.method == "telea" and any("damaged" in w for w in res.warnings), res.warnings
 
 
 def test_batch_announces_the_fallback_once(wdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,22 +112,8 @@ def test_batch_announces_the_fallback_once(wdir: Path, tmp_path: Path, capsys: p
         Image.fromarray(photo(40, 48, seed=i)).save(src / f"p{i}.png")
     Image.fromarray(box_mask(40, 48, 10, 30, 12, 36).astype(np.uint8) * 255).save(tmp_path / "m.png")
     (wdir / "deepfill.safetensors").write_bytes((wdir / "deepfill.safetensors").read_bytes()[:5000])
-    assert main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "-q",
-                 "--texture", "0"]) == 0
+    assert main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "-q"]) == 0
     cap = capsys.readouterr()
-    assert "model=telea" in cap.err and cap.err.count("deepfill is unavailable") == 1, cap.err
+    assert "model=guided" in cap.err and cap.err.count("deepfill is unavailable") == 1, cap.err
     summary = [ln for ln in cap.out.splitlines() if "deepfill is unavailable" in ln]
     assert len(summary) == 1 and summary[0].startswith("  warning (3 photos):"), cap.out
-
-
-
-
-
-def test_damaged_detail_weights_are_a_warning_not_silence(wdir: Path) -> None:
-    torch.manual_seed(1)
-    save_weights(DeepFillGenerator(cnum=4), wdir / "deepfill_detail.safetensors", {"default_detail": 0.5}, half=False)
-    _zero_middle(wdir / "deepfill_detail.safetensors")
-    img, mask = photo(40, 48), box_mask(40, 48, 10, 30, 12, 36)
-    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu", texture=0.0))
-    assert res.method == "deepfill"
-    assert any("deepfill_detail.safetensors is damaged" in w and "without detail" in w for w in res.warnings), res.warnings

@@ -77,17 +77,22 @@ def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.Monk
     _untrained_deepfill(tmp_path, monkeypatch)
     data, pairs = _bench(tmp_path)
     out = tmp_path / "report"
-    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",
-               "--out", str(out), "--device", "cpu", "--samples", "4"])
+    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--baseline", "telea",
+               "--limit", "4", "--out", str(out), "--device", "cpu", "--samples", "4"])
     assert rc == 0
     res = json.loads((out / "eval.json").read_text())
     assert res["pairs"] == 4 and res["methods"] == ["deepfill", "telea"]
     assert res["metrics"]["telea"]["all"]["n"] == 4
     assert set(res["metrics"]["deepfill"]) == {"01-10%", "20-30%", "all"}
     md = (out / "eval.md").read_text()
-    assert "| **overall** | 4 |" in md and "telea PSNR" in md and "telea detail %" in md
+    assert "| hole ratio | n | deepfill | telea |" in md and "| **overall** | 4 |" in md
+    assert "**Perceptual distance in the hole" in md and "**Hole detail" in md and "**PSNR" in md
     detail = res["metrics"]["telea"]["all"]["detail"]
-    assert 0 < detail < 2 and f"| {100 * detail:.0f} |" in md
+    assert 0 < detail < 2 and f"{100 * detail:.0f}%" in md
+    swd = res["metrics"]["telea"]["all"]["swd"]
+    assert swd > 0 and f"{swd:.4f}" in md
+    assert "deepfill against telea: 01-10%" not in md  # the 10–50 % bins only
+    assert "deepfill against telea: 20-30%: SWD" in md
     grid = cv2.imread(str(out / "samples.png"))
     # One row per sample, all one width: the landscape rows 200 px high, the portrait
     # ones taller (56/40 squared), so the tiles stay under their columns.
@@ -162,7 +167,11 @@ def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkey
     res = json.loads((out / "eval.json").read_text())
     assert res["methods"] == ["deepfill", "telea", "harmonic"]
     md = (out / "eval.md").read_text()
-    assert "over telea on the 10–50 %" in md and "over harmonic on the 10–50 %" in md
+    for base in ("telea", "harmonic"):
+        m, r = res["metrics"]["deepfill"]["20-30%"], res["metrics"][base]["20-30%"]
+        lower = 100 * (1 - m["swd"] / r["swd"])
+        word = "lower" if lower >= 0 else "higher"
+        assert f"deepfill against {base}: 20-30%: SWD {abs(lower):.0f} % {word}, PSNR {m['psnr'] - r['psnr']:+.2f} dB" in md
 
 
 def test_eval_with_predicted_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -204,30 +213,45 @@ def test_edge_eval_scores_each_threshold(tmp_path: Path, monkeypatch: pytest.Mon
     assert set(single) == {"canny"}
 
 
-def test_split_texture_reads_the_suffix() -> None:
-    from inpaint_studio.training.evaluate import split_texture
+def test_split_spec_reads_edges_and_keeps_file_specs_whole() -> None:
+    from inpaint_studio.training.evaluate import label, split_spec
 
-    assert split_texture("deepfill:0.5") == ("deepfill:0.5", None)
-    assert split_texture("deepfill:0.5@edgeconnect+t0.25") == ("deepfill:0.5@edgeconnect", 0.25)
-    for bad in ("telea+t", "telea+t2", "telea+tx"):
-        with pytest.raises(ValueError):
-            split_texture(bad)
-
-
-def test_split_method_reads_detail_and_edges() -> None:
-    from inpaint_studio.training.evaluate import split_method
-
-    assert split_method("deepfill") == ("deepfill", None, None)
-    assert split_method("deepfill:0.5@edgeconnect") == ("deepfill", "edgeconnect", 0.5)
-    for bad in ("deepfill:x", "deepfill:1.5"):
-        with pytest.raises(ValueError):
-            split_method(bad)
+    assert split_spec("guided") == ("guided", None)
+    assert split_spec("guided@edgeconnect") == ("guided", "edgeconnect")
+    assert split_spec("files:runs/a@b") == ("files:runs/a@b", None)
+    assert label("files:runs/old_default") == "old_default" and label("telea") == "telea"
 
 
-def test_eval_refuses_detail_without_detail_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _untrained_deepfill(tmp_path, monkeypatch)
+def test_eval_scores_fills_made_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``files:DIR`` scores another tool's fills; Telea's own, saved, score as Telea."""
+    from inpaint_studio.training.evaluate import load_pair, read_pairs
+
+    data, pairs = _bench(tmp_path)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for pair in read_pairs(data, pairs):
+        img, mask = load_pair(pair)
+        blank = img.copy()
+        blank[mask] = 0
+        fill = cv2.inpaint(blank, mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
+        cv2.imwrite(str(saved / f"{pair.image.stem}__{pair.mask.stem}.png"), cv2.cvtColor(fill, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "r"
+    assert main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", f"files:{saved}",
+                 "--baseline", "telea", "--out", str(out), "--device", "cpu", "--samples", "0"]) == 0
+    res = json.loads((out / "eval.json").read_text())
+    mine, telea = res["metrics"][f"files:{saved}"]["all"], res["metrics"]["telea"]["all"]
+    for k in ("psnr", "ssim", "l1", "detail", "swd"):
+        assert mine[k] == pytest.approx(telea[k]), k
+    # A missing fill is an error, not a silent skip.
+    next(saved.iterdir()).unlink()
+    assert main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", f"files:{saved}",
+                 "--baseline", "telea", "--out", str(out), "--device", "cpu", "--samples", "0"]) == 1
+
+
+def test_eval_refuses_unknown_methods(tmp_path: Path) -> None:
     data, pairs = _bench(tmp_path)
     args = ["eval", "--data", str(data), "--pairs", str(pairs), "--limit", "2", "--out", str(tmp_path / "r"),
             "--device", "cpu", "--samples", "0"]
-    assert main([*args, "--model", "deepfill:2"]) == 2
-    assert main([*args, "--model", "deepfill:0.5"]) == 1  # would be detail 0's numbers under this name
+    assert main([*args, "--model", "deepfill:0.5"]) == 2
+    assert main([*args, "--model", "telea", "--baseline", "grain"]) == 2
+    assert main([*args, "--model", "telea@nonsense"]) == 2

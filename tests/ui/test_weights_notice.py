@@ -1,4 +1,4 @@
-"""Damaged weights: the editor says so at once and with every fill, never silently Telea."""
+"""Damaged weights: the editor says so at once and with every fill, never silently."""
 
 from __future__ import annotations
 
@@ -21,16 +21,16 @@ def damaged_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-def test_fallback_to_telea_is_a_visible_notice(qtbot, damaged_weights: Path, window, photo_file: Path) -> None:  # noqa: ANN001
+def test_a_poorer_default_fill_is_a_visible_notice(qtbot, damaged_weights: Path, window, photo_file: Path) -> None:  # noqa: ANN001
     assert window.notice.isVisible() and window.notice.level == "warning"
     text = window.notice.label.text()
-    assert "deepfill is unavailable" in text and "damaged" in text and "telea" in text
-    assert "telea (fallback)" in window.model_label.text()
+    assert "deepfill is unavailable" in text and "damaged" in text and "harmonic" in text
+    assert "guided (fallback)" in window.model_label.text()
     window.open_path(photo_file)
     window.tools.size_spin.setValue(30)
     drag(qtbot, window.canvas, [(150.5, 140.5), (250.5, 160.5)])
     choose(window, "auto")
     window.act_fill.trigger()
     qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=15000)
-    assert window.doc.results[0].method == "telea"
+    assert window.doc.results[0].method == "guided"
     assert window.notice.isVisible() and "deepfill is unavailable" in window.notice.label.text()

@@ -1,0 +1,166 @@
+"""Guided patch synthesis: texture from the photo, placed where the guide says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inpaint_studio.core.errors import CancelledError
+from inpaint_studio.engine import CancelToken, Engine, InpaintOptions
+from inpaint_studio.engine.synthesis import synthesize
+from tests.helpers import box_mask, photo
+
+
+def _flat_guide(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """A guide that knows the layout (one colour) but has no texture at all."""
+    g = img.copy()
+    g[hole] = img[~hole].mean(axis=0)
+    return g
+
+
+def _blank(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    out = img.copy()
+    out[hole] = 0.0  # the object being removed; it must never come back
+    return out
+
+
+def test_a_checkerboard_continues_into_the_hole_in_phase() -> None:
+    h, w = 120, 160
+    yy, xx = np.mgrid[0:h, 0:w]
+    board = ((yy // 6 + xx // 6) % 2).astype(np.float32)
+    img = np.stack([0.2 + 0.6 * board, 0.3 + 0.4 * board, np.full_like(board, 0.5)], -1)
+    hole = box_mask(h, w, 40, 80, 50, 110)
+    out = synthesize(_blank(img, hole), hole, _flat_guide(img, hole))
+    # In phase: the exact squares, not a checkerboard shifted by a few pixels (which
+    # would be wrong on about half the pixels) and not a grey average of both colours.
+    wrong = np.abs(out - img).max(axis=-1)[hole] > 0.1
+    assert wrong.mean() < 0.02, wrong.mean()
+    np.testing.assert_array_equal(out[~hole], _blank(img, hole)[~hole])
+
+
+def test_diagonal_stripes_continue_with_their_phase() -> None:
+    h, w = 120, 160
+    yy, xx = np.mgrid[0:h, 0:w]
+    s = (0.5 + 0.5 * np.sin(2 * np.pi * (xx + 0.5 * yy) / 11)).astype(np.float32)
+    img = np.stack([s, 0.5 * s, 1.0 - s], -1)
+    hole = box_mask(h, w, 35, 85, 45, 115)
+    out = synthesize(_blank(img, hole), hole, _flat_guide(img, hole))
+    assert np.abs(out - img)[hole].mean() < 0.02
+    # Full contrast, not a smear: the stripes keep their amplitude inside the hole.
+    assert out[hole][:, 0].std() > 0.9 * img[hole][:, 0].std()
+
+
+def test_the_guide_picks_which_texture_goes_where() -> None:
+    """Two textures in the photo; the guide's colour says which one the hole gets."""
+    rng = np.random.default_rng(0)
+    h, w = 120, 160
+    img = np.empty((h, w, 3), np.float32)
+    img[:, : w // 2] = [0.2, 0.6, 0.2] + 0.08 * rng.standard_normal((h, w // 2, 1))  # green grass-like
+    img[:, w // 2 :] = [0.3, 0.4, 0.9] + 0.08 * rng.standard_normal((h, w - w // 2, 1))  # blue water-like
+    img = np.clip(img, 0, 1)
+    hole = box_mask(h, w, 30, 90, 60, 100)  # across the border of the two
+    for colour, other in (([0.2, 0.6, 0.2], [0.3, 0.4, 0.9]), ([0.3, 0.4, 0.9], [0.2, 0.6, 0.2])):
+        guide = img.copy()
+        guide[hole] = colour
+        out = synthesize(_blank(img, hole), hole, guide)
+        got = out[hole].mean(axis=0)
+        assert np.abs(got - colour).sum() < 0.1 < np.abs(got - other).sum(), (colour, got)
+        # ...and with the texture of that region, not the guide's flat colour.
+        assert out[hole][:, 1].std() > 0.05
+
+
+def test_one_seed_one_fill_another_seed_another() -> None:
+    img = photo(96, 128, seed=5).astype(np.float32) / 255
+    hole = box_mask(96, 128, 30, 70, 40, 90)
+    guide = _flat_guide(img, hole)
+    a = synthesize(_blank(img, hole), hole, guide, seed=1)
+    b = synthesize(_blank(img, hole), hole, guide, seed=1)
+    c = synthesize(_blank(img, hole), hole, guide, seed=2)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c)[hole].mean() > 0.01
+    np.testing.assert_array_equal(a[~hole], c[~hole])
+
+
+def test_nothing_to_copy_from_gives_the_guide_never_the_object() -> None:
+    img = photo(40, 48, seed=1).astype(np.float32) / 255
+    hole = np.ones((40, 48), bool)
+    hole[:2, :2] = False
+    guide = _flat_guide(img, hole)
+    out = synthesize(img, hole, guide)
+    np.testing.assert_allclose(out[hole], guide[hole])
+
+
+def test_should_stop_ends_the_synthesis_early() -> None:
+    img = photo(200, 260, seed=2).astype(np.float32) / 255
+    hole = box_mask(200, 260, 40, 160, 60, 200)
+    calls = []
+
+    def stop() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    out = synthesize(_blank(img, hole), hole, _flat_guide(img, hole), should_stop=stop)
+    assert len(calls) == 3  # asked between steps, and obeyed at once
+    np.testing.assert_allclose(out[hole], _flat_guide(img, hole)[hole])
+
+
+def test_guided_is_the_default_and_keeps_every_pixel_outside_the_hole() -> None:
+    img = photo(90, 120, seed=7)
+    mask = box_mask(90, 120, 25, 60, 30, 80)
+    res = Engine().inpaint(img, mask, options=InpaintOptions(device="cpu"))
+    assert res.method == "guided"
+    np.testing.assert_array_equal(res.pixels[~mask], img[~mask])
+    assert not np.array_equal(res.pixels[mask], img[mask])
+
+
+def test_guided_seed_reaches_the_fill() -> None:
+    img = photo(90, 120, seed=8)
+    mask = box_mask(90, 120, 25, 60, 30, 80)
+    eng = Engine()
+    a = eng.inpaint(img, mask, options=InpaintOptions(method="guided", seed=0))
+    b = eng.inpaint(img, mask, options=InpaintOptions(method="guided", seed=0))
+    c = eng.inpaint(img, mask, options=InpaintOptions(method="guided", seed=4))
+    np.testing.assert_array_equal(a.pixels, b.pixels)
+    assert not np.array_equal(a.pixels, c.pixels) and c.seed == 4
+
+
+def test_cancel_stops_a_guided_fill_mid_way() -> None:
+    img = photo(400, 520, seed=9)
+    mask = box_mask(400, 520, 80, 320, 100, 420)
+    eng = Engine()
+    eng.inpaint(img[:64, :64], mask[:64, :64], options=InpaintOptions(method="guided"))  # models loaded, code compiled
+    token = CancelToken()
+    seen = []
+
+    def progress(f: float, _m: str) -> None:
+        seen.append(f)
+        if f > 0.25:  # inside the synthesis, after the network's guide
+            token.cancel()
+
+    with pytest.raises(CancelledError):
+        eng.inpaint(img, mask, options=InpaintOptions(method="guided"), progress=progress, cancel=token)
+    assert max(seen) < 1.0
+
+
+def test_patchmatch_baseline_fills_and_keeps_outside() -> None:
+    pytest.importorskip("patchmatch")
+    img = photo(60, 80, seed=3)
+    mask = box_mask(60, 80, 20, 40, 25, 55)
+    res = Engine().inpaint(img, mask, options=InpaintOptions(method="patchmatch"))
+    assert res.method == "patchmatch" and not res.warnings
+    np.testing.assert_array_equal(res.pixels[~mask], img[~mask])
+
+
+def test_synthesis_is_thread_independent() -> None:
+    """Results depend on the seed only, not on how many threads ran the kernels."""
+    import numba
+
+    img = photo(96, 128, seed=6).astype(np.float32) / 255
+    hole = box_mask(96, 128, 30, 70, 40, 90)
+    guide = _flat_guide(img, hole)
+    outs = []
+    for n in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(n)
+        outs.append(synthesize(_blank(img, hole), hole, guide, seed=3))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(outs[0], outs[1])

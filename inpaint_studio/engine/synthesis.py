@@ -61,8 +61,10 @@ class SynthesisParams:
     coherence: float = 2.0
     #: Random sources tried per target and pass at the coarsest scale.
     jumps: int = 2
-    #: Random-search radius at the finer scales (their field comes from the coarser one).
+    #: Random-search radius and random sources per pass at the finer scales (their field
+    #: comes from the coarser one).
     fine_radius: int = 6
+    fine_jumps: int = 0
     #: Taps every ``step`` pixels of a patch at scales whose longer side exceeds
     #: ``sparse_side``: the finest scales of a large crop are mostly copying.
     sparse_side: int = 1200
@@ -306,7 +308,7 @@ def synthesize(
                               pm.seed_state(seed, level * 1000 + 1))
             iterations = params.finest_iterations if level == 0 else params.fine_iterations
             radius = params.fine_radius
-            jumps = 0
+            jumps = params.fine_jumps
         step = 2 if max(h, w) > params.sparse_side else 1
         for it in range(iterations):
             if stop():

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 #: Longest side of a crop synthesised at full resolution; a larger crop (a hole over
 #: most of a 24 MP photo) is filled at this size and scaled up.
 FULL_SIZE_LIMIT = 4096
-#: Longest side the guide's network sees.
+#: Longest side the guide's network sees: it gives only the layout (its low band), and
+#: its time grows with its pixel count while the synthesis' does not need more.
 GUIDE_SIZE = 512
 #: Blur of the guide's low band, in the network's own pixels: finer than that, its
 #: fill is a smooth guess, not layout.
@@ -119,6 +120,7 @@ def _build(device: str) -> GuidedFill:
         # One pass: the mirror average buys the network alone a little PSNR at twice the
         # time, but only the guide's low band is used here.
         net.ensemble = GUIDE_ENSEMBLE
+        net.working_size = min(int(getattr(net, "working_size", GUIDE_SIZE)), GUIDE_SIZE)
         return GuidedFill(net, "deepfill")
     except WeightsError as exc:
         # The synthesis still makes a textured fill; only the layout gets poorer.

@@ -42,8 +42,8 @@ class SynthesisParams:
     #: further (blurrier) scales only lose detail.
     coarse_depth: float = 40.0
     #: EM rounds at the coarsest scale, then at each finer one down to the finest.
-    coarse_iterations: int = 6
-    fine_iterations: int = 3
+    coarse_iterations: int = 3
+    fine_iterations: int = 2
     finest_iterations: int = 2
     #: Weight of the guide's low band against the patch's own pixels, coarsest scale
     #: and finest scale (geometric in between): the layout is decided coarse.
@@ -73,7 +73,7 @@ class SynthesisParams:
     fine_jumps: int = 0
     #: Taps every ``step`` pixels of a patch at scales whose longer side exceeds
     #: ``sparse_side``: the finest scales of a large crop are mostly copying.
-    sparse_side: int = 1200
+    sparse_side: int = 800
     #: How the finest scale is made: "best" (each pixel from its best patch, then the
     #: seams melted) or "vote" (the weighted vote, as at the coarser scales).
     final: str = "best"

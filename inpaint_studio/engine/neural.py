@@ -167,7 +167,7 @@ class DeepFillMethod:
     ) -> list[np.ndarray]:
         import torch
 
-        from ..training.edges import known_edges
+        from .edges import known_edges
         from .torch_runtime import autocast, to_input
 
         needs_guide = bool(getattr(self.model, "needs_guide", False))
@@ -224,13 +224,13 @@ class EdgeConnectMethod:
         #: stored in the weights); ``None`` returns the probabilities.
         thr = self.info.get("threshold")
         self.threshold = float(thr) if isinstance(thr, (int, float)) else None
-        #: Keep only the ridge lines of the probability map (``training.edges.thin_edges``).
+        #: Keep only the ridge lines of the probability map (``engine.edges.thin_edges``).
         self.thin = bool(self.info.get("thin", False))
 
     def edges(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         import torch
 
-        from ..training.edges import NEAR_HOLE_MARGIN, known_edges, thin_edges
+        from .edges import NEAR_HOLE_MARGIN, known_edges, thin_edges
 
         hole = hole.astype(bool)
         # Known edges as in training: the hole's own border is not an edge, and the

@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("d", "opt_d"):
                 state.pop(key, None)
             if not isinstance(state.get("rng_numpy", ("",))[1], torch.Tensor):
-                from ..training.trainer import _np_state_to_plain
+                from .weights import np_rng_state_to_plain
 
-                state["rng_numpy"] = _np_state_to_plain(state["rng_numpy"])
+                state["rng_numpy"] = np_rng_state_to_plain(state["rng_numpy"])
             torch.save(state, args.slim_state)
     except (WeightsError, json.JSONDecodeError, OSError) as exc:
         print(f"export: {exc}", file=sys.stderr)

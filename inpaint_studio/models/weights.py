@@ -189,6 +189,23 @@ def _numpy_safe_globals() -> list[Any]:
     return types
 
 
+def np_rng_state_to_plain(state: tuple) -> tuple:
+    """NumPy's RNG state with its array as a tensor, so ``weights_only`` loading works."""
+    import numpy as np
+
+    name, keys, pos, has_gauss, gauss = state
+    return (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(gauss))
+
+
+def np_rng_state_from_plain(state: tuple) -> tuple:
+    """The inverse of :func:`np_rng_state_to_plain`; also takes an older ndarray state."""
+    import numpy as np
+
+    name, keys, pos, has_gauss, gauss = state
+    keys = keys.numpy() if isinstance(keys, torch.Tensor) else np.asarray(keys)
+    return (name, keys.astype(np.uint32), pos, has_gauss, gauss)
+
+
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """A training checkpoint (weights, optimiser moments, step, RNG states) without pickle's code.
 

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from ..models import DeepFillGenerator, EdgeDiscriminator, EdgeGenerator, SNPatchGAN
 from ..models.discriminators import MaskedPatchGAN, hole_cells
+from ..models.weights import np_rng_state_from_plain, np_rng_state_to_plain
 from .data import InpaintDataset
 from .edges import NEAR_HOLE_MARGIN as EDGE_BAND
 from .losses import edge_bce, hole_mse, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
@@ -70,18 +71,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def _np_state_to_plain(state: tuple) -> tuple:
-    """NumPy's RNG state with its array as a tensor, so ``weights_only`` loading works."""
-    name, keys, pos, has_gauss, gauss = state
-    return (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(gauss))
-
-
-def _np_state_from_plain(state: tuple) -> tuple:
-    name, keys, pos, has_gauss, gauss = state
-    keys = keys.numpy() if isinstance(keys, torch.Tensor) else np.asarray(keys)
-    return (name, keys.astype(np.uint32), pos, has_gauss, gauss)
 
 
 class Trainer:
@@ -134,7 +123,7 @@ class Trainer:
             if cfg.decay_start is None and cfg.lr_final is not None and saved.get("lr_final") == cfg.lr_final:
                 cfg.decay_start = saved.get("decay_start")
             torch.set_rng_state(ckpt["rng_torch"])
-            np.random.set_state(_np_state_from_plain(ckpt["rng_numpy"]))
+            np.random.set_state(np_rng_state_from_plain(ckpt["rng_numpy"]))
             random.setstate(ckpt["rng_python"])
             if self.cuda and ckpt.get("rng_cuda") is not None:
                 torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
@@ -298,7 +287,7 @@ class Trainer:
             "config": asdict(self.cfg),
             "model_config": self.g.config(),
             "rng_torch": torch.get_rng_state(),
-            "rng_numpy": _np_state_to_plain(np.random.get_state()),
+            "rng_numpy": np_rng_state_to_plain(np.random.get_state()),
             "rng_python": random.getstate(),
             "rng_cuda": torch.cuda.get_rng_state_all() if self.cuda else None,
         }

@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import InpaintStudioError
-from ..engine import Engine, InpaintOptions
-from ..engine.batch import (
+from .client import (
     OUTPUT_FORMATS,
     BatchItem,
     BatchSummary,
     ItemOutcome,
+    Engine,
+    InpaintOptions,
     check_output_folder,
     plan_batch,
     run_batch,
@@ -386,11 +387,11 @@ class BatchDialog(QDialog):
             provider = None
             inner = progress
             if mode == "text":
-                from ..engine.batch_marks import TextProvider
+                from .client import TextProvider
 
                 provider = TextProvider(cancel=cancel)
             elif mode == "watermark":
-                from ..engine.batch_marks import WatermarkProvider
+                from .client import WatermarkProvider
 
                 provider = WatermarkProvider(hint)
                 todo = [it.source for it in items if not it.skip_reason] or [it.source for it in items]

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.device import cuda_available
-from ..engine.registry import default_edge_name, default_fill_name, edge_methods, fill_methods
+from .client import cuda_available, default_edge_name, default_fill_name, edge_methods, fill_methods
 
 
 def fill_method_choices() -> list[tuple[str, str, bool, str]]:

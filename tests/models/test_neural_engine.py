@@ -108,7 +108,7 @@ def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
     rgb = photo(32, 48).astype(np.float32) / 255
     hole = box_mask(32, 48, 8, 24, 10, 30)
     got = method.fill(rgb, hole, None)
-    from inpaint_studio.training.edges import known_edges
+    from inpaint_studio.engine.edges import known_edges
 
     x = torch.from_numpy(rgb).permute(2, 0, 1)[None] * 2 - 1
     m = torch.from_numpy(hole.astype(np.float32))[None, None]

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-import inpaint_studio
-
 from ..core.errors import WeightsError
+from ..core.resources import data_dir
 from . import torch_runtime
 from .registry import MethodInfo, register_edges, register_fill
 
@@ -28,11 +27,11 @@ KNOWN_WEIGHTS = (DEEPFILL_FILE, EDGECONNECT_FILE)
 
 
 def weights_dir() -> Path:
-    """``$INPAINT_STUDIO_WEIGHTS`` or ``weights/`` next to the package (repo root)."""
+    """``$INPAINT_STUDIO_WEIGHTS``, else the shipped ``weights/`` (``core.resources``)."""
     env = os.environ.get("INPAINT_STUDIO_WEIGHTS")
     if env:
         return Path(env)
-    return Path(inpaint_studio.__file__).resolve().parent.parent / "weights"
+    return data_dir("weights")
 
 
 def weights_check(filename: str) -> "Check":  # noqa: F821

@@ -12,8 +12,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--data", required=True, help="folder of photos (searched recursively: jpg/png/webp)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="checkpoints, samples and log.jsonl go here")
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
-    p.add_argument("--resume-from", metavar="CKPT", help="continue from this checkpoint (e.g. a committed "
-                   "checkpoints/deepfill_train_state.pt) instead of RUN_DIR/last.pt")
+    p.add_argument("--resume-from", metavar="CKPT", help="continue from this checkpoint (e.g. the shipped "
+                   "weights' state, checkpoints/README.md) instead of RUN_DIR/last.pt")
     p.add_argument("--steps", type=int, default=10000, help="train until this global step")
     p.add_argument("--size", type=int, default=128, help="square crop size (multiple of 8)")
     p.add_argument("--batch", type=int, default=4)

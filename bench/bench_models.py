@@ -54,9 +54,8 @@ def _generator(device: str):  # noqa: ANN202
                   + ("" if getattr(method.model, "input_channels_last", True) else " (full-size layers NCHW)"))
         net, prec = method.model, method.precision
     except Exception as exc:  # noqa: BLE001 - benchmark still useful with random weights
-        from inpaint_studio.models.deepfill import DeepFillGenerator
-
         from inpaint_studio.engine.torch_runtime import prepare_model
+        from inpaint_studio.models.deepfill import DeepFillGenerator
 
         net, prec = prepare_model(DeepFillGenerator(48), device), "fp32"
         source = f"random init, cnum 48 ({type(exc).__name__})"

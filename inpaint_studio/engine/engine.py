@@ -18,7 +18,6 @@ from ..core import hires
 from ..core.errors import InpaintStudioError, MaskError, WeightsError
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .device import is_out_of_memory, resolve_device
-from .torch_runtime import trim_heap_if_grown
 from .registry import (
     auto_fallback,
     default_edge_name,
@@ -26,6 +25,7 @@ from .registry import (
     edge_info,
     fill_info,
 )
+from .torch_runtime import trim_heap_if_grown
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,11 @@ from ..core.errors import WeightsError
 from ..core.resources import data_dir
 from . import torch_runtime
 from .registry import MethodInfo, register_edges, register_fill
+
+if TYPE_CHECKING:  # torch is imported only when a method is built
+    import torch
+
+    from ..core.checksums import Check
 
 # Before any network runs: oneDNN and ideep read their cache sizes once.
 torch_runtime.bound_shape_caches()
@@ -34,7 +40,7 @@ def weights_dir() -> Path:
     return data_dir("weights")
 
 
-def weights_check(filename: str) -> "Check":  # noqa: F821
+def weights_check(filename: str) -> Check:
     """Whether ``weights/<filename>`` is there and intact (its SHA-256 record, ``core.checksums``)."""
     from ..core.checksums import check_weights
 
@@ -55,8 +61,8 @@ def _round_up(n: int, multiple: int) -> int:
 
 
 def _pad8(
-    x: "torch.Tensor", mode: str, size: tuple[int, int] | None = None  # noqa: F821
-) -> tuple["torch.Tensor", int, int]:
+    x: torch.Tensor, mode: str, size: tuple[int, int] | None = None
+) -> tuple[torch.Tensor, int, int]:
     """Pad bottom/right to ``size`` (default: the next multiple of 8, which the net needs)."""
     import torch.nn.functional as F
 
@@ -79,7 +85,7 @@ def _grow_scaled_hole(hole: np.ndarray, margin: int) -> np.ndarray:
     return cv2.dilate(hole.astype(np.uint8), k) > 0
 
 
-def _load_prepared(path: Path, device: str) -> tuple["torch.device", object, dict]:  # noqa: F821
+def _load_prepared(path: Path, device: str) -> tuple[torch.device, object, dict]:
     """Weights -> eval model on ``device``, channels-last, threads set.
 
     Channels-last reaches oneDNN's kernels at once; in NCHW the dilated convolutions

@@ -763,7 +763,7 @@ def invert_watermark(
     foot = a > _MIN_ALPHA
     J = _rgb_float(photo[y0:y1, x0:x1]).astype(np.float64)
     semi = foot & (a < OPAQUE_ALPHA)
-    I = (J - a[..., None] * col) / (1.0 - np.minimum(a, OPAQUE_ALPHA))[..., None]
+    I = (J - a[..., None] * col) / (1.0 - np.minimum(a, OPAQUE_ALPHA))[..., None]  # noqa: E741 - J = aW + (1-a)I, as Dekel et al.
     # Out of range by far more than the noise the inversion amplifies: the matte is off here.
     tol = TOL / (1.0 - np.minimum(a, OPAQUE_ALPHA))
     bad = ((I < -tol[..., None]) | (I > 1.0 + tol[..., None])).any(axis=-1) & semi

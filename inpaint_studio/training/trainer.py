@@ -28,7 +28,7 @@ from ..models.discriminators import MaskedPatchGAN, hole_cells
 from ..models.weights import np_rng_state_from_plain, np_rng_state_to_plain
 from .data import InpaintDataset
 from .edges import NEAR_HOLE_MARGIN as EDGE_BAND
-from .losses import edge_bce, hole_mse, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
+from .losses import edge_bce, feature_matching_loss, hinge_d_loss, hinge_g_loss, hole_mse, inpaint_l1
 
 
 @dataclass

@@ -67,7 +67,10 @@ from .worker import WorkerHost
 
 log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
-OPEN_FILTER = f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUFFIXES))} *{PROJECT_SUFFIX});;{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
+OPEN_FILTER = (
+    f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUFFIXES))} *{PROJECT_SUFFIX});;"
+    f"{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
+)
 
 
 PREVIEW_SIZE = 256

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from inpaint_studio.core.errors import CancelledError, MaskError, UnknownMethodError, WeightsError
-from inpaint_studio.engine import CancelToken, Engine, InpaintOptions, MethodInfo, register_fill
-from inpaint_studio.engine import registry
+from inpaint_studio.engine import CancelToken, Engine, InpaintOptions, MethodInfo, register_fill, registry
 from tests.helpers import box_mask, photo
 
 

@@ -117,7 +117,7 @@ def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
     net.eval()
     with torch.no_grad():
         for dims in ([], [3], [2], [2, 3])[:ensemble]:
-            f = (lambda t, d=dims: torch.flip(t, d) if d else t)
+            f = (lambda t, d=dims: torch.flip(t, d) if d else t)  # noqa: E731
             outs.append(f(net(f(x), f(m), f(e))[2]))
     want = ((sum(outs) / ensemble)[0].permute(1, 2, 0).numpy() + 1) / 2
     np.testing.assert_allclose(got[hole], want.clip(0, 1)[hole], atol=2e-4)

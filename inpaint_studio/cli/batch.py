@@ -286,6 +286,10 @@ def _watermark_provider(args: argparse.Namespace, items: list):  # noqa: ANN202
     if args.save_mark is not None:
         from PIL import Image
 
-        Image.fromarray(mark.preview(), "RGBA").save(args.save_mark)
+        from ..core.atomic import atomic_path
+
+        fmt = Image.registered_extensions().get(Path(args.save_mark).suffix.lower(), "PNG")
+        with atomic_path(args.save_mark) as tmp:
+            Image.fromarray(mark.preview(), "RGBA").save(tmp, format=fmt)
         print(f"estimated mark written to {args.save_mark}", file=sys.stderr)
     return provider

@@ -14,16 +14,15 @@ would still parse is refused as damaged.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from ..core.atomic import atomic_path
 from ..core.checksums import check_weights, write_record
 from ..core.errors import WeightsError
-from ..core.project import current_umask
 from .deepfill import DeepFillGenerator
 from .edgeconnect import EdgeGenerator
 
@@ -58,11 +57,10 @@ def save_weights(
             v = v.half()
         tensors[k] = v.contiguous()
     meta = {"format": FORMAT, "config": json.dumps(model.config()), "info": json.dumps(info or {})}  # type: ignore[operator]
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=meta)
-    # safetensors writes 0600; a weights file is meant to be read by others (app bundles).
-    os.chmod(tmp, 0o666 & ~current_umask())
-    tmp.replace(path)
+    # Atomic, with a saved file's mode: safetensors alone writes 0600, and a weights
+    # file is meant to be read by others (app bundles).
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=meta)
     write_record(path)
     return path
 

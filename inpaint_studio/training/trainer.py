@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..core.atomic import atomic_path
 from ..models import DeepFillGenerator, EdgeDiscriminator, EdgeGenerator, SNPatchGAN
 from ..models.discriminators import MaskedPatchGAN, hole_cells
 from ..models.weights import np_rng_state_from_plain, np_rng_state_to_plain
@@ -291,9 +291,8 @@ class Trainer:
             "rng_python": random.getstate(),
             "rng_cuda": torch.cuda.get_rng_state_all() if self.cuda else None,
         }
-        tmp = path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
         return path
 
     def save_slim(self, path: Path) -> Path:
@@ -302,7 +301,8 @@ class Trainer:
         state = torch.load(path, map_location="cpu", weights_only=True)
         for key in ("d", "opt_d"):
             state.pop(key, None)
-        torch.save(state, path)
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
         return path
 
     def save_snapshot(self) -> Path:
@@ -314,10 +314,9 @@ class Trainer:
         keep = self.out / "keep"
         keep.mkdir(exist_ok=True)
         path = keep / f"step_{self.step:07d}.pt"
-        tmp = path.with_suffix(".tmp")
-        torch.save({"g": self.g.state_dict(), "model_config": self.g.config(), "step": self.step,
-                    "config": asdict(self.cfg)}, tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            torch.save({"g": self.g.state_dict(), "model_config": self.g.config(), "step": self.step,
+                        "config": asdict(self.cfg)}, tmp)
         return path
 
     def save_grid(self, vis: dict[str, torch.Tensor], path: Path, rows: int = 4) -> None:

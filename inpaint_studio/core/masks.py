@@ -16,6 +16,7 @@ from PIL import Image, ImageChops, ImageOps
 
 from .box import Box
 from .errors import ImageLoadError, MaskError
+from .filters import gaussian_blur
 from .image_io import _open_checked, max_pixels_limit
 
 
@@ -181,11 +182,7 @@ def erode(mask: np.ndarray, radius: int) -> np.ndarray:
 
 def feather(mask: np.ndarray, radius: float) -> np.ndarray:
     """Soft float mask in [0, 1] (Gaussian), for display and soft blending."""
-    m = mask.astype(np.float32)
-    if radius <= 0:
-        return m
-    k = int(2 * round(3 * radius) + 1)
-    return cv2.GaussianBlur(m, (k, k), radius)
+    return gaussian_blur(mask.astype(np.float32), radius)
 
 
 def threshold(soft: np.ndarray, level: float = 0.5) -> np.ndarray:

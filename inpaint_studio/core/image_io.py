@@ -13,7 +13,7 @@ import os
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -64,6 +64,28 @@ SUFFIX_FORMAT = {
 IMAGE_SUFFIXES = frozenset(SUFFIX_FORMAT)
 #: Formats (as Pillow names them, found from the content) that load and save faithfully.
 SUPPORTED_FORMATS = frozenset(SUFFIX_FORMAT.values()) | {"MPO"}
+
+
+class OutputFormat(NamedTuple):
+    """One choice of output format: what the dialogs call it, its suffix and Pillow name
+    (both ``None`` for ``keep``: the source's own)."""
+
+    label: str
+    suffix: str | None
+    pil: str | None
+
+
+#: The output formats every front end offers (``batch --format``, the Export and Batch
+#: dialogs), in menu order.
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    "keep": OutputFormat("Same as the original", None, None),
+    "png": OutputFormat("PNG (lossless)", FORMAT_SUFFIX["PNG"], "PNG"),
+    "jpg": OutputFormat("JPEG", FORMAT_SUFFIX["JPEG"], "JPEG"),
+    "webp": OutputFormat("WebP", FORMAT_SUFFIX["WEBP"], "WEBP"),
+    "tif": OutputFormat("TIFF (16-bit kept)", FORMAT_SUFFIX["TIFF"], "TIFF"),
+}
+#: Other names accepted for an output format.
+OUTPUT_FORMAT_ALIASES = {"jpeg": "jpg", "tiff": "tif"}
 #: Image suffixes no decoder here reads; a folder scan lists them instead of ignoring them.
 UNREADABLE_SUFFIXES = {
     ".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", ".jxl": "JPEG XL", ".psd": "Photoshop",

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import InpaintStudioError
+from ..core.image_io import OUTPUT_FORMATS
 from .client import (
-    OUTPUT_FORMATS,
     BatchItem,
     BatchSummary,
     Engine,
@@ -160,8 +160,7 @@ class BatchDialog(QDialog):
         self.out_edit.setPlaceholderText("empty: an 'inpainted' folder beside the photos")
         form.addRow("Output folder", self._with_browse(self.out_edit, folder=True))
         self.format_combo = QComboBox()
-        for key in ("keep", "png", "jpg", "webp", "tif"):
-            assert key in OUTPUT_FORMATS
+        for key in OUTPUT_FORMATS:
             self.format_combo.addItem("same as source" if key == "keep" else key.upper(), key)
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(settings.export_format)))
         form.addRow("Output format", self.format_combo)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ..engine import Engine, InpaintOptions, InpaintResult
 from ..engine.batch import (
-    OUTPUT_FORMATS,
     BatchItem,
     BatchSummary,
     ItemOutcome,
@@ -37,7 +36,6 @@ from ..engine.watermark import MAX_SHIFT, Inversion, Watermark, estimate_waterma
 
 __all__ = [
     "MAX_SHIFT",
-    "OUTPUT_FORMATS",
     "TEXT_INSTALL_HINT",
     "BatchItem",
     "BatchSummary",

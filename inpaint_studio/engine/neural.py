@@ -307,6 +307,8 @@ register_fill(
         priority=100,
         available=lambda: _available(DEEPFILL_FILE),
         preferred=lambda: _preferred_by_default(DEEPFILL_FILE),
+        batching=True,
+        edges=True,
     )
 )
 register_edges(

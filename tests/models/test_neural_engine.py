@@ -43,11 +43,11 @@ def test_deepfill_keeps_pixels_outside_the_mask(tmp_path: Path, monkeypatch: pyt
     # The default fill takes its layout from the classical harmonic fill until the
     # weights say their eval beat it.
     assert default_fill_name() == "guided"
-    assert Engine()._build("fill", "guided", "cpu").guide_name == "harmonic"
+    assert Engine().load("fill", "guided", "cpu").guide_name == "harmonic"
     save_weights(
         DeepFillGenerator(cnum=8), tmp_path / "deepfill.safetensors", {"working_size": 64, "beats_baseline": True}
     )
-    assert Engine()._build("fill", "guided", "cpu").guide_name == "deepfill"
+    assert Engine().load("fill", "guided", "cpu").guide_name == "deepfill"
     img = photo(50, 70, seed=3)  # not a multiple of 8: exercises the padding
     mask = box_mask(50, 70, 12, 30, 20, 45)
     edges = np.zeros((50, 70), np.float32)

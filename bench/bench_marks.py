@@ -85,7 +85,7 @@ def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
 
 def bench_watermark(data: Path, engine: Engine, jpeg: int | None = None) -> list[str]:
     rng = np.random.default_rng(2017)
-    rows = ["| set | photos found | PSNR in footprint, estimated + inverted (dB) | template fill at the true place (dB) | recovered by inversion | changed > 60 px away | seconds (estimate, per photo) |",
+    rows = ["| set | photos found | PSNR in footprint, estimated + inverted (dB) | template fill at the true place (dB) | recovered by inversion | changed > 60 px away | seconds (estimate, per photo) |",  # noqa: E501 - a table row
             "|---|---|---|---|---|---|---|"]
     for si, (name, colour) in enumerate([("white mark", (1.0, 1.0, 1.0)), ("dark mark", (0.08, 0.07, 0.06))]):
         clean = _photos(data, 12, offset=si * 7)
@@ -115,7 +115,7 @@ def bench_watermark(data: Path, engine: Engine, jpeg: int | None = None) -> list
             tmpl.append(_psnr(engine.inpaint(j, hole, None, InpaintOptions()).pixels, p, foot))
         t_photo = (time.perf_counter() - t1) / len(clean) / 2
         rows.append(
-            f"| {name}{'' if jpeg is None else f', JPEG q{jpeg}'} | {found}/12 | {np.mean(ours):.1f} (min {np.min(ours):.1f}) | {np.mean(tmpl):.1f} (min {np.min(tmpl):.1f}) "
+            f"| {name}{'' if jpeg is None else f', JPEG q{jpeg}'} | {found}/12 | {np.mean(ours):.1f} (min {np.min(ours):.1f}) | {np.mean(tmpl):.1f} (min {np.min(tmpl):.1f}) "  # noqa: E501 - a table row
             f"| {100 * np.mean(shares):.0f} % | {far_changed} px | {t_est:.1f}, {t_photo:.1f} |"
         )
         print(rows[-1], flush=True)
@@ -134,7 +134,7 @@ def bench_text(data: Path, engine: Engine) -> list[str]:
     for i, p in enumerate(photos):
         font = FONTS[i % len(FONTS)]
         cap = CAPTIONS[i % len(CAPTIONS)]
-        date = f"20{rng.integers(10, 25)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d} {rng.integers(0, 24):02d}:{rng.integers(0, 60):02d}"
+        date = f"20{rng.integers(10, 25)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d} {rng.integers(0, 24):02d}:{rng.integers(0, 60):02d}"  # noqa: E501
         fs = float(rng.uniform(0.9, 1.5))
         (tw, _), _ = cv2.getTextSize(cap, font, fs, 2)
         cy = int(rng.choice([50, H - 30]))
@@ -163,7 +163,7 @@ def bench_text(data: Path, engine: Engine) -> list[str]:
         plain_hits += int(detect_text_mask(p).mask.sum() > 0)
         print(f"  photo {i}: coverage {cov[-1]:.3f}, area x{area[-1]:.2f}, PSNR auto {a:.2f} perfect {b:.2f}", flush=True)
     rows = [
-        "| photos | text pixels in mask (mean, min) | mask area / text area (mean, max) | PSNR in text band: auto mask, perfect mask, gap (mean; median, max) | changed > 60 px away | text found on the clean photos | seconds per detection |",
+        "| photos | text pixels in mask (mean, min) | mask area / text area (mean, max) | PSNR in text band: auto mask, perfect mask, gap (mean; median, max) | changed > 60 px away | text found on the clean photos | seconds per detection |",  # noqa: E501 - a table row
         "|---|---|---|---|---|---|---|",
         f"| {len(photos)} | {100 * np.mean(cov):.1f} %, {100 * np.min(cov):.1f} % | {np.mean(area):.2f}, {np.max(area):.2f} "
         f"| {np.mean(auto_p):.2f}, {np.mean(perf_p):.2f}, {np.mean(d_psnr):.2f} dB ({np.median(d_psnr):.2f}, {np.max(d_psnr):.2f}) "

@@ -45,18 +45,17 @@ def _generator(device: str):  # noqa: ANN202
     """The shipped generator exactly as the engine runs it (layout and precision)."""
     import torch
 
-    from inpaint_studio.engine.neural import DeepFillMethod
+    from inpaint_studio.engine.registry import build_fill
     from inpaint_studio.engine.torch_runtime import autocast
 
     try:
-        method = DeepFillMethod(device)
+        method = build_fill("deepfill", device)
         source = (f"shipped weights, cnum {method.model.cnum}, precision {method.precision}, channels-last"
                   + ("" if getattr(method.model, "input_channels_last", True) else " (full-size layers NCHW)"))
         net, prec = method.model, method.precision
     except Exception as exc:  # noqa: BLE001 - benchmark still useful with random weights
-        from inpaint_studio.models.deepfill import DeepFillGenerator
-
         from inpaint_studio.engine.torch_runtime import prepare_model
+        from inpaint_studio.models.deepfill import DeepFillGenerator
 
         net, prec = prepare_model(DeepFillGenerator(48), device), "fp32"
         source = f"random init, cnum 48 ({type(exc).__name__})"
@@ -123,10 +122,10 @@ def bench_engine_overhead(device: str, repeats: int) -> dict:
     if r.method != "deepfill":
         return {"skipped": f"deepfill unavailable: {r.warnings}"}
     net, _, _ = _generator(device)
-    from inpaint_studio.engine.neural import DeepFillMethod
+    from inpaint_studio.engine.registry import build_fill
 
     # The engine's deepfill runs the crop and its mirror images as one batch.
-    ens = DeepFillMethod(device).ensemble
+    ens = build_fill("deepfill", device).ensemble
     x = torch.rand(ens, 3, 512, 512) * 2 - 1
     m = torch.from_numpy(mask[None, None].astype(np.float32)).repeat(ens, 1, 1, 1)
     e = torch.zeros(ens, 1, 512, 512)

@@ -23,7 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 from inpaint_studio.engine import Engine, InpaintOptions  # noqa: E402
 from inpaint_studio.training.evaluate import (  # noqa: E402
-    FILES_PREFIX, fills_file, label, label_tile, load_pair, read_pairs, split_spec,
+    FILES_PREFIX,
+    fills_file,
+    label,
+    label_tile,
+    load_pair,
+    read_pairs,
+    split_spec,
 )
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
+    from ..core.image_io import OUTPUT_FORMATS
+
     p = sub.add_parser(
         name,
         help=help_text,
@@ -50,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--model", default="auto", help="fill method (see `inpaint-studio models`); default: best")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument(
-        "--format", default="keep", choices=["keep", "png", "jpg", "webp", "tif"], help="output format"
+        "--format", default="keep", choices=list(OUTPUT_FORMATS), help="output format"
     )
     p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality (default: keep source's)")
     p.add_argument("--dilate", type=int, default=0, help="grow each mask by N pixels first")
@@ -286,6 +288,10 @@ def _watermark_provider(args: argparse.Namespace, items: list):  # noqa: ANN202
     if args.save_mark is not None:
         from PIL import Image
 
-        Image.fromarray(mark.preview(), "RGBA").save(args.save_mark)
+        from ..core.atomic import atomic_path
+
+        fmt = Image.registered_extensions().get(Path(args.save_mark).suffix.lower(), "PNG")
+        with atomic_path(args.save_mark) as tmp:
+            Image.fromarray(mark.preview(), "RGBA").save(tmp, format=fmt)
         print(f"estimated mark written to {args.save_mark}", file=sys.stderr)
     return provider

@@ -38,14 +38,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"not recorded: {problem}")
                 continue
             print(f"recorded {write_record(f)}")
-    print("fill methods (auto = %s):" % default_fill_name())
+    print(f"fill methods (auto = {default_fill_name()}):")
     for m in fill_methods():
         ok, why = m.available()
         print(f"  {m.name:<10} {m.kind:<9} {'ok' if ok else 'unavailable: ' + why}  {m.description}")
     fallback = auto_fallback()
     if fallback:
         print(f"  warning: {fallback}")
-    print("edge methods (auto = %s):" % default_edge_name())
+    print(f"edge methods (auto = {default_edge_name()}):")
     for m in edge_methods():
         ok, why = m.available()
         print(f"  {m.name:<10} {m.kind:<9} {'ok' if ok else 'unavailable: ' + why}  {m.description}")

@@ -12,8 +12,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--data", required=True, help="folder of photos (searched recursively: jpg/png/webp)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="checkpoints, samples and log.jsonl go here")
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
-    p.add_argument("--resume-from", metavar="CKPT", help="continue from this checkpoint (e.g. a committed "
-                   "checkpoints/deepfill_train_state.pt) instead of RUN_DIR/last.pt")
+    p.add_argument("--resume-from", metavar="CKPT", help="continue from this checkpoint (e.g. the shipped "
+                   "weights' state, checkpoints/README.md) instead of RUN_DIR/last.pt")
     p.add_argument("--steps", type=int, default=10000, help="train until this global step")
     p.add_argument("--size", type=int, default=128, help="square crop size (multiple of 8)")
     p.add_argument("--batch", type=int, default=4)
@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         kind=args.model, data=args.data, out=args.out, steps=args.steps, size=args.size, batch=args.batch,
         device=device, lr=args.lr, d_lr=args.d_lr, seed=args.seed, cnum=args.cnum, edge_width=args.edge_width,
-        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, d_cnum=args.d_cnum, disc=args.disc, fm_weight=args.fm_weight, hole_weight=args.hole_weight, whole_weight=args.whole_weight, l2_weight=args.l2_weight, long_side=tuple(args.long_side),
+        edge_blocks=args.edge_blocks, gan_weight=args.gan_weight, d_cnum=args.d_cnum, disc=args.disc,
+        fm_weight=args.fm_weight, hole_weight=args.hole_weight, whole_weight=args.whole_weight,
+        l2_weight=args.l2_weight, long_side=tuple(args.long_side),
         save_every=args.save_every, keep_every=args.keep_every, sample_every=args.sample_every, threads=args.threads,
         prefill=None if args.prefill == "none" else args.prefill, holdout_every=args.holdout_every,
         cache_mb=args.cache_mb, lr_final=args.lr_final, decay_start=args.decay_start,

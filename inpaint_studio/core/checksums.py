@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import atomic_write_text
+
 RECORD_SUFFIX = ".sha256"
 
 OK, UNVERIFIED, DAMAGED, MISSING = "ok", "unverified", "damaged", "missing"
@@ -49,9 +51,7 @@ def write_record(path: str | os.PathLike[str]) -> Path:
     """Write ``NAME.sha256`` for ``path`` (atomically: a reader sees the old or the new one)."""
     p = Path(path)
     rec = record_path(p)
-    tmp = rec.with_name(rec.name + ".tmp")
-    tmp.write_text(f"{sha256_file(p)}  {p.name}\n", encoding="ascii")
-    os.replace(tmp, rec)
+    atomic_write_text(rec, f"{sha256_file(p)}  {p.name}\n", encoding="ascii")
     _cache.pop(str(p.resolve()), None)
     return rec
 

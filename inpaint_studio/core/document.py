@@ -20,11 +20,15 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from .box import Box, clip_box, mask_box, union_box
+
 #: Paint layers (uint8 ``(H, W)``, 0 = empty, 255 = full) in drawing order.
 PAINT_LAYERS: tuple[str, ...] = ("mask", "sketch", "edges")
 PaintLayerName = Literal["mask", "sketch", "edges"]
-#: Box ``(y0, y1, x0, x1)``, half-open, in photo pixels.
-BBox = tuple[int, int, int, int]
+#: Box ``(y0, y1, x0, x1)``, half-open, in photo pixels (``core.box``; plain tuples too).
+BBox = Box
+#: The editor's name for ``core.box.mask_box``.
+mask_bbox = mask_box
 #: Mask pixels at or above this value are hole when a fill runs.  The brush paints the
 #: mask in 0/255 only, so this matters just for soft masks (Feather, older projects).
 MASK_THRESHOLD = 128
@@ -98,28 +102,6 @@ class Entry:
         return n
 
 
-def _clip_bbox(b: BBox, h: int, w: int) -> BBox | None:
-    y0, y1, x0, x1 = max(0, b[0]), min(h, b[1]), max(0, b[2]), min(w, b[3])
-    if y0 >= y1 or x0 >= x1:
-        return None
-    return (y0, y1, x0, x1)
-
-
-def union_bbox(a: BBox | None, b: BBox | None) -> BBox | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
-
-
-def mask_bbox(mask: np.ndarray) -> BBox | None:
-    """Tight box of the True/non-zero pixels, or ``None`` when there are none."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
 
 
 def segment_alpha(
@@ -139,7 +121,7 @@ def segment_alpha(
     h, w = shape
     r = max(0.5, float(radius))
     (ax, ay), (bx, by) = p0, p1
-    box = _clip_bbox(
+    box = clip_box(
         (
             int(math.floor(min(ay, by) - r)),
             int(math.ceil(max(ay, by) + r)) + 1,
@@ -196,7 +178,7 @@ class Stroke:
                 if (ty, tx) not in self._tiles:
                     sl = (slice(ty * _TILE, (ty + 1) * _TILE), slice(tx * _TILE, (tx + 1) * _TILE))
                     self._tiles[(ty, tx)] = self._data[sl].copy()
-        self.bbox = union_bbox(self.bbox, box)
+        self.bbox = union_box(self.bbox, box)
 
     def old_pixels(self) -> np.ndarray:
         assert self.bbox is not None
@@ -352,7 +334,7 @@ class Document:
             raise ValueError(f"{layer} is {data.shape[::-1]}, photo is {cur.shape[::-1]}")
         data = data.astype(np.uint8, copy=False)
         diff = cur != data
-        box = mask_bbox(diff)
+        box = mask_box(diff)
         if box is None:
             return None
         y0, y1, x0, x1 = box
@@ -379,7 +361,7 @@ class Document:
         since then (strokes made while a fill ran) is kept.  Without it, the paint is
         claimed now.
         """
-        box = mask_bbox(hole)
+        box = mask_box(hole)
         if box is None:
             return None
         y0, y1, x0, x1 = box
@@ -405,10 +387,10 @@ class Document:
         """The paint a fill of ``hole`` consumes: on each layer, every stroke (connected
         painted area) that reaches within :data:`CONSUME_MARGIN` px of the hole, soft
         fringes below the hole threshold included, with its values now."""
-        hb = mask_bbox(hole)
+        hb = mask_box(hole)
         if hb is None:
             return None
-        near = _clip_bbox((hb[0] - CONSUME_MARGIN, hb[1] + CONSUME_MARGIN, hb[2] - CONSUME_MARGIN,
+        near = clip_box((hb[0] - CONSUME_MARGIN, hb[1] + CONSUME_MARGIN, hb[2] - CONSUME_MARGIN,
                            hb[3] + CONSUME_MARGIN), self.height, self.width)
         assert near is not None
         ny0, ny1, nx0, nx1 = near
@@ -419,7 +401,7 @@ class Document:
         box: BBox | None = None
         for name in PAINT_LAYERS:
             painted = self.layers[name] > 0
-            lb = mask_bbox(painted)
+            lb = mask_box(painted)
             if lb is None:
                 continue
             ly0, ly1, lx0, lx1 = lb
@@ -430,11 +412,11 @@ class Document:
             if touching.size == 0:
                 continue
             region = np.isin(labels, touching)
-            rb = mask_bbox(region)
+            rb = mask_box(region)
             assert rb is not None
             part = (ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])
             parts[name] = (part, region[rb[0] : rb[1], rb[2] : rb[3]])
-            box = union_bbox(box, part)
+            box = union_box(box, part)
         if box is None:
             return None
         y0, y1, x0, x1 = box
@@ -455,7 +437,7 @@ class Document:
         for name, region in claim.regions.items():
             cur = self.layers[name][y0:y1, x0:x1]
             clear = region & (cur == claim.before[name]) & (cur > 0)
-            cb = mask_bbox(clear)
+            cb = mask_box(clear)
             if cb is None:
                 continue
             cy0, cy1, cx0, cx1 = cb
@@ -553,8 +535,8 @@ def entry_bbox(entry: Entry) -> BBox | None:
     """Photo box an entry changed (what the canvas must repaint)."""
     box: BBox | None = None
     for a in entry.atoms:
-        box = union_bbox(box, a.bbox)
+        box = union_box(box, a.bbox)
     for r in (entry.result_added, entry.result_removed):
         if r is not None:
-            box = union_bbox(box, r.bbox)
+            box = union_box(box, r.bbox)
     return box

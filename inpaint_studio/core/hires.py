@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .masks import Box, connected_regions, dilate
+from .box import Box, mask_box
+from .masks import connected_regions, dilate
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def plan_regions(
 
     regions = []
     for box, hb in boxes:
-        hb = Box(max(hb.x0, box.x0), max(hb.y0, box.y0), min(hb.x1, box.x1), min(hb.y1, box.y1))
+        hb = Box(max(hb.y0, box.y0), min(hb.y1, box.y1), max(hb.x0, box.x0), min(hb.x1, box.x1))
         scale = min(1.0, working_size / max(box.width, box.height))
         regions.append(Region(box=box, hole_box=hb, scale=scale))
     regions.sort(key=lambda r: (r.box.y0, r.box.x0))
@@ -106,14 +107,13 @@ def hole_boxes(mask: np.ndarray, radius: int = 0) -> list[Box]:
     Pixels beyond the box are all known, so the labels are the same.
     """
     h, w = mask.shape
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
+    tight = mask_box(mask)
+    if tight is None:
         return []
-    cols = np.flatnonzero(mask.any(axis=0))
-    oy, ox = max(0, int(rows[0]) - radius - 1), max(0, int(cols[0]) - radius - 1)
-    sub = mask[oy : min(h, int(rows[-1]) + radius + 2), ox : min(w, int(cols[-1]) + radius + 2)]
+    oy, ox = max(0, tight.y0 - radius - 1), max(0, tight.x0 - radius - 1)
+    sub = mask[oy : min(h, tight.y1 + radius + 1), ox : min(w, tight.x1 + radius + 1)]
     probe = dilate(sub, radius) if radius > 0 else sub
-    return [Box(b.x0 + ox, b.y0 + oy, b.x1 + ox, b.y1 + oy) for b in connected_regions(probe)]
+    return [b.shifted(oy, ox) for b in connected_regions(probe)]
 
 
 def _clip_box(x0: float, y0: float, x1: float, y1: float, w: int, h: int) -> Box:
@@ -129,7 +129,7 @@ def _clip_box(x0: float, y0: float, x1: float, y1: float, w: int, h: int) -> Box
     else:
         y0 = min(max(0.0, y0), h - bh)
         y1 = y0 + bh
-    return Box(int(np.floor(x0)), int(np.floor(y0)), min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1))))
+    return Box(y0=int(np.floor(y0)), y1=min(h, int(np.ceil(y1))), x0=int(np.floor(x0)), x1=min(w, int(np.ceil(x1))))
 
 
 def to_float_rgb(pixels: np.ndarray) -> np.ndarray:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from .atomic import atomic_write_bytes as _atomic_write_bytes
 from .errors import (
     ImageLoadError,
     ImageSaveError,
@@ -64,6 +64,28 @@ SUFFIX_FORMAT = {
 IMAGE_SUFFIXES = frozenset(SUFFIX_FORMAT)
 #: Formats (as Pillow names them, found from the content) that load and save faithfully.
 SUPPORTED_FORMATS = frozenset(SUFFIX_FORMAT.values()) | {"MPO"}
+
+
+class OutputFormat(NamedTuple):
+    """One choice of output format: what the dialogs call it, its suffix and Pillow name
+    (both ``None`` for ``keep``: the source's own)."""
+
+    label: str
+    suffix: str | None
+    pil: str | None
+
+
+#: The output formats every front end offers (``batch --format``, the Export and Batch
+#: dialogs), in menu order.
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    "keep": OutputFormat("Same as the original", None, None),
+    "png": OutputFormat("PNG (lossless)", FORMAT_SUFFIX["PNG"], "PNG"),
+    "jpg": OutputFormat("JPEG", FORMAT_SUFFIX["JPEG"], "JPEG"),
+    "webp": OutputFormat("WebP", FORMAT_SUFFIX["WEBP"], "WEBP"),
+    "tif": OutputFormat("TIFF (16-bit kept)", FORMAT_SUFFIX["TIFF"], "TIFF"),
+}
+#: Other names accepted for an output format.
+OUTPUT_FORMAT_ALIASES = {"jpeg": "jpg", "tiff": "tif"}
 #: Image suffixes no decoder here reads; a folder scan lists them instead of ignoring them.
 UNREADABLE_SUFFIXES = {
     ".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", ".jxl": "JPEG XL", ".psd": "Photoshop",
@@ -607,54 +629,16 @@ def atomic_write_bytes(
 ) -> None:
     """Write a file so that readers see the old file or the complete new one, never half.
 
-    The data goes to a temporary file in the same folder, is flushed to disk, then
-    renamed into place.  Without ``overwrite`` an existing file is never replaced, even
-    if it appears between the check and the rename (hard-link trick).
+    ``core.atomic`` does the writing; this names the failures as saving errors.  Without
+    ``overwrite`` an existing file is never replaced, even if it appears meanwhile.
     """
     dest = Path(path)
-    if dest.exists() and not overwrite:
-        raise OutputExistsError(f"{dest}: already exists (use overwrite to replace it)")
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        _atomic_write_bytes(dest, data, overwrite=overwrite)
+    except FileExistsError:
+        raise OutputExistsError(f"{dest}: already exists (use overwrite to replace it)") from None
     except OSError as exc:
         raise ImageSaveError(f"{dest}: could not write ({exc.strerror or exc})") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for part in data if isinstance(data, list) else [data]:
-                fh.write(part)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes 0600; a saved photo should get the usual permissions (the
-        # replaced file's, else what the umask gives a new file).
-        try:
-            mode = dest.stat().st_mode & 0o777
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        if overwrite:
-            os.replace(tmp, dest)
-        else:
-            try:
-                os.link(tmp, dest)
-            except FileExistsError as exc:
-                raise OutputExistsError(f"{dest}: already exists") from exc
-            except OSError:
-                # Filesystems without hard links: best effort, the check above stands.
-                if dest.exists():
-                    raise OutputExistsError(f"{dest}: already exists") from None
-                os.replace(tmp, dest)
-    except OSError as exc:
-        raise ImageSaveError(f"{dest}: could not write ({exc})") from exc
-    finally:
-        if tmp.exists():
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
 
 
 def save_image(

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .box import mask_box
+
 #: inverse of the EXIF orientation transforms applied at load (upright -> stored).
 _TO_STORED = {
     2: lambda a: a[:, ::-1],
@@ -119,11 +121,11 @@ def _splice(jpeglib: object, source: Path, pixels: np.ndarray, changed: np.ndarr
         # own MCU alone, so a crop's coefficients equal the full image's there.
         mcu_y = 8 * max(1, round(y_grid[0] / src.Cb.shape[0])) if ncomp == 3 else 8
         mcu_x = 8 * max(1, round(y_grid[1] / src.Cb.shape[1])) if ncomp == 3 else 8
-        ys = np.flatnonzero(mask.any(axis=1))  # rows/columns, not every pixel: 24 MP masks
-        xs = np.flatnonzero(mask.any(axis=0))
-        y0, x0 = (int(ys[0]) // mcu_y) * mcu_y, (int(xs[0]) // mcu_x) * mcu_x
-        y1 = min(stored.shape[0], -(-(int(ys[-1]) + 1) // mcu_y) * mcu_y)
-        x1 = min(stored.shape[1], -(-(int(xs[-1]) + 1) // mcu_x) * mcu_x)
+        tight = mask_box(mask)
+        assert tight is not None  # mask.any() above
+        y0, x0 = (tight.y0 // mcu_y) * mcu_y, (tight.x0 // mcu_x) * mcu_x
+        y1 = min(stored.shape[0], -(-tight.y1 // mcu_y) * mcu_y)
+        x1 = min(stored.shape[1], -(-tight.x1 // mcu_x) * mcu_x)
         if ncomp == 1:
             # Luma of the box only: a float copy of the whole frame was 8 bytes a pixel
             # a channel (4.7 GB at 196 MP) for the few blocks that change.

@@ -8,14 +8,15 @@ all of them into one boolean convention and offers the morphology a mask editor 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageChops, ImageOps
 
+from .box import Box
 from .errors import ImageLoadError, MaskError
+from .filters import gaussian_blur
 from .image_io import _open_checked, max_pixels_limit
 
 
@@ -181,11 +182,7 @@ def erode(mask: np.ndarray, radius: int) -> np.ndarray:
 
 def feather(mask: np.ndarray, radius: float) -> np.ndarray:
     """Soft float mask in [0, 1] (Gaussian), for display and soft blending."""
-    m = mask.astype(np.float32)
-    if radius <= 0:
-        return m
-    k = int(2 * round(3 * radius) + 1)
-    return cv2.GaussianBlur(m, (k, k), radius)
+    return gaussian_blur(mask.astype(np.float32), radius)
 
 
 def threshold(soft: np.ndarray, level: float = 0.5) -> np.ndarray:
@@ -200,39 +197,6 @@ def hole_ratio(mask: np.ndarray) -> float:
     return float(np.count_nonzero(mask)) / max(1, mask.size)
 
 
-@dataclass(frozen=True)
-class Box:
-    """Half-open pixel box ``[x0, x1) x [y0, y1)``."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
-
-    @property
-    def area(self) -> int:
-        return max(0, self.width) * max(0, self.height)
-
-    def overlaps(self, other: Box) -> bool:
-        return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
-
-    def union(self, other: Box) -> Box:
-        return Box(
-            min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1)
-        )
-
-    def slices(self) -> tuple[slice, slice]:
-        return slice(self.y0, self.y1), slice(self.x0, self.x1)
-
-
 def connected_regions(mask: np.ndarray, min_pixels: int = 1) -> list[Box]:
     """Bounding boxes of the 8-connected hole regions (tiny specks dropped)."""
     if not mask.any():
@@ -242,7 +206,7 @@ def connected_regions(mask: np.ndarray, min_pixels: int = 1) -> list[Box]:
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if area >= min_pixels:
-            boxes.append(Box(x, y, x + w, y + h))
+            boxes.append(Box(y0=y, y1=y + h, x0=x, x1=x + w))
     return boxes
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_path
 from .document import PAINT_LAYERS, Atom, Document, Entry, ResultLayer
 from .project_check import (
     MAX_JSON_BYTES,
@@ -126,10 +126,9 @@ def save_project(
     else:
         meta["undo"], meta["redo"] = [], []
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=PROJECT_SUFFIX, dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
+    # core.atomic: the old project or the whole new one, with a saved file's mode.
+    with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
             zf.writestr("project.json", json.dumps(meta, indent=1))
             zf.writestr("layers.npz", _npz_bytes({n: doc.layers[n] for n in PAINT_LAYERS}))
             zf.writestr("results.npz", _npz_bytes(results))
@@ -138,33 +137,7 @@ def save_project(
                 buf = io.BytesIO()
                 np.save(buf, doc.photo)
                 zf.writestr("photo.npy", buf.getvalue())
-        # mkstemp makes 0600 files; a saved project gets the mode of the file it replaces,
-        # or the usual one (0666 minus the umask), like any file the user saves.
-        try:
-            mode = os.stat(dest).st_mode & 0o777 if dest.exists() else 0o666 & ~current_umask()
-            os.chmod(tmp, mode)
-        except OSError:
-            pass
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return dest
-
-
-def current_umask() -> int:
-    """The process umask without changing it (os.umask would race the autosave thread)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
 
 
 def read_project_meta(path: str | os.PathLike[str]) -> dict[str, Any]:

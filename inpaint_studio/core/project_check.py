@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .box import Box
 from .document import PAINT_LAYERS
 from .errors import InpaintStudioError
 from .image_io import max_pixels_limit
@@ -74,7 +75,7 @@ def _dict(v: Any, what: str, path: object) -> dict:
     return v
 
 
-def _bbox(v: Any, what: str, h: int, w: int, path: object) -> tuple[int, int, int, int]:
+def _bbox(v: Any, what: str, h: int, w: int, path: object) -> Box:
     """``(y0, y1, x0, x1)`` inside the photo, non-empty."""
     b = _list(v, what, path)
     if len(b) != 4:
@@ -82,7 +83,7 @@ def _bbox(v: Any, what: str, h: int, w: int, path: object) -> tuple[int, int, in
     y0, y1, x0, x1 = (_int(x, what, path) for x in b)
     if not (0 <= y0 < y1 <= h and 0 <= x0 < x1 <= w):
         raise _fail(path, f"{what} {[y0, y1, x0, x1]} lies outside the {w}x{h} photo")
-    return y0, y1, x0, x1
+    return Box(y0, y1, x0, x1)
 
 
 def validate_meta(meta: Any, path: object, format_name: str, format_version: int) -> None:

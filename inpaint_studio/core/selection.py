@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .document import BBox, mask_bbox
+from .box import mask_box as mask_bbox
+from .document import BBox
 from .masks import dilate
 
 #: Longest side GrabCut works at (about half a second for five iterations on 2 cores).

@@ -4,6 +4,8 @@ from .cancel import CancelToken, ProgressCallback
 from .engine import Engine, InpaintOptions, InpaintResult
 from .registry import (
     MethodInfo,
+    build_edges,
+    build_fill,
     default_edge_name,
     default_fill_name,
     edge_methods,
@@ -18,6 +20,8 @@ __all__ = [
     "InpaintOptions",
     "InpaintResult",
     "MethodInfo",
+    "build_edges",
+    "build_fill",
     "ProgressCallback",
     "default_edge_name",
     "default_fill_name",

@@ -20,6 +20,8 @@ from ..core.errors import CancelledError, InpaintStudioError, MaskError
 from ..core.image_io import (
     FORMAT_SUFFIX,
     IMAGE_SUFFIXES,
+    OUTPUT_FORMAT_ALIASES,
+    OUTPUT_FORMATS,
     SUFFIX_FORMAT,
     SUPPORTED_FORMATS,
     UNREADABLE_SUFFIXES,
@@ -31,9 +33,6 @@ from ..core.image_io import (
 from ..core.masks import aspect_warning, dilate, hole_ratio, load_mask, mask_size
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .engine import Engine, InpaintOptions
-
-#: ``--format`` choices: keep the source's format or force one.
-OUTPUT_FORMATS = {"keep": None, "png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP", "tif": "TIFF"}
 
 
 @dataclass
@@ -202,10 +201,10 @@ def plan_batch(
         raise InpaintStudioError(f"{input}: no such file or folder")
     if not masks.exists():
         raise InpaintStudioError(f"{masks}: no such mask file or folder")
-    key = fmt.lower()
+    key = OUTPUT_FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
     if key not in OUTPUT_FORMATS:
         raise InpaintStudioError(f"unknown format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")
-    forced = OUTPUT_FORMATS[key]
+    forced = OUTPUT_FORMATS[key].pil
     in_r, masks_r, out_r = input.resolve(), masks.resolve(), out.resolve()
     if input.is_dir() and out_r == in_r:
         raise InpaintStudioError(

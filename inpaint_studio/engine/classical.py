@@ -8,7 +8,6 @@ import numpy as np
 
 from .registry import MethodInfo, register_edges, register_fill
 
-
 TELEA_RADIUS = 5
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -18,14 +19,16 @@ from ..core import hires
 from ..core.errors import InpaintStudioError, MaskError, WeightsError
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .device import is_out_of_memory, resolve_device
-from .torch_runtime import trim_heap_if_grown
 from .registry import (
     auto_fallback,
+    build_edges,
+    build_fill,
     default_edge_name,
     default_fill_name,
     edge_info,
     fill_info,
 )
+from .torch_runtime import trim_heap_if_grown
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +97,24 @@ class Engine:
         self._lock = threading.Lock()
 
     # -- method building ------------------------------------------------------------
-    def _build(self, table: str, name: str, device: str) -> object:
+    def load(self, table: Literal["fill", "edges"], name: str, device: str) -> object:
+        """The registered method ``name`` on ``device``, built once and kept (``forget``).
+
+        Eval builds its methods here so a missing model fails before the first photo.
+
+        Raises:
+            UnknownMethodError: no such method.
+            WeightsError: its weights are missing or damaged.
+        """
         key = (table, name, device)
         with self._lock:
             inst = self._instances.get(key)
         if inst is None:
-            info = fill_info(name) if table == "fill" else edge_info(name)
-            inst = info.factory(device)
+            inst = build_fill(name, device) if table == "fill" else build_edges(name, device)
             with self._lock:
                 self._instances[key] = inst
         return inst
+
 
     def forget(self) -> None:
         """Drop built models (frees GPU memory; next call rebuilds)."""
@@ -133,7 +144,7 @@ class Engine:
         add a line to ``result.warnings``.  With ``options.preview_size`` and
         ``on_preview``, a quick low-resolution result is delivered first.
 
-        A method may offer ``fill_batch(list of (rgb, hole, edges)) -> list of fills``
+        A method declared with ``batching`` offers ``fill_batch(list of (rgb, hole, edges)) -> list of fills``
         to fill several regions of one photo in one network call.
 
         Raises:
@@ -166,7 +177,7 @@ class Engine:
             return InpaintResult(image.copy(), mask, name, device, 0, time.perf_counter() - t0, warnings, opts.seed)
 
         working = opts.working_size or int(getattr(method, "working_size", 512))
-        if edges is None and opts.auto_edges and opts.use_edges and fill_info(name).kind == "neural":
+        if edges is None and opts.auto_edges and opts.use_edges and fill_info(name).edges:
             edges = self.hallucinate_edges(
                 image, mask, opts, progress=lambda f, m: progress(0.1 * f, m), cancel=cancel
             )
@@ -207,7 +218,8 @@ class Engine:
         """Crop, fill (batched where the method allows) and paste every hole region."""
         out = image.copy()
         regions = hires.plan_regions(mask, working_size=working, context=opts.context)
-        batched = hasattr(method, "fill_batch") and opts.batch_size > 1
+        info = fill_info(name)
+        batched = info.batching and opts.batch_size > 1
         step = opts.batch_size if batched else 1
         for start in range(0, len(regions), step):
             cancel.raise_if_cancelled()
@@ -216,7 +228,7 @@ class Engine:
             crops = [hires.extract_crop(image, mask, r, edges) for r in group]
             inner = _region_progress(progress, start, len(group), len(regions), name)
             try:
-                fills = self._call_fill(method, crops, batched, opts.seed, cancel, inner)
+                fills = self._call_fill(method, crops, batched, info.seeds, opts.seed, cancel, inner)
             except Exception as exc:
                 if device != "cpu" and is_out_of_memory(exc):
                     warnings.append("GPU out of memory: continued on the CPU (slower)")
@@ -224,8 +236,8 @@ class Engine:
                     self.forget()
                     _empty_cuda_cache()
                     device = "cpu"
-                    method = self._build("fill", name, device)
-                    fills = self._call_fill(method, crops, batched, opts.seed, cancel, inner)
+                    method = self.load("fill", name, device)
+                    fills = self._call_fill(method, crops, batched, info.seeds, opts.seed, cancel, inner)
                 else:
                     raise
             # A method that stops early on cancel returns a partial fill: never paste it.
@@ -235,12 +247,12 @@ class Engine:
         return out, method, device, len(regions)
 
     @staticmethod
-    def _call_fill(method: object, crops: list, batched: bool, seed: int, cancel: CancelToken,
+    def _call_fill(method: object, crops: list, batched: bool, seeds: bool, seed: int, cancel: CancelToken,
                    progress: Callable[[float], None]) -> list[np.ndarray]:
-        """One call per crop (or one batched call), with what the method declares it takes."""
+        """One call per crop (or one batched call), with what its ``MethodInfo`` declares it takes."""
         if batched:
             return list(method.fill_batch(crops))  # type: ignore[attr-defined]
-        if getattr(method, "takes_seed", False):
+        if seeds:
             outs = []
             for k, (rgb, hole, e) in enumerate(crops):
                 outs.append(method.fill(  # type: ignore[attr-defined]
@@ -272,11 +284,11 @@ class Engine:
         info = edge_info(name)
         device = resolve_device(opts.device) if info.kind == "neural" else "cpu"
         try:
-            method = self._build("edges", name, device)
+            method = self.load("edges", name, device)
         except WeightsError as exc:
             log.warning("%s; using Canny edges", exc)
             name, device = "canny", "cpu"
-            method = self._build("edges", name, device)
+            method = self.load("edges", name, device)
         out = np.zeros(mask.shape, np.float32)
         working = opts.working_size or int(getattr(method, "working_size", 512))
         regions = hires.plan_regions(mask, working_size=working, context=opts.context)
@@ -297,15 +309,15 @@ class Engine:
 
     def _method_with_fallback(self, name: str, device: str, warnings: list[str]) -> tuple[object, str, str]:
         try:
-            return self._build("fill", name, device), name, device
+            return self.load("fill", name, device), name, device
         except WeightsError as exc:
             warnings.append(f"{exc}; using the classical Telea fill instead")
             log.warning("%s", warnings[-1])
-            return self._build("fill", "telea", "cpu"), "telea", "cpu"
+            return self.load("fill", "telea", "cpu"), "telea", "cpu"
         except Exception as exc:
             if device != "cpu" and is_out_of_memory(exc):
                 warnings.append("GPU out of memory while loading the model: using the CPU")
-                return self._build("fill", name, "cpu"), name, "cpu"
+                return self.load("fill", name, "cpu"), name, "cpu"
             raise
 
 

@@ -52,9 +52,7 @@ class GuidedFill:
 
     name = "guided"
     working_size = FULL_SIZE_LIMIT
-    #: Declared capabilities, read by the engine instead of probing attributes.
-    takes_seed = True
-    takes_edges = True
+    # Its capabilities (seeds, edges) are declared on its MethodInfo below.
     #: Set when the fill works but not at its best; the engine passes it on as a warning.
     notice = ""
 
@@ -138,5 +136,7 @@ register_fill(
         factory=_build,
         priority=200,
         degraded=_degraded,
+        seeds=True,
+        edges=True,
     )
 )

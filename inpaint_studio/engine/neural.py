@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-import inpaint_studio
-
 from ..core.errors import WeightsError
+from ..core.resources import data_dir
 from . import torch_runtime
 from .registry import MethodInfo, register_edges, register_fill
+
+if TYPE_CHECKING:  # torch is imported only when a method is built
+    import torch
+
+    from ..core.checksums import Check
 
 # Before any network runs: oneDNN and ideep read their cache sizes once.
 torch_runtime.bound_shape_caches()
@@ -28,14 +33,14 @@ KNOWN_WEIGHTS = (DEEPFILL_FILE, EDGECONNECT_FILE)
 
 
 def weights_dir() -> Path:
-    """``$INPAINT_STUDIO_WEIGHTS`` or ``weights/`` next to the package (repo root)."""
+    """``$INPAINT_STUDIO_WEIGHTS``, else the shipped ``weights/`` (``core.resources``)."""
     env = os.environ.get("INPAINT_STUDIO_WEIGHTS")
     if env:
         return Path(env)
-    return Path(inpaint_studio.__file__).resolve().parent.parent / "weights"
+    return data_dir("weights")
 
 
-def weights_check(filename: str) -> "Check":  # noqa: F821
+def weights_check(filename: str) -> Check:
     """Whether ``weights/<filename>`` is there and intact (its SHA-256 record, ``core.checksums``)."""
     from ..core.checksums import check_weights
 
@@ -56,8 +61,8 @@ def _round_up(n: int, multiple: int) -> int:
 
 
 def _pad8(
-    x: "torch.Tensor", mode: str, size: tuple[int, int] | None = None  # noqa: F821
-) -> tuple["torch.Tensor", int, int]:
+    x: torch.Tensor, mode: str, size: tuple[int, int] | None = None
+) -> tuple[torch.Tensor, int, int]:
     """Pad bottom/right to ``size`` (default: the next multiple of 8, which the net needs)."""
     import torch.nn.functional as F
 
@@ -80,7 +85,7 @@ def _grow_scaled_hole(hole: np.ndarray, margin: int) -> np.ndarray:
     return cv2.dilate(hole.astype(np.uint8), k) > 0
 
 
-def _load_prepared(path: Path, device: str) -> tuple["torch.device", object, dict]:  # noqa: F821
+def _load_prepared(path: Path, device: str) -> tuple[torch.device, object, dict]:
     """Weights -> eval model on ``device``, channels-last, threads set.
 
     Channels-last reaches oneDNN's kernels at once; in NCHW the dilated convolutions
@@ -167,7 +172,7 @@ class DeepFillMethod:
     ) -> list[np.ndarray]:
         import torch
 
-        from ..training.edges import known_edges
+        from .edges import known_edges
         from .torch_runtime import autocast, to_input
 
         needs_guide = bool(getattr(self.model, "needs_guide", False))
@@ -224,13 +229,13 @@ class EdgeConnectMethod:
         #: stored in the weights); ``None`` returns the probabilities.
         thr = self.info.get("threshold")
         self.threshold = float(thr) if isinstance(thr, (int, float)) else None
-        #: Keep only the ridge lines of the probability map (``training.edges.thin_edges``).
+        #: Keep only the ridge lines of the probability map (``engine.edges.thin_edges``).
         self.thin = bool(self.info.get("thin", False))
 
     def edges(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         import torch
 
-        from ..training.edges import NEAR_HOLE_MARGIN, known_edges, thin_edges
+        from .edges import NEAR_HOLE_MARGIN, known_edges, thin_edges
 
         hole = hole.astype(bool)
         # Known edges as in training: the hole's own border is not an edge, and the
@@ -302,6 +307,8 @@ register_fill(
         priority=100,
         available=lambda: _available(DEEPFILL_FILE),
         preferred=lambda: _preferred_by_default(DEEPFILL_FILE),
+        batching=True,
+        edges=True,
     )
 )
 register_edges(

@@ -372,7 +372,6 @@ def onion_fill(feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, 
     h, w = src_ok.shape
     m = len(src_y)
     r = p // 2
-    c = feat.shape[2]
     for i in range(len(order_y)):
         y, x = order_y[i], order_x[i]
         best = np.inf

@@ -2,13 +2,16 @@
 
 A method is registered with a *factory* (device -> instance) and built lazily: the
 neural ones load weights on first use, and a broken weights file fails that method
-only, never the import of the package.
+only (``WeightsError`` from the factory), never the import of the package.  What a
+method can do beyond :class:`FillMethod` is declared on its :class:`MethodInfo`
+(``batching``, ``seeds``, ``edges``), so callers read it there instead of probing the
+built object.  :func:`build_fill` and :func:`build_edges` are the one way to build a
+method outside the :class:`~inpaint_studio.engine.Engine` (eval, benchmarks).
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -16,8 +19,6 @@ from typing import Literal, Protocol
 import numpy as np
 
 from ..core.errors import UnknownMethodError
-
-log = logging.getLogger(__name__)
 
 
 class FillMethod(Protocol):
@@ -32,6 +33,31 @@ class FillMethod(Protocol):
     working_size: int
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray: ...
+
+
+class BatchFillMethod(FillMethod, Protocol):
+    """A fill declared with ``batching=True``: several crops in one call (one network pass)."""
+
+    def fill_batch(self, crops: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> list[np.ndarray]: ...
+
+
+class SeededFillMethod(Protocol):
+    """A fill declared with ``seeds=True``: its random choices follow ``seed``, it stops
+    early when ``should_stop()`` says so, and reports ``progress(fraction)``."""
+
+    name: str
+    working_size: int
+
+    def fill(
+        self,
+        rgb: np.ndarray,
+        hole: np.ndarray,
+        edges: np.ndarray | None,
+        *,
+        seed: int,
+        should_stop: Callable[[], bool],
+        progress: Callable[[float], None],
+    ) -> np.ndarray: ...
 
 
 class EdgeMethod(Protocol):
@@ -62,12 +88,21 @@ class MethodInfo:
     #: ``degraded()`` -> why the method works but not at its best (a part's weights
     #: missing or damaged), or ``None``; front ends announce it as they do a fallback.
     degraded: Callable[[], str | None] = lambda: None
+    #: The built method has ``fill_batch`` (:class:`BatchFillMethod`).
+    batching: bool = False
+    #: Its ``fill`` takes ``seed``, ``should_stop`` and ``progress`` (:class:`SeededFillMethod`).
+    seeds: bool = False
+    #: It follows an edge map inside the hole, so the engine may predict one for it
+    #: (``InpaintOptions.auto_edges``); other fills are given none.
+    edges: bool = False
 
 
 _FILLS: dict[str, MethodInfo] = {}
 _EDGES: dict[str, MethodInfo] = {}
 _PLUGINS_LOADED = False
-#: Modules that register methods when imported; a failing one is logged and skipped.
+#: Modules that register methods when imported.  They are part of the package, so one
+#: that fails to import is a broken install or a bug, and the error is raised, not
+#: hidden behind a shorter method list.
 PLUGIN_MODULES = ("inpaint_studio.engine.classical", "inpaint_studio.engine.neural", "inpaint_studio.engine.guided")
 
 
@@ -83,15 +118,9 @@ def _load_plugins() -> None:
     global _PLUGINS_LOADED
     if _PLUGINS_LOADED:
         return
-    _PLUGINS_LOADED = True
     for mod in PLUGIN_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                log.warning("fill methods in %s unavailable: %s", mod, exc)
-        except Exception as exc:  # a broken plugin must not take the app down
-            log.warning("fill methods in %s unavailable: %s", mod, exc)
+        importlib.import_module(mod)
+    _PLUGINS_LOADED = True
 
 
 def fill_methods() -> list[MethodInfo]:
@@ -119,6 +148,21 @@ def fill_info(name: str) -> MethodInfo:
 
 def edge_info(name: str) -> MethodInfo:
     return _get(_EDGES, name, "edge method")
+
+
+def build_fill(name: str, device: str = "cpu") -> FillMethod:
+    """A new instance of the registered fill ``name`` on ``device`` (no caching).
+
+    Raises:
+        UnknownMethodError: no fill of that name.
+        WeightsError: its weights are missing or damaged.
+    """
+    return fill_info(name).factory(device)  # type: ignore[return-value]
+
+
+def build_edges(name: str, device: str = "cpu") -> EdgeMethod:
+    """A new instance of the registered edge method ``name`` on ``device`` (no caching)."""
+    return edge_info(name).factory(device)  # type: ignore[return-value]
 
 
 def default_fill_name() -> str:

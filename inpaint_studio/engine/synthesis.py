@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..core.filters import gaussian_blur as _blur
 from . import patchmatch as pm
 
 
@@ -87,13 +88,6 @@ class SynthesisParams:
 
 
 DEFAULT = SynthesisParams()
-
-
-def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    if sigma <= 0.3:
-        return x
-    r = math.ceil(3 * sigma)
-    return cv2.GaussianBlur(x, (2 * r + 1, 2 * r + 1), sigma, borderType=cv2.BORDER_REFLECT_101)
 
 
 def _shrink_known(img: np.ndarray, known: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -125,8 +125,8 @@ def configure_allocator(mmap_threshold: int = 256 << 20, trim_threshold: int = 5
     the thresholds raised, freed blocks go back to the heap and the next layer reuses
     them: about 100 faults, and the fill 5-20 % faster over four alternating process
     pairs (the machine drifts too much for one number).  glibc returns free memory
-    beyond ``trim_threshold``, so an idle editor does not sit on a 24 MP fill's peak.  Linux/glibc only; a no-op elsewhere, when the user set any
-    ``MALLOC_*`` variable, or with ``INPAINT_STUDIO_MALLOC=system``.
+    beyond ``trim_threshold``, so an idle editor does not sit on a 24 MP fill's peak.
+    Linux/glibc only; a no-op elsewhere, when the user set any ``MALLOC_*`` variable, or with ``INPAINT_STUDIO_MALLOC=system``.
     Returns whether the settings were applied (once per process).
     """
     global _allocator_configured

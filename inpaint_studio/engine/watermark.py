@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..core.box import mask_box
 from ..core.errors import InpaintStudioError
 from .cancel import CancelToken, ProgressCallback, no_progress
 
@@ -308,13 +309,6 @@ def _support(template: np.ndarray, grow: int = 2) -> np.ndarray:
     return cv2.dilate(inside.astype(np.uint8), np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
 
 
-def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    ys, xs = np.nonzero(mask)
-    if ys.size == 0:
-        return None
-    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-
-
 # -- matte and colour ------------------------------------------------------------------
 
 
@@ -507,11 +501,11 @@ def estimate_watermark(
     if hint is not None and hint.any():
         if scale < 1.0:
             hint = cv2.resize(hint.astype(np.uint8), (work[0].shape[1], work[0].shape[0]), interpolation=cv2.INTER_NEAREST) > 0
-        box = _bbox(hint)
+        box = mask_box(hint)
         assert box is not None
         pad = 6
-        x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
-        x1, y1 = min(grads[0].shape[1], box[2] + pad), min(grads[0].shape[0], box[3] + pad)
+        x0, y0 = max(0, box.x0 - pad), max(0, box.y0 - pad)
+        x1, y1 = min(grads[0].shape[1], box.x1 + pad), min(grads[0].shape[0], box.y1 + pad)
         region = (max(0, x0 - ms), max(0, y0 - ms), x1 + ms, y1 + ms)
         x0, y0, x1, y1, positions = _bootstrap(grads, ms, cancel, progress, region)
     else:
@@ -558,11 +552,11 @@ def estimate_watermark(
     gstack = np.stack([_gradients(_grey(_rgb_float(photos[i][y:y + h, x:x + w]))) for i, (x, y) in positions.items()])
     template = np.median(gstack, axis=0).astype(np.float32)
     sup = _support(template)
-    bb = _bbox(sup)
+    bb = mask_box(sup)
     if bb is None:
         raise NoWatermarkError("the photos' common structure is too faint to be a watermark")
     ring = 4
-    fx0, fy0, fx1, fy1 = bb[0] - ring, bb[1] - ring, bb[2] + ring, bb[3] + ring
+    fx0, fy0, fx1, fy1 = bb.x0 - ring, bb.y0 - ring, bb.x1 + ring, bb.y1 + ring
     positions = {i: (x + fx0, y + fy0) for i, (x, y) in positions.items()}
     h, w = fy1 - fy0, fx1 - fx0
     origin = (origin[0] + fx0, origin[1] + fy0)
@@ -763,7 +757,7 @@ def invert_watermark(
     foot = a > _MIN_ALPHA
     J = _rgb_float(photo[y0:y1, x0:x1]).astype(np.float64)
     semi = foot & (a < OPAQUE_ALPHA)
-    I = (J - a[..., None] * col) / (1.0 - np.minimum(a, OPAQUE_ALPHA))[..., None]
+    I = (J - a[..., None] * col) / (1.0 - np.minimum(a, OPAQUE_ALPHA))[..., None]  # noqa: E741 - J = aW + (1-a)I, as Dekel et al.
     # Out of range by far more than the noise the inversion amplifies: the matte is off here.
     tol = TOL / (1.0 - np.minimum(a, OPAQUE_ALPHA))
     bad = ((I < -tol[..., None]) | (I > 1.0 + tol[..., None])).any(axis=-1) & semi

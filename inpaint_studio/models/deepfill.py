@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import ContextualAttention
-from .prefill import harmonic_fill, pull_push_fill
 from .gated import GatedConv2d as G
 from .gated import GatedDeconv2d as GUp
+from .prefill import harmonic_fill, pull_push_fill
 
 
 class CoarseNet(nn.Module):
@@ -148,7 +148,7 @@ class DeepFillGenerator(nn.Module):
                 with torch.no_grad():
                     head.conv.weight.mul_(1.0 / 3.0)  # 0.3 above -> 0.1 x He
 
-    def zero_heads(self) -> "DeepFillGenerator":
+    def zero_heads(self) -> DeepFillGenerator:
         """Make a residual generator return exactly its prefill (tests, ablations)."""
         if self.prefill is None:
             raise ValueError("only residual generators (prefill set) have correction heads")

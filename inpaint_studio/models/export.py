@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from ..core.atomic import atomic_path
 from ..core.errors import WeightsError
 from .weights import export_checkpoint, load_checkpoint
 
@@ -52,10 +53,11 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("d", "opt_d"):
                 state.pop(key, None)
             if not isinstance(state.get("rng_numpy", ("",))[1], torch.Tensor):
-                from ..training.trainer import _np_state_to_plain
+                from .weights import np_rng_state_to_plain
 
-                state["rng_numpy"] = _np_state_to_plain(state["rng_numpy"])
-            torch.save(state, args.slim_state)
+                state["rng_numpy"] = np_rng_state_to_plain(state["rng_numpy"])
+            with atomic_path(args.slim_state) as tmp:
+                torch.save(state, tmp)
     except (WeightsError, json.JSONDecodeError, OSError) as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 1

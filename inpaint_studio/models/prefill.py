@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -50,22 +50,33 @@ def pull_push_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     known pixels under it; the hole takes the bilinear upsample of the level below.
     A sample with no known pixel at all comes back as zeros (mid-grey in [-1, 1]).
     """
+    levels = _pull(image, mask)
+    filled = levels[-1][0] * levels[-1][1]
+    for cur, w in reversed(levels[:-1]):
+        filled = _push(filled, cur, w)
+    return filled
+
+
+def _pull(image: torch.Tensor, mask: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The pull half of pull-push, finest first: ``(values, known)`` per level, each
+    coarser level the mean of the known pixels under it, until a level is all known."""
     known = (mask < 0.5).to(image.dtype)
     levels: list[tuple[torch.Tensor, torch.Tensor]] = []
     cur, w = image * known, known
     while True:
         levels.append((cur, w))
         if min(cur.shape[-2:]) <= 1 or bool((w > 0).all()):
-            break
+            return levels
         s = F.avg_pool2d(cur * w, 2, ceil_mode=True)
         ws = F.avg_pool2d(w, 2, ceil_mode=True)
         cur = s / ws.clamp_min(1e-6)
         w = (ws > 0).to(image.dtype)
-    filled = levels[-1][0] * levels[-1][1]
-    for cur, w in reversed(levels[:-1]):
-        up = F.interpolate(filled, size=cur.shape[-2:], mode="bilinear", align_corners=False)
-        filled = cur * w + up * (1.0 - w)
-    return filled
+
+
+def _push(coarse: torch.Tensor, cur: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """One push step: the level's known values, its unknown ones from the coarser fill."""
+    up = F.interpolate(coarse, size=cur.shape[-2:], mode="bilinear", align_corners=False)
+    return cur * w + up * (1.0 - w)
 
 
 @torch.no_grad()
@@ -82,21 +93,10 @@ def harmonic_fill(
     validation photos this scores well above both pull-push and Telea in PSNR (see
     ``weights/deepfill.md``).
     """
-    known = (mask < 0.5).to(image.dtype)
-    levels: list[tuple[torch.Tensor, torch.Tensor]] = []
-    cur, w = image * known, known
-    while True:
-        levels.append((cur, w))
-        if min(cur.shape[-2:]) <= 1 or bool((w > 0).all()):
-            break
-        s = F.avg_pool2d(cur * w, 2, ceil_mode=True)
-        ws = F.avg_pool2d(w, 2, ceil_mode=True)
-        cur = s / ws.clamp_min(1e-6)
-        w = (ws > 0).to(image.dtype)
+    levels = _pull(image, mask)
     filled = levels[-1][0] * levels[-1][1]
     for level, (cur, w) in reversed(list(enumerate(levels[:-1]))):
-        up = F.interpolate(filled, size=cur.shape[-2:], mode="bilinear", align_corners=False)
-        filled = cur * w + up * (1.0 - w)
+        filled = _push(filled, cur, w)
         sweeps = iters if level == 0 or coarse_iters is None else coarse_iters
         if min(cur.shape[-2:]) >= 2:
             # Only hole pixels change, so the sweeps run on each sample's hole bounding

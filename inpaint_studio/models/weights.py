@@ -14,16 +14,15 @@ would still parse is refused as damaged.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from ..core.atomic import atomic_path
 from ..core.checksums import check_weights, write_record
 from ..core.errors import WeightsError
-from ..core.project import current_umask
 from .deepfill import DeepFillGenerator
 from .edgeconnect import EdgeGenerator
 
@@ -58,11 +57,10 @@ def save_weights(
             v = v.half()
         tensors[k] = v.contiguous()
     meta = {"format": FORMAT, "config": json.dumps(model.config()), "info": json.dumps(info or {})}  # type: ignore[operator]
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=meta)
-    # safetensors writes 0600; a weights file is meant to be read by others (app bundles).
-    os.chmod(tmp, 0o666 & ~current_umask())
-    tmp.replace(path)
+    # Atomic, with a saved file's mode: safetensors alone writes 0600, and a weights
+    # file is meant to be read by others (app bundles).
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=meta)
     write_record(path)
     return path
 
@@ -187,6 +185,23 @@ def _numpy_safe_globals() -> list[Any]:
     if dtypes is not None:
         types += [getattr(dtypes, n) for n in ("UInt32DType", "Int64DType", "Float64DType") if hasattr(dtypes, n)]
     return types
+
+
+def np_rng_state_to_plain(state: tuple) -> tuple:
+    """NumPy's RNG state with its array as a tensor, so ``weights_only`` loading works."""
+    import numpy as np
+
+    name, keys, pos, has_gauss, gauss = state
+    return (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(gauss))
+
+
+def np_rng_state_from_plain(state: tuple) -> tuple:
+    """The inverse of :func:`np_rng_state_to_plain`; also takes an older ndarray state."""
+    import numpy as np
+
+    name, keys, pos, has_gauss, gauss = state
+    keys = keys.numpy() if isinstance(keys, torch.Tensor) else np.asarray(keys)
+    return (name, keys.astype(np.uint32), pos, has_gauss, gauss)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

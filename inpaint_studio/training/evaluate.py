@@ -171,7 +171,7 @@ class _Scorer:
             if edge_method:
                 # Built here so a missing edge model stops the eval instead of
                 # quietly measuring the Canny fallback under its name.
-                self.engine._build("edges", edge_method, device if edge_info(edge_method).kind == "neural" else "cpu")
+                self.engine.load("edges", edge_method, device if edge_info(edge_method).kind == "neural" else "cpu")
 
     def score(self, i: int, pair: Pair, sample: bool) -> tuple[dict, dict, np.ndarray | None]:
         from ..engine import InpaintOptions

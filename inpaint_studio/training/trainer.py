@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,11 +22,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..core.atomic import atomic_path
 from ..models import DeepFillGenerator, EdgeDiscriminator, EdgeGenerator, SNPatchGAN
 from ..models.discriminators import MaskedPatchGAN, hole_cells
+from ..models.weights import np_rng_state_from_plain, np_rng_state_to_plain
 from .data import InpaintDataset
 from .edges import NEAR_HOLE_MARGIN as EDGE_BAND
-from .losses import edge_bce, hole_mse, feature_matching_loss, hinge_d_loss, hinge_g_loss, inpaint_l1
+from .losses import edge_bce, feature_matching_loss, hinge_d_loss, hinge_g_loss, hole_mse, inpaint_l1
 
 
 @dataclass
@@ -70,18 +71,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def _np_state_to_plain(state: tuple) -> tuple:
-    """NumPy's RNG state with its array as a tensor, so ``weights_only`` loading works."""
-    name, keys, pos, has_gauss, gauss = state
-    return (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(gauss))
-
-
-def _np_state_from_plain(state: tuple) -> tuple:
-    name, keys, pos, has_gauss, gauss = state
-    keys = keys.numpy() if isinstance(keys, torch.Tensor) else np.asarray(keys)
-    return (name, keys.astype(np.uint32), pos, has_gauss, gauss)
 
 
 class Trainer:
@@ -134,7 +123,7 @@ class Trainer:
             if cfg.decay_start is None and cfg.lr_final is not None and saved.get("lr_final") == cfg.lr_final:
                 cfg.decay_start = saved.get("decay_start")
             torch.set_rng_state(ckpt["rng_torch"])
-            np.random.set_state(_np_state_from_plain(ckpt["rng_numpy"]))
+            np.random.set_state(np_rng_state_from_plain(ckpt["rng_numpy"]))
             random.setstate(ckpt["rng_python"])
             if self.cuda and ckpt.get("rng_cuda") is not None:
                 torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
@@ -298,13 +287,12 @@ class Trainer:
             "config": asdict(self.cfg),
             "model_config": self.g.config(),
             "rng_torch": torch.get_rng_state(),
-            "rng_numpy": _np_state_to_plain(np.random.get_state()),
+            "rng_numpy": np_rng_state_to_plain(np.random.get_state()),
             "rng_python": random.getstate(),
             "rng_cuda": torch.cuda.get_rng_state_all() if self.cuda else None,
         }
-        tmp = path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
         return path
 
     def save_slim(self, path: Path) -> Path:
@@ -313,7 +301,8 @@ class Trainer:
         state = torch.load(path, map_location="cpu", weights_only=True)
         for key in ("d", "opt_d"):
             state.pop(key, None)
-        torch.save(state, path)
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
         return path
 
     def save_snapshot(self) -> Path:
@@ -325,10 +314,9 @@ class Trainer:
         keep = self.out / "keep"
         keep.mkdir(exist_ok=True)
         path = keep / f"step_{self.step:07d}.pt"
-        tmp = path.with_suffix(".tmp")
-        torch.save({"g": self.g.state_dict(), "model_config": self.g.config(), "step": self.step,
-                    "config": asdict(self.cfg)}, tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            torch.save({"g": self.g.state_dict(), "model_config": self.g.config(), "step": self.step,
+                        "config": asdict(self.cfg)}, tmp)
         return path
 
     def save_grid(self, vis: dict[str, torch.Tensor], path: Path, rows: int = 4) -> None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from ..core.atomic import atomic_path
 from .data import list_images, read_rgb, split_holdout
 from .masks import free_form_mask
 
@@ -58,12 +58,10 @@ def make_valset(data: str | Path, out: str | Path, every: int, seed: int = 1234)
         cv2.imwrite(str(out / "images" / f"{name}.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
         cv2.imwrite(str(out / "masks" / f"{name}.png"), m.astype(np.uint8) * 255)
         rows.append({"image": f"{name}.png", "mask": f"{name}.png", "hole_ratio_bin": bin_name(lo, hi)})
-    tmp = out / "pairs.csv.tmp"
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(out / "pairs.csv") as tmp, open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["image", "mask", "hole_ratio_bin"])
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, out / "pairs.csv")
     return len(rows)
 
 

@@ -15,15 +15,15 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ..core.resources import data_dir
 from .settings import APP, ORG
 
 log = logging.getLogger(__name__)
 
 
 def resources_dir() -> Path:
-    """``resources/`` next to the package, or inside a PyInstaller bundle."""
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    return base / "resources"
+    """The shipped ``resources/`` (icon), wherever the install put it (``core.resources``)."""
+    return data_dir("resources")
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

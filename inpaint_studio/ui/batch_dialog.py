@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import InpaintStudioError
-from ..engine import Engine, InpaintOptions
-from ..engine.batch import (
-    OUTPUT_FORMATS,
+from ..core.image_io import OUTPUT_FORMATS
+from .client import (
     BatchItem,
     BatchSummary,
+    Engine,
+    InpaintOptions,
     ItemOutcome,
     check_output_folder,
     plan_batch,
@@ -159,8 +160,7 @@ class BatchDialog(QDialog):
         self.out_edit.setPlaceholderText("empty: an 'inpainted' folder beside the photos")
         form.addRow("Output folder", self._with_browse(self.out_edit, folder=True))
         self.format_combo = QComboBox()
-        for key in ("keep", "png", "jpg", "webp", "tif"):
-            assert key in OUTPUT_FORMATS
+        for key in OUTPUT_FORMATS:
             self.format_combo.addItem("same as source" if key == "keep" else key.upper(), key)
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(settings.export_format)))
         form.addRow("Output format", self.format_combo)
@@ -386,11 +386,11 @@ class BatchDialog(QDialog):
             provider = None
             inner = progress
             if mode == "text":
-                from ..engine.batch_marks import TextProvider
+                from .client import TextProvider
 
                 provider = TextProvider(cancel=cancel)
             elif mode == "watermark":
-                from ..engine.batch_marks import WatermarkProvider
+                from .client import WatermarkProvider
 
                 provider = WatermarkProvider(hint)
                 todo = [it.source for it in items if not it.skip_reason] or [it.source for it in items]

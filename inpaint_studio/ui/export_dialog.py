@@ -18,14 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-#: combo key -> (label, suffix or None for the source's, Pillow format or None)
-EXPORT_FORMATS: dict[str, tuple[str, str | None, str | None]] = {
-    "keep": ("Same as the original", None, None),
-    "png": ("PNG (lossless)", ".png", "PNG"),
-    "jpg": ("JPEG", ".jpg", "JPEG"),
-    "webp": ("WebP", ".webp", "WEBP"),
-    "tif": ("TIFF (16-bit kept)", ".tif", "TIFF"),
-}
+from ..core.image_io import OUTPUT_FORMATS
+
+#: combo key -> (label, suffix or None for the source's, Pillow format or None): the
+#: output formats of ``core.image_io``, which batch and the Batch dialog offer too.
+EXPORT_FORMATS = OUTPUT_FORMATS
 
 
 def suggested_name(source: Path | None, fmt: str) -> str:

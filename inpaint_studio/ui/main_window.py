@@ -53,11 +53,10 @@ from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
 from ..core.selection import Selection, click_box, lasso_mask
 from ..core.selection import object_select as grabcut_select
-from ..engine import Engine, InpaintOptions, InpaintResult
-from ..engine.registry import auto_fallback, fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable, remove_autosave, replay_journal
 from .brush_limits import brush_limit, scaled_brush, stepped
 from .canvas import ImageCanvas
+from .client import Engine, InpaintOptions, InpaintResult, auto_fallback, fill_info, fill_methods
 from .export_dialog import EXPORT_FORMATS, ExportDialog
 from .layers_panel import LayersPanel
 from .select_tools import BoxSelect, MapBuilder, OutlineSelect
@@ -68,7 +67,10 @@ from .worker import WorkerHost
 
 log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
-OPEN_FILTER = f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUFFIXES))} *{PROJECT_SUFFIX});;{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
+OPEN_FILTER = (
+    f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUFFIXES))} *{PROJECT_SUFFIX});;"
+    f"{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
+)
 
 
 PREVIEW_SIZE = 256
@@ -869,7 +871,7 @@ class MainWindow(QMainWindow):
                     self._fallback_shown = fallback
                     self.show_notice(fallback, "warning")
         if d == "auto":
-            from ..engine.device import cuda_available
+            from .client import cuda_available
 
             d = "auto → " + ("CUDA" if cuda_available() else "CPU")
         self.model_label.setText(f"Model: {shown} · Device: {d}")

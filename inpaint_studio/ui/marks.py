@@ -18,8 +18,9 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QVBoxLayout, QWidget
 
 from ..core.image_io import IMAGE_SUFFIXES, load_image
-from ..engine.text_mask import INSTALL_HINT, available, detect_text_mask
-from ..engine.watermark import MAX_SHIFT, Inversion, Watermark, estimate_watermark, invert_watermark
+from .client import MAX_SHIFT, Inversion, Watermark, detect_text_mask, estimate_watermark, invert_watermark
+from .client import TEXT_INSTALL_HINT as INSTALL_HINT
+from .client import text_detection_available as available
 
 if TYPE_CHECKING:
     from .main_window import MainWindow

@@ -284,7 +284,7 @@ class OutlineSelect(SelectTool):
         if self.path_item is None:
             self.path_item = QGraphicsPathItem()
             self.live_item = QGraphicsPathItem()
-            for it, dashed in ((self.path_item, False), (self.live_item, True)):
+            for it in (self.path_item, self.live_item):
                 it.setZValue(GUIDE_Z)
                 sc.addItem(it)
             self._dots = []

@@ -7,7 +7,6 @@ model with signals blocked (napari's two-way binding), so keyboard shortcuts suc
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -25,8 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.device import cuda_available
-from ..engine.registry import default_edge_name, default_fill_name, edge_methods, fill_methods
+from .client import cuda_available, default_edge_name, default_fill_name, edge_methods, fill_methods
 
 
 def fill_method_choices() -> list[tuple[str, str, bool, str]]:
@@ -50,7 +48,7 @@ def edge_method_choices() -> list[tuple[str, str, bool, str]]:
 
 def fill_combo(items: list[tuple[str, str, bool, str]], current: str) -> QComboBox:
     cb = QComboBox()
-    for name, label, enabled, tip in items:
+    for name, label, _enabled, tip in items:
         cb.addItem(label, name)
         i = cb.count() - 1
         cb.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)

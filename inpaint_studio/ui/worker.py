@@ -26,7 +26,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..core.errors import CancelledError, InpaintStudioError
-from ..engine.cancel import CancelToken, ProgressCallback
+from .client import CancelToken, ProgressCallback
 
 log = logging.getLogger(__name__)
 

@@ -87,7 +87,8 @@ def test_batch_per_image_masks_by_stem(photos: Path, tmp_path: Path) -> None:
 def test_batch_usage_errors_exit_2(tmp_path: Path) -> None:
     assert main(["batch", str(tmp_path / "nope"), "--masks", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     (tmp_path / "a.png").write_bytes(b"x")
-    assert main(["batch", str(tmp_path / "a.png"), "--masks", str(tmp_path / "a.png"), "--out", str(tmp_path / "o"), "--model", "nope"]) == 2
+    a = str(tmp_path / "a.png")
+    assert main(["batch", a, "--masks", a, "--out", str(tmp_path / "o"), "--model", "nope"]) == 2
     with pytest.raises(SystemExit) as e:
         main(["batch", str(tmp_path)])
     assert e.value.code == 2
@@ -103,7 +104,8 @@ def test_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cuda_without_gpu_is_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("inpaint_studio.engine.device.cuda_available", lambda: False)
     (tmp_path / "a.png").write_bytes(b"x")
-    assert main(["batch", str(tmp_path / "a.png"), "--masks", str(tmp_path / "a.png"), "--out", str(tmp_path / "o"), "--device", "cuda"]) == 2
+    a = str(tmp_path / "a.png")
+    assert main(["batch", a, "--masks", a, "--out", str(tmp_path / "o"), "--device", "cuda"]) == 2
 
 
 def test_plain_invocation_routes_options_to_gui(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,7 +116,6 @@ def test_plain_invocation_routes_options_to_gui(monkeypatch: pytest.MonkeyPatch)
 
     def spy() -> object:
         parser = real()
-        orig = parser.parse_args
 
         def parse(argv: list[str]) -> object:
             seen.append(list(argv))

@@ -81,8 +81,9 @@ def test_saved_project_has_normal_file_permissions(tmp_path: Path) -> None:
     import os
     import stat
 
+    from inpaint_studio.core.atomic import current_umask
     from inpaint_studio.core.document import Document
-    from inpaint_studio.core.project import current_umask, save_project
+    from inpaint_studio.core.project import save_project
 
     doc = Document(np.zeros((8, 8, 3), np.uint8))
     p = tmp_path / "a.isproj"

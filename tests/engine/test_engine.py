@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from inpaint_studio.core.errors import CancelledError, MaskError, UnknownMethodError, WeightsError
-from inpaint_studio.engine import CancelToken, Engine, InpaintOptions, MethodInfo, register_fill
-from inpaint_studio.engine import registry
+from inpaint_studio.engine import CancelToken, Engine, InpaintOptions, MethodInfo, register_fill, registry
 from tests.helpers import box_mask, photo
 
 
@@ -175,7 +174,7 @@ def test_fill_batch_groups_regions() -> None:
             calls.append(len(crops))
             return [np.ones_like(rgb) for rgb, _h, _e in crops]
 
-    register_fill(MethodInfo("test-batch", "test", "classical", lambda d: Batched()))
+    register_fill(MethodInfo("test-batch", "test", "classical", lambda d: Batched(), batching=True))
     img = photo(1300, 1300)
     mask = np.zeros((1300, 1300), bool)
     for i in range(5):

@@ -13,8 +13,7 @@ import pytest
 from PIL import Image
 
 from inpaint_studio.cli import main
-from inpaint_studio.engine import Engine, InpaintOptions
-from inpaint_studio.engine import ray_backend
+from inpaint_studio.engine import Engine, InpaintOptions, ray_backend
 from inpaint_studio.engine.batch import plan_batch, run_batch
 from inpaint_studio.engine.cancel import CancelToken
 from inpaint_studio.engine.ray_backend import (
@@ -109,7 +108,7 @@ def test_each_worker_keeps_one_engine_for_many_photos(ray_cluster, photos: Path,
 def test_killed_worker_photo_redone_once_on_another_worker(ray_cluster, photos: Path, tmp_path: Path) -> None:
     (photos / "broken.jpg").unlink()
     wm = tmp_path / "wm.png"
-    local = run_batch(plan_batch(photos, wm, tmp_path / "local"), Engine(), TELEA)
+    run_batch(plan_batch(photos, wm, tmp_path / "local"), Engine(), TELEA)
     log = tmp_path / "log.txt"
     notices: list[str] = []
     summary = run_batch_ray(plan_batch(photos, wm, tmp_path / "ray"), TELEA, config=RayConfig(workers=2),

@@ -43,11 +43,11 @@ def test_deepfill_keeps_pixels_outside_the_mask(tmp_path: Path, monkeypatch: pyt
     # The default fill takes its layout from the classical harmonic fill until the
     # weights say their eval beat it.
     assert default_fill_name() == "guided"
-    assert Engine()._build("fill", "guided", "cpu").guide_name == "harmonic"
+    assert Engine().load("fill", "guided", "cpu").guide_name == "harmonic"
     save_weights(
         DeepFillGenerator(cnum=8), tmp_path / "deepfill.safetensors", {"working_size": 64, "beats_baseline": True}
     )
-    assert Engine()._build("fill", "guided", "cpu").guide_name == "deepfill"
+    assert Engine().load("fill", "guided", "cpu").guide_name == "deepfill"
     img = photo(50, 70, seed=3)  # not a multiple of 8: exercises the padding
     mask = box_mask(50, 70, 12, 30, 20, 45)
     edges = np.zeros((50, 70), np.float32)
@@ -108,7 +108,7 @@ def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
     rgb = photo(32, 48).astype(np.float32) / 255
     hole = box_mask(32, 48, 8, 24, 10, 30)
     got = method.fill(rgb, hole, None)
-    from inpaint_studio.training.edges import known_edges
+    from inpaint_studio.engine.edges import known_edges
 
     x = torch.from_numpy(rgb).permute(2, 0, 1)[None] * 2 - 1
     m = torch.from_numpy(hole.astype(np.float32))[None, None]
@@ -117,7 +117,7 @@ def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
     net.eval()
     with torch.no_grad():
         for dims in ([], [3], [2], [2, 3])[:ensemble]:
-            f = (lambda t, d=dims: torch.flip(t, d) if d else t)
+            f = (lambda t, d=dims: torch.flip(t, d) if d else t)  # noqa: E731
             outs.append(f(net(f(x), f(m), f(e))[2]))
     want = ((sum(outs) / ensemble)[0].permute(1, 2, 0).numpy() + 1) / 2
     np.testing.assert_allclose(got[hole], want.clip(0, 1)[hole], atol=2e-4)

@@ -42,7 +42,7 @@ def test_default_fill_is_guided_by_the_shipped_network() -> None:
     eng = Engine()
     res = eng.inpaint(img, mask, options=InpaintOptions(device="cpu"))
     assert res.method == "guided" and not res.warnings
-    assert eng._build("fill", "guided", "cpu").guide_name == "deepfill"
+    assert eng.load("fill", "guided", "cpu").guide_name == "deepfill"
 
 
 def test_every_shipped_weights_file_matches_its_sha256_record() -> None:

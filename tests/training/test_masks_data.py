@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from inpaint_studio.engine.edges import canny_edges, known_edges
 from inpaint_studio.training.data import InpaintDataset, list_images
-from inpaint_studio.training.edges import canny_edges, known_edges
 from inpaint_studio.training.masks import box_mask, brush_stroke_mask, free_form_mask
 from tests.helpers import photo
 

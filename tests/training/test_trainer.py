@@ -49,7 +49,7 @@ def test_gan_and_edge_steps_run(tmp_path: Path) -> None:
 def test_edge_model_sees_known_edges_as_at_run_time(tmp_path: Path) -> None:
     """The edge trainer's input edges come from the photo with the hole, like the
     engine's: no edge along the hole's border, none within the dropped band."""
-    from inpaint_studio.training.edges import NEAR_HOLE_MARGIN, known_edges
+    from inpaint_studio.engine.edges import NEAR_HOLE_MARGIN, known_edges
 
     e = Trainer(_cfg(tmp_path, kind="edges", edge_width=8, edge_blocks=1, out=str(tmp_path / "e")))
     b = e.batch(0)
@@ -69,7 +69,7 @@ def test_edge_model_sees_known_edges_as_at_run_time(tmp_path: Path) -> None:
     hole[10:20, 10:20] = True
     blanked = flat.copy()
     blanked[hole] = 0
-    from inpaint_studio.training.edges import canny_edges
+    from inpaint_studio.engine.edges import canny_edges
 
     assert canny_edges(blanked).any() and not known_edges(blanked, hole).any()
 
@@ -179,7 +179,7 @@ def test_cosine_anneal_is_resumable_and_reaches_the_final_lr(tmp_path: Path) -> 
 
 
 def test_thin_edges_keeps_the_ridge_of_a_band() -> None:
-    from inpaint_studio.training.edges import thin_edges
+    from inpaint_studio.engine.edges import thin_edges
 
     y, x = np.mgrid[0:24, 0:32]
     band = np.exp(-((y - 12) ** 2) / 8.0).astype(np.float32)  # a horizontal edge, 7 px wide above 0.3

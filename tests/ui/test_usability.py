@@ -223,9 +223,9 @@ def test_a_project_whose_photo_moved_finds_or_asks_for_it(qtbot, window, tmp_pat
 def test_model_label_says_when_the_chosen_model_falls_back(qtbot, window) -> None:
     choose(window, "test-noweights")
     assert "test-noweights" in window.model_label.text()  # its available() says yes
-    from inpaint_studio.engine import registry
-
     import dataclasses
+
+    from inpaint_studio.engine import registry
 
     info = registry._FILLS["test-noweights"]
     registry._FILLS["test-noweights"] = dataclasses.replace(info, available=lambda: (False, "weights missing"))

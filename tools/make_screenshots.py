@@ -1,9 +1,9 @@
 """Regenerate the editor screenshots from the real app (offscreen, QWidget.grab()).
 
-    QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py [PHOTO] [--box X0 Y0 X1 Y1]
+    QT_QPA_PLATFORM=offscreen python tools/make_screenshots.py [PHOTO] [--box X0 Y0 X1 Y1]
 
 Without PHOTO a synthetic photo is drawn in code.  The photo is not copied anywhere;
-only the PNG screenshots land next to this script.
+only the PNG screenshots land in docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ os.environ.setdefault("INPAINT_STUDIO_DATA_DIR", tempfile.mkdtemp(prefix="is-sho
 
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "docs" / "screenshots"  # where the PNGs land
 
 
 def synthetic(h: int = 640, w: int = 960) -> np.ndarray:

@@ -1,12 +1,12 @@
 """Screenshots of the selection tools and of a fill, from a real window driven by X input.
 
     Xvfb :99 -screen 0 1600x1000x24 &
-    DISPLAY=:99 python docs/screenshots/real_window_shots.py ROCKET.png COFFEE.png
+    DISPLAY=:99 python tools/real_window_shots.py ROCKET.png COFFEE.png
 
 Needs ``xdotool`` and ImageMagick's ``import``.  The editor runs on the X server (xcb,
 not offscreen); every click, drag and key press is a real X event from ``xdotool``, and
 each screenshot is the window as the X server shows it (``import -window ID``).  The photos are only
-read; the PNGs land next to this script.  Used with scikit-image's public-domain
+read; the PNGs land in docs/screenshots/.  Used with scikit-image's public-domain
 ``rocket`` and CC0 ``coffee`` samples for docs/GUI.md.
 """
 
@@ -27,7 +27,7 @@ os.environ.setdefault("INPAINT_STUDIO_NO_RECOVERY", "1")
 
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "docs" / "screenshots"  # where the PNGs land
 
 
 def main() -> int:

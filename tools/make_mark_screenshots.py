@@ -1,12 +1,12 @@
 """Screenshots of the text and watermark tools: the real window on an X display.
 
     Xvfb :98 -screen 0 1600x1000x24 &
-    DISPLAY=:98 QT_QPA_PLATFORM=xcb python docs/screenshots/make_mark_screenshots.py PHOTO_FOLDER
+    DISPLAY=:98 QT_QPA_PLATFORM=xcb python tools/make_mark_screenshots.py PHOTO_FOLDER
 
 PHOTO_FOLDER holds photos to put a synthetic mark and text on (e.g. the CC-licensed
 ``wikipedia_photos__*`` of ../shared/data/train); the marked copies live in a
-temporary folder and only the PNG screenshots (``import -window root``) land next to
-this script.  The Inpaint menu is opened with xdotool, as a user would.
+temporary folder and only the PNG screenshots (``import -window root``) land in
+docs/screenshots/.  The Inpaint menu is opened with xdotool, as a user would.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ os.environ.setdefault("INPAINT_STUDIO_DATA_DIR", tempfile.mkdtemp(prefix="is-sho
 
 from PySide6.QtCore import QSettings  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inpaint_studio.training.synthetic_marks import blend_mark, draw_text, make_mark  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "docs" / "screenshots"  # where the PNGs land
 W, H = 480, 320
 
 

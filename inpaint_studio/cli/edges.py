@@ -70,7 +70,7 @@ def edge_outputs(strokes: list, mask: np.ndarray) -> tuple[bytes, bytes]:
         raise RuntimeError("could not encode the edge map as PNG")
     h, w = mask.shape
     doc = {"width": w, "height": h, "strokes": to_json(strokes)}
-    return png.tobytes(), json.dumps(doc, indent=1).encode()
+    return png.tobytes(), json.dumps(doc).encode()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -177,40 +177,40 @@ def _merge_at_junctions(chains: list[np.ndarray], max_angle: float = 40.0) -> li
     junction where a side branch leaves does not cut the main curve in two."""
     chains = [c for c in chains if len(c) >= 2]
     cos_lim = math.cos(math.radians(max_angle))
-    merged = True
-    while merged:
-        merged = False
+    while True:
         ends: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for i, c in enumerate(chains):
             for side in (0, 1):
                 p = c[0] if side == 0 else c[-1]
                 ends.setdefault((int(p[0]), int(p[1])), []).append((i, side))
-        best = None
-        for key, lst in ends.items():
-            if len(lst) < 2:
-                continue
+        cands = []
+        for lst in ends.values():
             for a in range(len(lst)):
                 for b in range(a + 1, len(lst)):
                     (i, si), (j, sj) = lst[a], lst[b]
                     if i == j:
                         continue
-                    di, dj = _tangent_out(chains[i], si), _tangent_out(chains[j], sj)
-                    c = -float(di @ dj)  # both point away from the junction: straight = -1
-                    if c >= cos_lim and (best is None or c > best[0]):
-                        best = (c, i, si, j, sj)
-        if best is not None:
-            _, i, si, j, sj = best
-            ci = chains[i] if si == 1 else chains[i][::-1]  # ci ends at the junction
-            cj = chains[j] if sj == 0 else chains[j][::-1]  # cj starts there
-            new = np.vstack([ci, cj[1:]])
-            chains = [c for k, c in enumerate(chains) if k not in (i, j)] + [new]
-            merged = True
-    return chains
+                    # Both tangents point away from the junction: straight on is -1.
+                    c = -float(_tangent_in(chains[i], si) @ _tangent_in(chains[j], sj))
+                    if c >= cos_lim:
+                        cands.append((c, i, si, j, sj))
+        if not cands:
+            return chains
+        cands.sort(key=lambda t: -t[0])
+        taken: set[int] = set()
+        joined = []
+        for _, i, si, j, sj in cands:
+            if i in taken or j in taken:
+                continue
+            taken.update((i, j))
+            ci = chains[i] if si == 1 else chains[i][::-1]  # ends at the junction
+            cj = chains[j] if sj == 0 else chains[j][::-1]  # starts there
+            joined.append(np.vstack([ci, cj[1:]]))
+        chains = [c for k, c in enumerate(chains) if k not in taken] + joined
 
 
-def _tangent_out(chain: np.ndarray, side: int, span: int = 6) -> np.ndarray:
-    """Unit direction from the chain's end ``side`` (0 start, 1 end) outwards... inward:
-    from the end into the chain's body."""
+def _tangent_in(chain: np.ndarray, side: int, span: int = 6) -> np.ndarray:
+    """Unit direction from the chain's end ``side`` (0 start, 1 end) into its body."""
     c = chain if side == 0 else chain[::-1]
     k = min(span, len(c) - 1)
     v = c[k] - c[0]
@@ -233,7 +233,7 @@ def network_strokes(net: np.ndarray, hole: np.ndarray, threshold: float = 0.5,
         if _inside_length(c, hole) < min_length:
             continue
         sm = smooth_polyline(c, 5)
-        strength = float(np.clip(np.mean(np.asarray(net)[_rc(sm, hole.shape)]), 0.5, 1.0))
+        strength = float(np.clip(np.mean(np.asarray(net)[_rc(c, hole.shape)]), 0.5, 1.0))
         out.append(make_stroke(simplify(sm, 0.8), source="predicted", strength=strength))
     return out
 

@@ -121,13 +121,23 @@ def oracle_strokes(img: np.ndarray, hole: np.ndarray) -> list:
     return network_strokes(truth, grown, min_length=4)
 
 
-def evaluate_oracle(pairs: list, device: str = "cpu") -> dict:
-    """SWD of the default fill with oracle strokes vs with no edges."""
+def evaluate_oracle(pairs: list, device: str = "cpu", edge_weight: float | None = None) -> dict:
+    """SWD of the default fill with oracle strokes vs with no edges.
+
+    ``edge_weight`` replaces the synthesis' weight of the edge channel for this run
+    (``engine.synthesis.SynthesisParams.edge_weight``): how much a stronger pull of
+    the strokes would change the fill.
+    """
+    from dataclasses import replace
+
     from ..core.strokes import rasterize
     from ..engine import Engine, InpaintOptions
     from .metrics import swd
 
     engine = Engine()
+    if edge_weight is not None:
+        guided = engine._build("fill", "guided", device)
+        guided.params = replace(guided.params, edge_weight=float(edge_weight))  # type: ignore[attr-defined]
     opts = InpaintOptions(device=device, use_edges=True)
     with_e, without = [], []
     for k, pair in enumerate(pairs):
@@ -142,7 +152,7 @@ def evaluate_oracle(pairs: list, device: str = "cpu") -> dict:
         without.append(swd(f(b), f(img), hole))
         print(f"{k + 1}/{len(pairs)} swd edges {with_e[-1]:.4f} none {without[-1]:.4f}", flush=True)
     m_with, m_without = float(np.mean(with_e)), float(np.mean(without))
-    return {"pairs": len(pairs), "swd_oracle_strokes": m_with, "swd_no_edges": m_without,
+    return {"pairs": len(pairs), "edge_weight": edge_weight, "swd_oracle_strokes": m_with, "swd_no_edges": m_without,
             "improvement": 1.0 - m_with / max(1e-12, m_without),
             "pairs_better": int(sum(a < b for a, b in zip(with_e, without)))}
 
@@ -157,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, help="JSON file keeping the PyPatchMatch scores per pair")
     ap.add_argument("--oracle", type=int, default=0, metavar="N", help="also the oracle SWD test on N pairs")
     ap.add_argument("--oracle-only", action="store_true")
+    ap.add_argument("--edge-weight", type=float, help="oracle: the synthesis' edge weight for this run")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     res: dict = {}
@@ -166,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(res["edges"], indent=1))
     if args.oracle:
         pairs = read_pairs(args.data, Path(args.data) / "pairs.csv", args.oracle)
-        res["oracle"] = evaluate_oracle(pairs, args.device)
+        res["oracle"] = evaluate_oracle(pairs, args.device, args.edge_weight)
         print(json.dumps(res["oracle"], indent=1))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

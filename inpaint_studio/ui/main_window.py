@@ -943,7 +943,10 @@ class MainWindow(QMainWindow):
     def _edges_op(self, op: str) -> None:
         if op == "hallucinate":
             self.hallucinate_edges()
-        else:
+            return
+        if self.doc is not None and self.doc.strokes:
+            self._push(self.doc.set_strokes((), "Clear strokes"))
+        if self.doc is not None and self.doc.layers["edges"].any():
             self._clear_layer("edges")
 
     def mask_op(self, op: str) -> None:

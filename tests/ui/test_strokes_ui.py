@@ -84,3 +84,12 @@ def test_predicted_strokes_replace_the_old_predicted_ones_and_keep_the_users(qtb
 
 def original_gone(strokes: tuple) -> bool:
     return all(s.points != ((20.5, 60.5), (80.5, 60.5), (140.5, 60.5)) for s in strokes)
+
+
+def test_clear_edges_removes_the_strokes_in_one_step(qtbot, window, tmp_path: Path) -> None:
+    _open_with_strokes(window, tmp_path)
+    n = window.undo_stack.index()
+    window._edges_op("clear")
+    assert window.doc.strokes == () and window.undo_stack.index() == n + 1
+    window.undo_stack.undo()
+    assert len(window.doc.strokes) == 2

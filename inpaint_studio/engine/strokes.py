@@ -276,7 +276,7 @@ def find_ends(rgb: np.ndarray, hole: np.ndarray, known: np.ndarray, band: int = 
         return []
     dist = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 5)
     ring = known & (dist <= band + 3.5)
-    n, comp = cv2.connectedComponents(known.astype(np.uint8), connectivity=8)
+    n, comp, cstats, _ = cv2.connectedComponentsWithStats(known.astype(np.uint8), connectivity=8)
     nr, rlab = cv2.connectedComponents(ring.astype(np.uint8), connectivity=8)
     # The direction into the hole at each pixel: down the distance's gradient.
     gy, gx = np.gradient(cv2.GaussianBlur(dist, (0, 0), 1.5))
@@ -317,7 +317,7 @@ def find_ends(rgb: np.ndarray, hole: np.ndarray, known: np.ndarray, band: int = 
         right = _mean_colour(rgb, hole, back - nrm * 3.0)
         if left is None or right is None:
             continue
-        length = int((comp == lab).sum())
+        length = int(cstats[lab, cv2.CC_STAT_AREA])
         ends.append(End((px + 0.5, py + 0.5), (float(d[0]), float(d[1])), left, right, length))
     return ends
 

@@ -64,15 +64,18 @@ def patchmatch_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 
 def evaluate_strokes(pairs: list, method: str = "auto", device: str = "cpu", baseline: bool = True,
-                     cache: Path | None = None) -> dict:
-    """F1 of the strokes (and of the PyPatchMatch fill's edges), and stroke sizes."""
+                     cache: Path | None = None, raw_only: bool = False) -> dict:
+    """F1 of the strokes (and of the PyPatchMatch fill's edges, and of the edge network's
+    map as the overlay showed it before strokes), and stroke sizes."""
     from ..core.strokes import rasterize
     from ..engine import Engine, InpaintOptions
+    from ..engine.strokes import predict_strokes
 
     engine = Engine()
     opts = InpaintOptions(device=device, edge_method=method)
-    sums = {"strokes": np.zeros(4, np.int64), "patchmatch": np.zeros(4, np.int64)}
+    sums = {k: np.zeros(4, np.int64) for k in ("strokes", "patchmatch", "network_map")}
     sizes: list[int] = []
+    raw_sizes: list[int] = []
     pm_cache: dict = json.loads(cache.read_text()) if cache and cache.exists() else {}
     t_strokes = 0.0
     for k, pair in enumerate(pairs):
@@ -81,7 +84,13 @@ def evaluate_strokes(pairs: list, method: str = "auto", device: str = "cpu", bas
         blank = img.copy()
         blank[hole] = 0
         t0 = time.perf_counter()
-        strokes = engine.predict_strokes(blank, hole, opts)
+        net = engine.hallucinate_edges(blank, hole, opts)
+        raw = (net >= 0.5) & hole
+        sums["network_map"] += edge_scores(raw, truth, hole)
+        raw_sizes += component_sizes(raw, hole)
+        if raw_only:
+            continue
+        strokes = predict_strokes(blank, hole, net)  # what Engine.predict_strokes does
         t_strokes += time.perf_counter() - t0
         pred = rasterize(strokes, hole.shape) > 0
         sums["strokes"] += edge_scores(pred, truth, hole)
@@ -99,13 +108,18 @@ def evaluate_strokes(pairs: list, method: str = "auto", device: str = "cpu", bas
     if cache and baseline:
         cache.write_text(json.dumps(pm_cache))
     sz = np.array(sizes) if sizes else np.zeros(1)
+    rz = np.array(raw_sizes) if raw_sizes else np.zeros(1)
     out = {
         "pairs": len(pairs),
+        "network_map": {**_f1(sums["network_map"]), "median_px": float(np.median(rz)),
+                        "share_under_8px": float((rz < 8).mean())},
         "strokes": _f1(sums["strokes"]),
         "components": {"count": len(sizes), "median_px": float(np.median(sz)),
                        "share_under_8px": float((sz < 8).mean())},
         "seconds_per_pair_strokes": t_strokes / max(1, len(pairs)),
     }
+    if raw_only:
+        return {"pairs": len(pairs), "network_map": out["network_map"]}
     if baseline:
         out["patchmatch"] = _f1(sums["patchmatch"])
         out["ratio"] = out["strokes"]["f1"] / max(1e-9, out["patchmatch"]["f1"])
@@ -164,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--method", default="auto", help="edge network under the strokes")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--raw-only", action="store_true", help="score only the edge network's map as it is")
     ap.add_argument("--cache", type=Path, help="JSON file keeping the PyPatchMatch scores per pair")
     ap.add_argument("--oracle", type=int, default=0, metavar="N", help="also the oracle SWD test on N pairs")
     ap.add_argument("--oracle-only", action="store_true")
@@ -173,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     res: dict = {}
     if not args.oracle_only:
         pairs = read_pairs(args.data, Path(args.data) / "pairs.csv", args.limit)
-        res["edges"] = evaluate_strokes(pairs, args.method, args.device, not args.no_baseline, args.cache)
+        res["edges"] = evaluate_strokes(pairs, args.method, args.device, not args.no_baseline, args.cache,
+                                        args.raw_only)
         print(json.dumps(res["edges"], indent=1))
     if args.oracle:
         pairs = read_pairs(args.data, Path(args.data) / "pairs.csv", args.oracle)

@@ -18,6 +18,7 @@ from .. import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("inpaint_studio.cli.gui", "open the editor (the default without a subcommand)"),
     "batch": ("inpaint_studio.cli.batch", "fill a folder of photos with per-image or template masks"),
+    "edges": ("inpaint_studio.cli.edges", "the structure inside each hole as strokes (edge map PNG + strokes JSON)"),
     "train": ("inpaint_studio.cli.train", "train the generator or the edge model on your photos"),
     "eval": ("inpaint_studio.cli.eval", "PSNR/SSIM/L1 of a model vs. the Telea baseline"),
     "models": ("inpaint_studio.cli.models", "list fill and edge methods and their weights"),

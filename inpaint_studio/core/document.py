@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from .box import Box, clip_box, mask_box, union_box
+from .strokes import EdgeStroke, rasterize, touches
 
 #: Paint layers (uint8 ``(H, W)``, 0 = empty, 255 = full) in drawing order.
 PAINT_LAYERS: tuple[str, ...] = ("mask", "sketch", "edges")
@@ -67,6 +68,8 @@ class PaintClaim:
     bbox: BBox
     regions: dict[str, np.ndarray]
     before: dict[str, np.ndarray]
+    #: Edge strokes over the hole, as they were (consumed unless edited since).
+    strokes: tuple[EdgeStroke, ...] = ()
 
 
 @dataclass
@@ -93,6 +96,10 @@ class Entry:
     result_removed: ResultLayer | None = None
     result_index: int = -1
     visibility: tuple[int, bool] | None = None
+    #: The edge strokes before and after the step (both ``None``: unchanged).  Strokes
+    #: are immutable and small, so the two lists are kept whole.
+    strokes_before: tuple[EdgeStroke, ...] | None = None
+    strokes_after: tuple[EdgeStroke, ...] | None = None
 
     def nbytes(self) -> int:
         n = sum(a.old.nbytes + a.new.nbytes for a in self.atoms)
@@ -211,6 +218,8 @@ class Document:
         self.layers: dict[str, np.ndarray] = {n: np.zeros((h, w), np.uint8) for n in PAINT_LAYERS}
         self.visible: dict[str, bool] = {n: True for n in PAINT_LAYERS}
         self.results: list[ResultLayer] = []
+        #: Edge strokes (``core.strokes``): the predicted structure and the user's own.
+        self.strokes: tuple[EdgeStroke, ...] = ()
         self.undo_stack: deque[Entry] = deque(maxlen=history_limit)
         self.redo_stack: list[Entry] = []
         self._stroke: Stroke | None = None
@@ -240,11 +249,26 @@ class Document:
         return self.layers["mask"] >= MASK_THRESHOLD
 
     def guidance(self) -> np.ndarray | None:
-        """Edited edges plus sketch as the engine's ``edges`` argument (None if empty)."""
+        """Edge strokes, edited edges and sketch as the engine's ``edges`` argument
+        (None if there are none)."""
         e, s = self.layers["edges"], self.layers["sketch"]
-        if not e.any() and not s.any():
+        if not e.any() and not s.any() and not self.strokes:
             return None
-        return np.maximum(e, s).astype(np.float32) * np.float32(1.0 / 255.0)
+        out = np.maximum(e, s).astype(np.float32) * np.float32(1.0 / 255.0)
+        if self.strokes:
+            np.maximum(out, rasterize(self.strokes, self.shape), out=out)
+        return out
+
+    # -- edge strokes -----------------------------------------------------------------
+    def set_strokes(self, strokes: "tuple[EdgeStroke, ...] | list[EdgeStroke]", text: str) -> Entry | None:
+        """Replace the edge strokes as one undo step (``None`` when nothing changed)."""
+        new = tuple(strokes)
+        if new == self.strokes:
+            return None
+        entry = Entry(text, strokes_before=self.strokes, strokes_after=new)
+        self._apply(entry, forward=True)
+        self._record(entry)
+        return entry
 
     def composite(self, upto: int | None = None) -> np.ndarray:
         """The photo with visible results pasted in order (the first ``upto`` only)."""
@@ -376,9 +400,16 @@ class Document:
         )
         self._next_uid += 1
         atoms: list[Atom] = []
+        before = after = None
         if clear_paint:
-            atoms = self._consume(claim if claim is not None else self.claim_paint(hole))
-        entry = Entry(f"Fill ({method})" if method else "Fill", atoms, result_added=res, result_index=len(self.results))
+            claim = claim if claim is not None else self.claim_paint(hole)
+            atoms = self._consume(claim)
+            used = set(claim.strokes) if claim is not None else set()
+            if used and any(st in used for st in self.strokes):
+                before = self.strokes
+                after = tuple(st for st in self.strokes if st not in used)
+        entry = Entry(f"Fill ({method})" if method else "Fill", atoms, result_added=res, result_index=len(self.results),
+                      strokes_before=before, strokes_after=after)
         self._apply(entry, forward=True)
         self._record(entry)
         return entry
@@ -417,8 +448,9 @@ class Document:
             part = (ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])
             parts[name] = (part, region[rb[0] : rb[1], rb[2] : rb[3]])
             box = union_box(box, part)
+        strokes = tuple(st for st in self.strokes if touches(st, grown, 0))
         if box is None:
-            return None
+            return PaintClaim(hb, {}, {}, strokes) if strokes else None
         y0, y1, x0, x1 = box
         regions: dict[str, np.ndarray] = {}
         for name, ((py0, py1, px0, px1), reg) in parts.items():
@@ -426,7 +458,7 @@ class Document:
             full[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0] = reg
             regions[name] = full
         before = {name: self.layers[name][y0:y1, x0:x1].copy() for name in regions}
-        return PaintClaim(box, regions, before)
+        return PaintClaim(box, regions, before, strokes)
 
     def _consume(self, claim: PaintClaim | None) -> list[Atom]:
         """Atoms clearing the claimed paint that is unchanged since the claim."""
@@ -501,6 +533,8 @@ class Document:
         if entry.visibility is not None:
             idx, vis = entry.visibility
             self.results[idx].visible = vis if forward else not vis
+        if entry.strokes_after is not None and entry.strokes_before is not None:
+            self.strokes = entry.strokes_after if forward else entry.strokes_before
         self.revision += 1
 
     def undo(self) -> Entry | None:
@@ -539,4 +573,9 @@ def entry_bbox(entry: Entry) -> BBox | None:
     for r in (entry.result_added, entry.result_removed):
         if r is not None:
             box = union_box(box, r.bbox)
+    if entry.strokes_before is not None and entry.strokes_after is not None:
+        from .strokes import stroke_bbox
+
+        changed = set(entry.strokes_before) ^ set(entry.strokes_after)
+        box = union_box(box, stroke_bbox(changed, 2.0))
     return box

@@ -68,6 +68,11 @@ def encode(op: str, entry: Entry | None, visible: dict[str, bool]) -> bytes:
             "result_index": entry.result_index,
             "visibility": list(entry.visibility) if entry.visibility else None,
         }
+        if entry.strokes_before is not None and entry.strokes_after is not None:
+            from .strokes import to_json
+
+            head["entry"]["strokes_before"] = to_json(entry.strokes_before)
+            head["entry"]["strokes_after"] = to_json(entry.strokes_after)
     blobs = [_array_bytes(a) for a in arrays]
     head["arrays"] = [len(b) for b in blobs]
     hj = json.dumps(head).encode()
@@ -181,6 +186,16 @@ def _entry(doc: Document, rec: dict[str, Any]) -> Entry | None:
     vis = m.get("visibility")
     if vis and not 0 <= int(vis[0]) < len(doc.results):
         return None
+    before = after = None
+    if m.get("strokes_before") is not None and m.get("strokes_after") is not None:
+        from .strokes import from_json
+
+        try:
+            before = tuple(from_json(m["strokes_before"], (doc.width, doc.height)))
+            after = tuple(from_json(m["strokes_after"], (doc.width, doc.height)))
+        except ValueError:
+            return None
     return Entry(text=m["text"], atoms=atoms, result_added=added, result_removed=removed,
                  result_index=int(m.get("result_index", -1)),
-                 visibility=(int(vis[0]), bool(vis[1])) if vis else None)
+                 visibility=(int(vis[0]), bool(vis[1])) if vis else None,
+                 strokes_before=before, strokes_after=after)

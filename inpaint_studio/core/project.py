@@ -31,6 +31,8 @@ import numpy as np
 
 from .atomic import atomic_path
 from .document import PAINT_LAYERS, Atom, Document, Entry, ResultLayer
+from .strokes import from_json as strokes_from_json
+from .strokes import to_json as strokes_to_json
 from .project_check import (
     MAX_JSON_BYTES,
     ProjectError,
@@ -106,6 +108,7 @@ def save_project(
             "result_removed": keep_result(e.result_removed) if e.result_removed else None,
             "result_index": e.result_index,
             "visibility": list(e.visibility) if e.visibility else None,
+            **_strokes_meta(e),
         }
 
     meta: dict[str, Any] = {
@@ -117,6 +120,7 @@ def save_project(
         "visible": dict(doc.visible),
         "results": [keep_result(r) for r in doc.results],
         "next_uid": doc.next_uid(),
+        "strokes": strokes_to_json(doc.strokes),
         "saved_at": time.time(),
         "extra": extra or {},
     }
@@ -138,6 +142,19 @@ def save_project(
                 np.save(buf, doc.photo)
                 zf.writestr("photo.npy", buf.getvalue())
     return dest
+
+
+def _strokes_meta(e: Entry) -> dict[str, Any]:
+    if e.strokes_before is None or e.strokes_after is None:
+        return {}
+    return {"strokes_before": strokes_to_json(e.strokes_before), "strokes_after": strokes_to_json(e.strokes_after)}
+
+
+def _strokes(data: Any, size: tuple[int, int], path: object, what: str) -> tuple:
+    try:
+        return tuple(strokes_from_json(data, size))
+    except ValueError as exc:
+        raise ProjectError(f"{path}: damaged or invalid project file ({what}: {exc})") from exc
 
 
 def read_project_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -253,8 +270,14 @@ def load_project(
             for j, a in enumerate(m["atoms"])
         ]
         vis = m.get("visibility")
+        before = after = None
+        if m.get("strokes_before") is not None and m.get("strokes_after") is not None:
+            before = _strokes(m["strokes_before"], (w, h), path, f"{key} strokes")
+            after = _strokes(m["strokes_after"], (w, h), path, f"{key} strokes")
         return Entry(
             text=m["text"],
+            strokes_before=before,
+            strokes_after=after,
             atoms=atoms,
             result_added=result(m.get("result_added")),
             result_removed=result(m.get("result_removed")),
@@ -262,6 +285,8 @@ def load_project(
             visibility=(int(vis[0]), bool(vis[1])) if vis else None,
         )
 
+    # Projects saved before strokes existed have none.
+    doc.strokes = _strokes(meta.get("strokes", []), (w, h), path, "strokes")
     for i, m in enumerate(meta.get("undo", [])):
         doc.undo_stack.append(entry(m, f"u{i}"))
     doc.redo_stack = [entry(m, f"r{i}") for i, m in enumerate(meta.get("redo", []))]

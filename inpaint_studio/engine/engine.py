@@ -178,9 +178,18 @@ class Engine:
 
         working = opts.working_size or int(getattr(method, "working_size", 512))
         if edges is None and opts.auto_edges and opts.use_edges and fill_info(name).edges:
-            edges = self.hallucinate_edges(
+            from .strokes import strokes_map
+
+            strokes = self.predict_strokes(
                 image, mask, opts, progress=lambda f, m: progress(0.1 * f, m), cancel=cancel
             )
+            edges = strokes_map(strokes, image, mask)
+        elif edges is not None and opts.use_edges:
+            # Guidance is drawn inside the hole; the synthesis compares it with the
+            # photo's own edges around the hole, so those go in too.
+            from .strokes import structure_map
+
+            edges = structure_map(image, mask, edges)
         use_edges = edges if (opts.use_edges and edges is not None) else None
         if on_preview is not None and 0 < opts.preview_size < working:
             # Quick low-resolution pass first, so the GUI can show something at once: the
@@ -304,6 +313,28 @@ class Engine:
                 e = cv2.resize(e, (region.box.width, region.box.height), interpolation=cv2.INTER_LINEAR)
             h = mask[ys, xs]
             out[ys, xs][h] = np.clip(e[h], 0, 1)
+        progress(1.0, "done")
+        return out
+
+    def predict_strokes(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        options: InpaintOptions | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list:
+        """The hole's structure as editable strokes (``core.strokes.EdgeStroke``): the
+        photo's edges continued across the hole, and the edge network's own strokes
+        (``engine.strokes``).  What the editor's overlay shows and the fill follows."""
+        from .strokes import predict_strokes
+
+        progress = progress or no_progress
+        net = self.hallucinate_edges(image, mask, options, progress=lambda f, m: progress(0.8 * f, m), cancel=cancel)
+        cancel = cancel or CancelToken()
+        cancel.raise_if_cancelled()
+        out = predict_strokes(image, mask, net)
         progress(1.0, "done")
         return out
 

@@ -224,6 +224,7 @@ class ImageCanvas(QGraphicsView):
         self.preview_item: QGraphicsPixmapItem | None = None
         self.doc = doc
         self.photo_item = self.overlay = self.results_clip = self.split_line = self.preview_clip = None
+        self.strokes_item = None
         if doc is None:
             return
         self.photo_item = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(doc.photo)))
@@ -236,6 +237,11 @@ class ImageCanvas(QGraphicsView):
         self.overlay = OverlayItem(doc)
         self.overlay.setZValue(10)
         sc.addItem(self.overlay)
+        from .stroke_tools import StrokesItem
+
+        self.strokes_item = StrokesItem(doc)
+        sc.addItem(self.strokes_item)
+        self.strokes_item.refresh()
         # The quick preview is drawn above the mask overlay (under it, the red hid the
         # very pixels the preview is there to show), clipped like the results.
         self.preview_clip = QGraphicsRectItem(QRectF(0, 0, doc.width, doc.height))
@@ -313,6 +319,8 @@ class ImageCanvas(QGraphicsView):
     def refresh_overlay(self, box: BBox | None = None) -> None:
         if self.overlay is not None:
             self.overlay.refresh(box)
+        if box is None and getattr(self, "strokes_item", None) is not None:
+            self.strokes_item.refresh()
 
     def apply_entry_view(self, entry: Entry | None) -> None:
         """Repaint what an undo/redo of ``entry`` changed."""
@@ -320,6 +328,8 @@ class ImageCanvas(QGraphicsView):
             return
         for a in entry.atoms:
             self.refresh_overlay(a.bbox)
+        if entry.strokes_after is not None and getattr(self, "strokes_item", None) is not None:
+            self.strokes_item.refresh()
         if entry.result_added or entry.result_removed or entry.visibility:
             self.sync_results()
 
@@ -416,6 +426,8 @@ class ImageCanvas(QGraphicsView):
                 clip.setVisible(not on)
         if self.overlay is not None:
             self.overlay.setVisible(not on)
+        if getattr(self, "strokes_item", None) is not None:
+            self.strokes_item.setVisible(not on and self.doc is not None and self.doc.visible.get("edges", True))
         if self.split_line is not None:
             self.split_line.setVisible(not on and self._split > 0)
 

@@ -62,6 +62,7 @@ from .layers_panel import LayersPanel
 from .select_tools import BoxSelect, MapBuilder, OutlineSelect
 from .settings import AppSettings
 from .tool_panel import ToolPanel
+from .stroke_tools import StrokeTool
 from .undo import push_entry, rebuild_stack
 from .worker import WorkerHost
 
@@ -216,6 +217,7 @@ class MainWindow(QMainWindow):
         self._box_select = BoxSelect(self.canvas)
         self._outline_select = OutlineSelect(self.canvas, self.map_builder,
                                              lambda: self.doc.composite() if self.doc is not None else None)
+        self._stroke_tool = StrokeTool(self.canvas, self._push)
         self.canvas.brush_size = float(self.settings.brush_size)
         self.canvas.sketch_size = float(self.settings.sketch_size)
         central = QWidget()
@@ -371,6 +373,8 @@ class MainWindow(QMainWindow):
         self.act_sketch = self._action("&Sketch", self.sketch_tool, "S", "Draw thin structure lines that guide the fill")
         self.act_mask_layer = self._action("Paint &mask", lambda: self.set_active_layer("mask"), "M")
         self.act_edges_layer = self._action("Edit &edges", lambda: self.set_active_layer("edges"), "G")
+        self.act_strokes = self._action("Edit s&trokes", lambda: self.set_tool("strokes"), "T",
+                                        "Select, bend, move, delete or draw the edge strokes the fill follows")
         self.act_smaller = self._action("Smaller brush", lambda: self.step_brush(-1), "[")
         self.act_bigger = self._action("Bigger brush", lambda: self.step_brush(1), "]")
         self.act_fill = self._action("&Fill", self.fill, ["F", "Ctrl+Return", "Ctrl+Enter"], "Inpaint the masked area")
@@ -397,7 +401,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Tools")
         m.addActions([self.act_brush, self.act_eraser, self.act_object, self.act_outline, self.act_sketch,
                       self.act_mask_layer,
-                      self.act_edges_layer, self.act_smaller, self.act_bigger])
+                      self.act_edges_layer, self.act_strokes, self.act_smaller, self.act_bigger])
         m = mb.addMenu("&Inpaint")
         m.addActions([self.act_fill, self.act_edges, self.act_cancel])
         m = mb.addMenu("&Help")
@@ -785,8 +789,12 @@ class MainWindow(QMainWindow):
         self.tool = tool
         self.canvas.erase_tool = tool == "eraser"
         self.tools.set_tool(tool)
-        select = {"object": self._box_select, "outline": self._outline_select}.get(tool)
+        select = {"object": self._box_select, "outline": self._outline_select, "strokes": self._stroke_tool}.get(tool)
         self.canvas.set_select_tool(select)
+        if tool == "strokes":
+            self.statusBar().showMessage("Strokes: click one to select, drag its points to bend it, Delete removes it, "
+                                         "drag on empty photo draws one; then Fill", 8000)
+            return
         if select is not None:
             self.canvas.active_layer = "mask"  # a selection always edits the mask
             self.layers.set_active("mask")
@@ -801,7 +809,7 @@ class MainWindow(QMainWindow):
         self.set_tool("brush")
 
     def set_active_layer(self, name: str) -> None:
-        if name != "mask" and self.tool in ("object", "outline"):
+        if self.tool == "strokes" or (name != "mask" and self.tool in ("object", "outline")):
             self.set_tool("brush")  # sketch and edges are painted, not selected
         self.canvas.active_layer = name
         self.layers.set_active(name)
@@ -937,7 +945,10 @@ class MainWindow(QMainWindow):
     def _edges_op(self, op: str) -> None:
         if op == "hallucinate":
             self.hallucinate_edges()
-        else:
+            return
+        if self.doc is not None and self.doc.strokes:
+            self._push(self.doc.set_strokes((), "Clear strokes"))
+        if self.doc is not None and self.doc.layers["edges"].any():
             self._clear_layer("edges")
 
     def mask_op(self, op: str) -> None:
@@ -1094,8 +1105,8 @@ class MainWindow(QMainWindow):
         opts = self.options()
         engine = self.engine
 
-        def job(progress: Any, cancel: Any) -> np.ndarray:
-            return engine.hallucinate_edges(image, hole, opts, progress=progress, cancel=cancel)
+        def job(progress: Any, cancel: Any) -> list:
+            return engine.predict_strokes(image, hole, opts, progress=progress, cancel=cancel)
 
         jid = self.worker.submit(
             "Edge prediction",
@@ -1108,25 +1119,29 @@ class MainWindow(QMainWindow):
         self.notice.dismiss(("info", "warning", "error"))
         return jid
 
-    def _edges_done(self, doc: Document, hole: np.ndarray, e: np.ndarray) -> None:
+    def _edges_done(self, doc: Document, hole: np.ndarray, strokes: list) -> None:
+        """Predicted strokes replace the predicted ones over this hole (the user's stay),
+        one undo step; the Strokes tool is then active to edit them."""
         if doc is not self.doc:
             return
-        new = doc.layers["edges"].copy()
-        new[hole] = np.rint(np.clip(e[hole], 0, 1) * 255).astype(np.uint8)
+        from ..core.strokes import touches
+
+        kept = tuple(s for s in doc.strokes if s.source == "user" or not touches(s, hole, 2))
         doc.visible["edges"] = True
-        self._push(doc.set_layer("edges", new, "Hallucinate edges"))
+        self._push(doc.set_strokes(kept + tuple(strokes), "Predict strokes"))
         self.canvas.refresh_overlay()
         self.layers.refresh(doc)
-        self.set_active_layer("edges")
-        if not (new[hole] >= 128).any():
+        self.set_tool("strokes")
+        if not strokes:
             # A smooth area gives no edges: say so, instead of an unchanged-looking canvas.
             self.show_notice(
                 "No edges were found inside the hole (the area is smooth). Draw structure lines "
-                "yourself if needed: the brush adds edges (G) or sketch lines (S), then Fill.",
+                "yourself if needed: with the Strokes tool (T) drag across the hole, then Fill.",
                 "info",
             )
             return
-        self.statusBar().showMessage("Edges predicted: edit them (brush adds, right-drag erases), then Fill", 8000)
+        self.statusBar().showMessage(
+            f"{len(strokes)} strokes predicted: select one to bend or delete it, drag to draw more, then Fill", 8000)
 
     # -- selections ----------------------------------------------------------------------------------
     def object_select(self, box: BBox | None, point: tuple[float, float] | None, subtract: bool = False) -> int | None:

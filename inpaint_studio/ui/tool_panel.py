@@ -75,7 +75,7 @@ def device_combo(current: str) -> QComboBox:
 
 
 #: The tools, in the order of their buttons (the button group's ids).
-TOOLS = ("brush", "eraser", "object", "outline")
+TOOLS = ("brush", "eraser", "object", "outline", "strokes")
 
 
 class ToolPanel(QWidget):
@@ -129,7 +129,12 @@ class ToolPanel(QWidget):
         self.outline_btn.setToolTip("Outline select: click around an object, the line snaps to its edges; "
                                     "click the first point, double-click or Enter closes; Alt or Ctrl at the "
                                     "first click subtracts")
-        for i, b in enumerate((self.object_btn, self.outline_btn), start=2):
+        self.strokes_btn = QToolButton()
+        self.strokes_btn.setText("Strokes (T)")
+        self.strokes_btn.setToolTip("Edit the edge strokes the fill follows: click one to select it, drag its "
+                                    "points to bend it, drag it to move it, Delete or right-click removes it, "
+                                    "drag on empty photo draws a new one")
+        for i, b in enumerate((self.object_btn, self.outline_btn, self.strokes_btn), start=2):
             b.setCheckable(True)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             self.tool_group.addButton(b, i)

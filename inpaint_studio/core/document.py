@@ -260,7 +260,7 @@ class Document:
         return out
 
     # -- edge strokes -----------------------------------------------------------------
-    def set_strokes(self, strokes: "tuple[EdgeStroke, ...] | list[EdgeStroke]", text: str) -> Entry | None:
+    def set_strokes(self, strokes: tuple[EdgeStroke, ...] | list[EdgeStroke], text: str) -> Entry | None:
         """Replace the edge strokes as one undo step (``None`` when nothing changed)."""
         new = tuple(strokes)
         if new == self.strokes:

@@ -31,8 +31,6 @@ import numpy as np
 
 from .atomic import atomic_path
 from .document import PAINT_LAYERS, Atom, Document, Entry, ResultLayer
-from .strokes import from_json as strokes_from_json
-from .strokes import to_json as strokes_to_json
 from .project_check import (
     MAX_JSON_BYTES,
     ProjectError,
@@ -41,6 +39,8 @@ from .project_check import (
     read_arrays,
     validate_meta,
 )
+from .strokes import from_json as strokes_from_json
+from .strokes import to_json as strokes_to_json
 
 FORMAT_NAME = "inpaint-studio-project"
 FORMAT_VERSION = 1

@@ -45,12 +45,12 @@ class EdgeStroke:
     #: 0..1, the value the stroke has in the edge map (a weak guess guides less).
     strength: float = 1.0
 
-    def moved(self, index: int, x: float, y: float) -> "EdgeStroke":
+    def moved(self, index: int, x: float, y: float) -> EdgeStroke:
         pts = list(self.points)
         pts[index] = (float(x), float(y))
         return replace(self, points=tuple(pts))
 
-    def translated(self, dx: float, dy: float) -> "EdgeStroke":
+    def translated(self, dx: float, dy: float) -> EdgeStroke:
         return replace(self, points=tuple((x + dx, y + dy) for x, y in self.points))
 
     def length(self) -> float:

@@ -61,8 +61,8 @@ from .export_dialog import EXPORT_FORMATS, ExportDialog
 from .layers_panel import LayersPanel
 from .select_tools import BoxSelect, MapBuilder, OutlineSelect
 from .settings import AppSettings
-from .tool_panel import ToolPanel
 from .stroke_tools import StrokeTool
+from .tool_panel import ToolPanel
 from .undo import push_entry, rebuild_stack
 from .worker import WorkerHost
 

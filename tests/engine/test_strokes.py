@@ -101,7 +101,7 @@ def test_engine_predicts_strokes_and_auto_edges_fill_along_them() -> None:
             seen["edges"] = edges
             return rgb
 
-    register_fill(MethodInfo("test-stroke-spy", "test", "neural", lambda d: Spy()))
+    register_fill(MethodInfo("test-stroke-spy", "test", "neural", lambda d: Spy(), edges=True))
     img = _two_tone()
     hole = box_mask(120, 160, 35, 90, 50, 110)
     eng = Engine()

@@ -54,6 +54,9 @@ class GuidedFill:
     #: Declared capabilities, read by the engine instead of probing attributes.
     takes_seed = True
     takes_edges = True
+    #: Made in two steps, :meth:`make_guide` then :meth:`refine`; the engine can show the
+    #: guide as a preview between them at no extra cost (``Engine.inpaint(on_preview=)``).
+    guide_first = True
     #: Set when the fill works but not at its best; the engine passes it on as a warning.
     notice = ""
 
@@ -88,6 +91,24 @@ class GuidedFill:
         guide, scale = self.make_guide(rgb, hole, edges)
         if progress is not None:
             progress(0.2)
+        return self.refine(
+            rgb, hole, edges, guide, scale, seed=seed, should_stop=should_stop,
+            progress=None if progress is None else (lambda f: progress(0.2 + 0.8 * f)),
+        )
+
+    def refine(
+        self,
+        rgb: np.ndarray,
+        hole: np.ndarray,
+        edges: np.ndarray | None,
+        guide: np.ndarray,
+        scale: float,
+        *,
+        seed: int = 0,
+        should_stop: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> np.ndarray:
+        """The hole re-made at full resolution from ``make_guide``'s output."""
         return synthesize(
             rgb, hole, guide,
             edges=edges,
@@ -95,7 +116,7 @@ class GuidedFill:
             seed=seed,
             params=self.params,
             should_stop=should_stop,
-            progress=None if progress is None else (lambda f: progress(0.2 + 0.8 * f)),
+            progress=progress,
         )
 
 

@@ -287,7 +287,11 @@ class ImageCanvas(QGraphicsView):
         return it
 
     def show_preview(self, pixels: np.ndarray, hole: np.ndarray) -> None:
-        """A temporary, not-undoable view of a quick preview fill (replaced by the result)."""
+        """A temporary, not-undoable view of a preview fill (replaced by the result).
+
+        Opaque: it is drawn over the red mask, and the guide it shows is the layout the
+        final fill keeps (the status bar says it is a preview).
+        """
         self.clear_preview()
         if self.doc is None or self.results_clip is None:
             return
@@ -300,7 +304,6 @@ class ImageCanvas(QGraphicsView):
         r = ResultLayer(bbox=box, pixels=pixels[y0:y1, x0:x1], mask=hole[y0:y1, x0:x1])
         self.preview_item = self._make_result_item(r)
         self.preview_item.setParentItem(self.preview_clip)
-        self.preview_item.setOpacity(0.85)
 
     def clear_preview(self) -> None:
         it = getattr(self, "preview_item", None)

@@ -71,7 +71,11 @@ IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + 
 OPEN_FILTER = f"Images and projects ({' '.join(f'*{s}' for s in sorted(IMAGE_SUFFIXES))} *{PROJECT_SUFFIX});;{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
 
 
+#: Longest side of the quick low-resolution pass of a neural fill that has no guide to
+#: show (``deepfill``); ``guided`` shows its guide instead, at no extra cost.
 PREVIEW_SIZE = 256
+#: Status-bar words while a preview is on the canvas and the fill is being refined.
+PREVIEW_STATUS = "Preview — refining…"
 #: The smallest window: the docks at their narrowest beside a usable canvas.
 MIN_WINDOW = QSize(800, 560)
 
@@ -204,6 +208,8 @@ class MainWindow(QMainWindow):
         self.last_result: InpaintResult | None = None
         self._job_kind: dict[int, str] = {}
         self._fill_seq = 0
+        #: The fill whose preview is on the canvas (0: none); its progress reads as refining.
+        self._preview_seq = 0
         self._fill_notes: dict[int, str] = {}  # result uid -> its "Last fill" line
         self._relay = _Relay(self)
         self._relay.preview.connect(self._on_preview)
@@ -1027,7 +1033,8 @@ class MainWindow(QMainWindow):
             neural = fill_info(engine.resolve_method(opts.method)).kind == "neural"
         except InpaintStudioError:
             neural = False
-        # Slow (neural) fills show a quick low-resolution pass first.
+        # Slow (neural) fills show a preview first: guided its guide, others a quick
+        # low-resolution pass.
         opts.preview_size = PREVIEW_SIZE if neural else 0
         self._fill_seq += 1
         seq, relay = self._fill_seq, self._relay
@@ -1039,7 +1046,10 @@ class MainWindow(QMainWindow):
             )
 
         def finished() -> None:
+            # Never left behind: the result layer replaces it, a cancel or error removes it.
             self.canvas.clear_preview()
+            if self._preview_seq == seq:
+                self._preview_seq = 0
 
         jid = self.worker.submit(
             "Fill",
@@ -1054,9 +1064,11 @@ class MainWindow(QMainWindow):
         return jid
 
     def _on_preview(self, seq: int, res: InpaintResult) -> None:
+        """Show a fill's preview on the canvas: a view only, never a layer or an undo step."""
         if seq == self._fill_seq and self.worker.busy and self.doc is not None:
             self.canvas.show_preview(res.pixels, res.mask)
-            self.statusBar().showMessage("Preview shown; full-resolution fill running…")
+            self._preview_seq = seq
+            self.statusBar().showMessage(PREVIEW_STATUS)
 
     def _fill_done(self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None) -> None:
         if doc is not self.doc:
@@ -1200,6 +1212,9 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(fraction * 1000))
+        if self._preview_seq and self._preview_seq == self._fill_seq:
+            # What is on the canvas is a preview: say so, not "filling region 1/1".
+            message = f"{PREVIEW_STATUS} {fraction * 100:.0f} %"
         self._progress_msg = message
         self.statusBar().showMessage(message)
 

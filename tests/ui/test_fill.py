@@ -168,3 +168,81 @@ def test_neural_fill_shows_a_preview_first(qtbot, window, photo_file: Path) -> N
         assert window.canvas.preview_item is None  # replaced by the real result layer
     finally:
         registry._FILLS.pop("test-neural", None)
+
+
+def _viewport_rgb(window, x: float, y: float) -> tuple[int, int, int]:  # noqa: ANN001
+    """The colour the user sees at photo pixel (x, y)."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.util import view_pos
+
+    QApplication.processEvents()
+    img = window.canvas.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    a = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    px = a.reshape(img.height(), img.bytesPerLine() // 4, 4)[:, : img.width(), :3]
+    p = view_pos(window.canvas, x, y)
+    b, g, r = (int(v) for v in px[p.y(), p.x()])
+    return r, g, b
+
+
+def test_guided_preview_shows_first_then_the_final_replaces_it_in_one_undo_step(
+        qtbot, window, photo_file: Path) -> None:
+    """The guide is on the canvas (and says so) while the refinement runs; the final fill
+    layer replaces it; the preview never is a layer or an undo step of its own."""
+    hole = _mask(qtbot, window, photo_file)
+    doc = window.doc
+    photo, steps = doc.composite(), window.undo_stack.count()
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    assert doc.results == [] and window.worker.busy  # shown before the final exists
+    assert window.undo_stack.count() == steps and np.array_equal(doc.composite(), photo)
+    qtbot.waitUntil(lambda: "Preview — refining" in window.statusBar().currentMessage(), timeout=5000)
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert g > 200 and r < 60 and b < 60, (r, g, b)  # the guide's green, over the red mask
+    # Before/after still works while the preview is up: Tab shows the untouched photo.
+    window.canvas.set_comparing(True)
+    assert not window.canvas.preview_clip.isVisible()
+    window.canvas.set_comparing(False)
+
+    qtbot.waitUntil(lambda: len(doc.results) == 1, timeout=10000)
+    assert window.canvas.preview_item is None
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert b > 200 and g < 60, (r, g, b)  # the final's blue, not the preview's green
+    comp = doc.composite()
+    assert np.array_equal(comp[~hole], photo[~hole])
+    assert (comp[hole] == (0, 0, 255)).all()
+    assert window.undo_stack.count() == steps + 1
+    assert "refining" not in window.statusBar().currentMessage()
+    window.undo_stack.undo()  # one step removes the whole fill
+    assert doc.results == [] and np.array_equal(doc.composite(), photo) and np.array_equal(doc.hole(), hole)
+
+
+def test_cancel_after_the_preview_leaves_the_document_as_it_was(qtbot, window, photo_file: Path) -> None:
+    hole = _mask(qtbot, window, photo_file)
+    doc = window.doc
+    photo, steps = doc.composite(), window.undo_stack.count()
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    window.tools.cancel_btn.click()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
+    qtbot.wait(1200)  # past the point where the refinement would have finished
+    assert window.canvas.preview_item is None
+    assert doc.results == [] and window.undo_stack.count() == steps
+    assert np.array_equal(doc.composite(), photo) and np.array_equal(doc.hole(), hole)
+    assert "cancelled" in window.statusBar().currentMessage().lower()
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert g < 150, (r, g, b)  # no green left on the canvas
+
+
+def test_a_new_fill_during_the_preview_replaces_it(qtbot, window, photo_file: Path) -> None:
+    _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    choose(window, "telea")
+    window.fill()  # latest wins: the guided fill is cancelled, its preview goes
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1 and not window.worker.busy, timeout=10000)
+    assert [r.method for r in window.doc.results] == ["telea"] and window.canvas.preview_item is None

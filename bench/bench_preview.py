@@ -75,8 +75,8 @@ class _Probe:
         self.engine_preview_s: float | None = None
         orig_preview, orig_done = win._on_preview, win._fill_done  # type: ignore[attr-defined]
 
-        def on_preview(seq: int, res: object) -> None:
-            orig_preview(seq, res)
+        def on_preview(seq: int, res: object, image: object) -> None:
+            orig_preview(seq, res, image)
             if win.canvas.preview_item is not None and self.t_preview is None:  # type: ignore[attr-defined]
                 self.t_preview = time.perf_counter()
                 self.preview = res.pixels  # type: ignore[attr-defined]

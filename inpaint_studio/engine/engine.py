@@ -138,7 +138,7 @@ class Engine:
         ``on_preview`` gets a first result before the final one, pasted exactly as the
         final will be (outside the hole it equals the final, bit for bit), from the
         calling thread.  A method that makes its fill in two steps (``guide_first``:
-        ``guided``) delivers its guide, the network's layout, at no extra cost; any
+        ``guided``) delivers its layout (the network's fill) at no extra cost; any
         other method is first run on crops scaled to ``options.preview_size`` (0: no
         preview for it).  A cancel after the preview still raises: the preview is never
         a result.
@@ -221,7 +221,7 @@ class Engine:
     ) -> tuple[np.ndarray, object, str, int]:
         """Crop, fill (batched where the method allows) and paste every hole region.
 
-        With ``on_guide`` and a ``guide_first`` method, every region's guide is made and
+        With ``on_guide`` and a ``guide_first`` method, every region's layout is made and
         handed over (pasted into a copy of the photo) before any region is refined.
         """
         regions = hires.plan_regions(mask, working_size=working, context=opts.context)
@@ -282,22 +282,25 @@ class Engine:
         cancel: CancelToken,
         on_guide: Callable[[np.ndarray], None],
     ) -> np.ndarray:
-        """All guides first (one preview of the whole hole), then each region refined.
+        """Every region's layout first (one preview of the whole hole), then each refined.
 
         The same pixels as ``method.fill`` region by region: the refinement starts from
-        the very guide that was shown.  Crops are extracted again for the second pass
-        instead of being held: cheaper than keeping every float crop of a big photo.
+        the very layout that was shown.  The preview pastes the layout at the network's
+        own size straight into the photo (one scaling, of the hole's box only), so it
+        does not wait for the crop-size guide the refinement builds.  Crops are
+        extracted again for the second pass instead of being held: a layout is small,
+        a float crop of a big photo is not.
         """
         n = len(regions)
         preview = image.copy()
-        guides: list[tuple[np.ndarray, float] | None] = []
+        layouts: list[tuple[np.ndarray, float] | None] = []
         for i, region in enumerate(regions):
             cancel.raise_if_cancelled()
             progress(GUIDE_SHARE * i / n, f"laying out region {i + 1}/{n} with {name}")
             rgb, hole, e = hires.extract_crop(image, mask, region, edges)
-            guide, scale = method.make_guide(rgb, hole, e)  # type: ignore[attr-defined]
-            hires.paste_fill(preview, image, mask, region, guide, feather_px=opts.feather)
-            guides.append((guide, scale))
+            layout, scale = method.make_layout(rgb, hole, e)  # type: ignore[attr-defined]
+            hires.paste_fill(preview, image, mask, region, layout, feather_px=opts.feather)
+            layouts.append((layout, scale))
         cancel.raise_if_cancelled()
         on_guide(preview)
         del preview  # the receiver owns it now; the final is written into its own copy
@@ -307,10 +310,10 @@ class Engine:
             msg = f"filling region {i + 1}/{n} with {name}"
             progress(GUIDE_SHARE + (1 - GUIDE_SHARE) * i / n, msg)
             rgb, hole, e = hires.extract_crop(image, mask, region, edges)
-            guide, scale = guides[i]  # type: ignore[misc]
-            guides[i] = None
+            layout, scale = layouts[i]  # type: ignore[misc]
+            layouts[i] = None
             fill = method.refine(  # type: ignore[attr-defined]
-                rgb, hole, e, guide, scale, seed=opts.seed, should_stop=lambda: cancel.cancelled,
+                rgb, hole, e, layout, scale, seed=opts.seed, should_stop=lambda: cancel.cancelled,
                 progress=lambda f, i=i: progress(GUIDE_SHARE + (1 - GUIDE_SHARE) * (i + f) / n, msg),
             )
             # A refinement stopped by cancel is partial: never paste it.

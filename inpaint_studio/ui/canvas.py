@@ -77,6 +77,38 @@ def qimage_from_array(arr: np.ndarray) -> QImage:
     return QImage(arr.data, w, h, arr.strides[0], fmt).copy()
 
 
+class PreviewImage:
+    """A fill's hole as a premultiplied ARGB image, ready to become a pixmap at once.
+
+    Made off the GUI thread (``QImage`` may be, ``QPixmap`` may not): for a hole over a
+    24 MP photo the per-pixel work takes a good part of a second, which on the GUI
+    thread would freeze the editor just as the preview arrives.
+    """
+
+    def __init__(self, pixels: np.ndarray, hole: np.ndarray) -> None:
+        import cv2
+
+        from ..core.document import mask_bbox
+
+        self.box = mask_bbox(hole)
+        self.image: QImage | None = None
+        if self.box is None:
+            return
+        y0, y1, x0, x1 = self.box
+        px = to_display_rgb8(pixels[y0:y1, x0:x1])
+        inside = np.ascontiguousarray(hole[y0:y1, x0:x1]).view(np.uint8)
+        # B, G, R, A byte order = Format_ARGB32_Premultiplied on little-endian machines.
+        bgra = cv2.cvtColor(np.ascontiguousarray(px[..., :3]), cv2.COLOR_RGB2BGRA)
+        if px.shape[2] == 4:
+            # Fills never change alpha: where the photo is transparent the fill is too.
+            bgra[..., 3] = px[..., 3]
+            a = bgra[..., 3:].astype(np.uint16)
+            bgra[..., :3] = ((bgra[..., :3] * a + 127) // 255).astype(np.uint8)
+        self._buf = cv2.bitwise_and(bgra, bgra, mask=inside)  # nothing outside the hole
+        h, w = self._buf.shape[:2]
+        self.image = QImage(self._buf.data, w, h, self._buf.strides[0], QImage.Format.Format_ARGB32_Premultiplied)
+
+
 class OverlayItem(QGraphicsItem):
     """Mask/sketch/edges drawn from one premultiplied ARGB buffer kept in sync by box."""
 
@@ -286,24 +318,23 @@ class ImageCanvas(QGraphicsView):
             it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         return it
 
-    def show_preview(self, pixels: np.ndarray, hole: np.ndarray) -> None:
+    def show_preview(self, pixels: np.ndarray | PreviewImage, hole: np.ndarray | None = None) -> None:
         """A temporary, not-undoable view of a preview fill (replaced by the result).
 
-        Opaque: it is drawn over the red mask, and the guide it shows is the layout the
-        final fill keeps (the status bar says it is a preview).
+        ``pixels`` is the filled photo (with ``hole``) or a :class:`PreviewImage` made of
+        them beforehand, off the GUI thread.  Opaque: it is drawn over the red mask, and
+        it shows the layout the final fill keeps (the status bar says it is a preview).
         """
         self.clear_preview()
-        if self.doc is None or self.results_clip is None:
+        if self.doc is None or self.preview_clip is None:
             return
-        from ..core.document import mask_bbox
-
-        box = mask_bbox(hole)
-        if box is None:
+        pv = pixels if isinstance(pixels, PreviewImage) else PreviewImage(pixels, hole)  # type: ignore[arg-type]
+        if pv.image is None or pv.box is None:
             return
-        y0, y1, x0, x1 = box
-        r = ResultLayer(bbox=box, pixels=pixels[y0:y1, x0:x1], mask=hole[y0:y1, x0:x1])
-        self.preview_item = self._make_result_item(r)
-        self.preview_item.setParentItem(self.preview_clip)
+        self.preview_item = QGraphicsPixmapItem(QPixmap.fromImage(pv.image), self.preview_clip)
+        self.preview_item.setOffset(pv.box[2], pv.box[0])
+        if self.zoom() < 3.0:
+            self.preview_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
 
     def clear_preview(self) -> None:
         it = getattr(self, "preview_item", None)

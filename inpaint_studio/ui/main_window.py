@@ -57,7 +57,7 @@ from ..engine import Engine, InpaintOptions, InpaintResult
 from ..engine.registry import auto_fallback, fill_info, fill_methods
 from .autosave import Autosaver, find_recoverable, remove_autosave, replay_journal
 from .brush_limits import brush_limit, scaled_brush, stepped
-from .canvas import ImageCanvas
+from .canvas import ImageCanvas, PreviewImage
 from .export_dialog import EXPORT_FORMATS, ExportDialog
 from .layers_panel import LayersPanel
 from .select_tools import BoxSelect, MapBuilder, OutlineSelect
@@ -83,7 +83,7 @@ MIN_WINDOW = QSize(800, 560)
 class _Relay(QObject):
     """Carries engine callbacks from the worker thread to the GUI thread (queued)."""
 
-    preview = Signal(int, object)
+    preview = Signal(int, object, object)  # fill seq, InpaintResult, canvas.PreviewImage
     exported = Signal(object)  # concurrent.futures.Future of a background export
 
 
@@ -1042,7 +1042,8 @@ class MainWindow(QMainWindow):
         def job(progress: Any, cancel: Any) -> InpaintResult:
             return engine.inpaint(
                 image, hole, edges, opts, progress=progress, cancel=cancel,
-                on_preview=lambda r: relay.preview.emit(seq, r),
+                # The preview's image is made here, in the worker: not on the GUI thread.
+                on_preview=lambda r: relay.preview.emit(seq, r, PreviewImage(r.pixels, r.mask)),
             )
 
         def finished() -> None:
@@ -1063,10 +1064,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Filling…")
         return jid
 
-    def _on_preview(self, seq: int, res: InpaintResult) -> None:
+    def _on_preview(self, seq: int, res: InpaintResult, image: PreviewImage) -> None:
         """Show a fill's preview on the canvas: a view only, never a layer or an undo step."""
         if seq == self._fill_seq and self.worker.busy and self.doc is not None:
-            self.canvas.show_preview(res.pixels, res.mask)
+            self.canvas.show_preview(image)
             self._preview_seq = seq
             self.statusBar().showMessage(PREVIEW_STATUS)
 

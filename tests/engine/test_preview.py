@@ -33,9 +33,9 @@ class Recording(GuidedFill):
 
     log: list[str] = []
 
-    def make_guide(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
+    def make_layout(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
         Recording.log.append("guide")
-        return super().make_guide(rgb, hole, edges)
+        return super().make_layout(rgb, hole, edges)
 
     def refine(self, *a: object, **kw: object) -> np.ndarray:
         Recording.log.append("refine")
@@ -116,3 +116,24 @@ def test_the_progress_of_a_fill_with_a_preview_rises_to_done(guided_test: str) -
     Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160),
                      progress=lambda f, m: seen.append(f), on_preview=lambda r: None)
     assert seen == sorted(seen) and seen[-1] == 1.0 and 0.0 < seen[len(seen) // 2] < 1.0
+
+
+def test_a_layout_made_smaller_than_the_crop_is_scaled_into_the_preview(guided_test: str) -> None:
+    """The network works at a fraction of a big crop's size: the preview scales its fill up
+    into the hole and still leaves every pixel outside the hole as it was."""
+    img, mask = _two_holes()
+    small = Recording(FlatGuide(), "flat")
+    FlatGuide.working_size = 40  # the crops are ~120-180 px: a third of that
+    try:
+        registry._FILLS.pop(guided_test)
+        register_fill(MethodInfo(guided_test, "test only", "classical", lambda d: small, priority=-100))
+        previews: list[object] = []
+        res = Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160),
+                               on_preview=previews.append)
+    finally:
+        FlatGuide.working_size = 512
+    pv = previews[0].pixels  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(pv[~mask], img[~mask])
+    np.testing.assert_array_equal(res.pixels[~mask], img[~mask])
+    inner = np.median(pv[mask].astype(float) / 255, axis=0)
+    assert np.abs(inner - GUIDE_RGB).max() < 0.05, inner

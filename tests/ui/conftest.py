@@ -90,17 +90,17 @@ class GuideFirstFill:
     def __init__(self, refine_s: float) -> None:
         self.refine_s = refine_s
 
-    def make_guide(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
+    def make_layout(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
         out = rgb.copy()
         out[hole] = self.GUIDE
         return out, 1.0
 
-    def refine(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None, guide: np.ndarray,
+    def refine(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None, layout: np.ndarray,
                scale: float, *, seed: int = 0, should_stop=None, progress=None) -> np.ndarray:  # noqa: ANN001
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < self.refine_s:
             if should_stop is not None and should_stop():
-                return guide  # partial: the engine must not paste it
+                return layout  # partial: the engine must not paste it
             if progress is not None:
                 progress((time.perf_counter() - t0) / self.refine_s)
             time.sleep(0.02)
@@ -109,8 +109,8 @@ class GuideFirstFill:
         return out
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None, **kw: object) -> np.ndarray:
-        guide, scale = self.make_guide(rgb, hole, edges)
-        return self.refine(rgb, hole, edges, guide, scale, **kw)  # type: ignore[arg-type]
+        layout, scale = self.make_layout(rgb, hole, edges)
+        return self.refine(rgb, hole, edges, layout, scale, **kw)  # type: ignore[arg-type]
 
 
 def _no_weights(device: str) -> object:

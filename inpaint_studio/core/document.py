@@ -424,12 +424,15 @@ class Document:
                 continue
             ly0, ly1, lx0, lx1 = lb
             sub = painted[ly0:ly1, lx0:lx1]
-            _, labels = cv2.connectedComponents(sub.astype(np.uint8), connectivity=8)
-            touching = np.unique(labels[sub & grown[ly0:ly1, lx0:lx1]])
-            touching = touching[touching > 0]
-            if touching.size == 0:
+            n, labels = cv2.connectedComponents(sub.astype(np.uint8), connectivity=8)
+            # A lookup table of the touching labels, not np.unique + np.isin: this runs on
+            # the GUI thread as Fill is pressed, and on a 24 MP mask those sort.
+            touching = np.zeros(n, bool)
+            touching[labels[sub & grown[ly0:ly1, lx0:lx1]]] = True
+            touching[0] = False
+            if not touching.any():
                 continue
-            region = np.isin(labels, touching)
+            region = touching[labels]
             rb = mask_bbox(region)
             assert rb is not None
             part = (ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])

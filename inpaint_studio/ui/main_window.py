@@ -579,6 +579,7 @@ class MainWindow(QMainWindow):
 
     def _set_document(self, doc: Document, loaded: LoadedImage | None, photo: Path | None, project: Path | None) -> None:
         self.worker.cancel()
+        self._fill_seq += 1  # a preview of the old photo still on its way is not shown on this one
         self.doc = doc
         self.loaded = loaded
         self.photo_path = photo

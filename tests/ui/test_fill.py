@@ -246,3 +246,22 @@ def test_a_new_fill_during_the_preview_replaces_it(qtbot, window, photo_file: Pa
     window.fill()  # latest wins: the guided fill is cancelled, its preview goes
     qtbot.waitUntil(lambda: len(window.doc.results) == 1 and not window.worker.busy, timeout=10000)
     assert [r.method for r in window.doc.results] == ["telea"] and window.canvas.preview_item is None
+
+
+def test_a_preview_of_the_previous_photo_is_never_shown_on_the_next(qtbot, window, photo_file: Path) -> None:
+    from inpaint_studio.engine import InpaintResult
+    from inpaint_studio.ui.canvas import PreviewImage
+
+    hole = _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+    window.fill()
+    seq = window._fill_seq
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)  # running, refining
+    green = window.doc.photo.copy()
+    green[hole] = (0, 255, 0)
+    res = InpaintResult(green, hole, "test", "cpu", -1, 0.0)
+    window.open_array(np.zeros((300, 400, 3), np.uint8))  # cancels the fill
+    assert window.worker.busy  # its outcome has not come back yet: a preview could still land
+    window._relay.preview.emit(seq, res, PreviewImage(green, hole))  # its preview, late
+    assert window.canvas.preview_item is None
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)

@@ -325,3 +325,104 @@ def upsample_field(ty, tx, cy_field, cx_field, coarse_target, src_ok, src_y, src
                 sx = src_x[j]
             ny[y, x] = sy
             nx[y, x] = sx
+
+
+@nb.njit(cache=True, inline="always")
+def _masked_dist(feat, filled, ty, tx, sy, sx, p, content, gm, limit):  # noqa: ANN001, ANN202
+    """Patch distance for a target that is only partly filled in: the first ``content``
+    channels (colours, texture) over the target's filled pixels only, scaled up to the
+    whole patch; the others (guide, edges: known everywhere) over the whole patch,
+    times ``gm``."""
+    c = feat.shape[2]
+    dc = 0.0
+    dg = 0.0
+    n = 0
+    for i in range(p):
+        for j in range(p):
+            f = filled[ty + i, tx + j]
+            if f:
+                n += 1
+            for k in range(c):
+                v = feat[ty + i, tx + j, k] - feat[sy + i, sx + j, k]
+                if k < content:
+                    if f:
+                        dc += v * v
+                else:
+                    dg += v * v
+        if dg * gm >= limit:
+            return dg * gm
+    if n == 0:
+        return dg * gm
+    return dg * gm + dc * (p * p) / n
+
+
+@nb.njit(cache=True)
+def onion_fill(feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, content, gm,
+               candidates, coherence, state):  # noqa: ANN001, ANN201
+    """Fill the hole from its border inwards, one pixel at a time (onion peel), each
+    copied from the source whose patch best matches what is already there.
+
+    ``feat`` and ``filled`` are padded by the patch radius (the conventions above);
+    ``order_y/order_x`` are the hole pixels, nearest to the known pixels first.  A
+    pixel tries the sources of its filled neighbours shifted by their offset (so a copy
+    grows coherently, which is what carries a pattern's phase into the hole), a few
+    around the best so far, and ``candidates`` drawn anywhere (paying ``coherence``).
+    Each filled pixel takes its source's content channels, so later pixels match it.
+    """
+    h, w = src_ok.shape
+    m = len(src_y)
+    r = p // 2
+    c = feat.shape[2]
+    for i in range(len(order_y)):
+        y, x = order_y[i], order_x[i]
+        best = np.inf
+        by = -1
+        bx = -1
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                if dy == 0 and dx == 0:
+                    continue
+                qy, qx = y + dy, x + dx
+                if qy < 0 or qy >= h or qx < 0 or qx >= w or ny[qy, qx] < 0:
+                    continue
+                cy, cx = ny[qy, qx] - dy, nx[qy, qx] - dx
+                if cy < 0 or cy >= h or cx < 0 or cx >= w or not src_ok[cy, cx]:
+                    continue
+                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best)
+                if d < best:
+                    best, by, bx = d, cy, cx
+        for _ in range(candidates):
+            j = _next(state, 0) % m
+            cy, cx = src_y[j], src_x[j]
+            d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence) + coherence
+            if d < best:
+                best, by, bx = d, cy, cx
+        rad = max(h, w) // 4
+        while rad >= 1 and by >= 0:
+            cy = by + _next(state, 0) % (2 * rad + 1) - rad
+            cx = bx + _next(state, 0) % (2 * rad + 1) - rad
+            if 0 <= cy < h and 0 <= cx < w and src_ok[cy, cx]:
+                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence) + coherence
+                if d < best:
+                    best, by, bx = d, cy, cx
+            rad //= 2
+        # hill-climb to the best-aligned neighbour of the winner: a copy one pixel off
+        # matches a pattern nearly as well, and propagation would carry the slip on
+        moved = by >= 0
+        while moved:
+            moved = False
+            for sy in range(by - 1, by + 2):
+                for sx in range(bx - 1, bx + 2):
+                    if (sy != by or sx != bx) and 0 <= sy < h and 0 <= sx < w and src_ok[sy, sx]:
+                        d = _masked_dist(feat, filled, y, x, sy, sx, p, content, gm, best)
+                        if d < best:
+                            best, by, bx = d, sy, sx
+                            moved = True
+        if by < 0:
+            j = _next(state, 0) % m
+            by, bx = src_y[j], src_x[j]
+        ny[y, x] = by
+        nx[y, x] = bx
+        for k in range(content):
+            feat[y + r, x + r, k] = feat[by + r, bx + r, k]
+        filled[y + r, x + r] = True

@@ -40,7 +40,7 @@ class SynthesisParams:
     #: the hole's border (in that scale's pixels): there a copy can reach across the
     #: hole in a few EM rounds, and the guide has already put everything in place, so
     #: further (blurrier) scales only lose detail.
-    coarse_depth: float = 12.0
+    coarse_depth: float = 40.0
     #: EM rounds at the coarsest scale, then at each finer one down to the finest.
     coarse_iterations: int = 6
     fine_iterations: int = 3
@@ -57,6 +57,12 @@ class SynthesisParams:
     #: them a blurred estimate matches smooth sources best, and the fill stays smooth.
     texture_weight: float = 30.0
     texture_window: int = 8
+    #: Random sources each hole pixel tries when the coarsest scale is first filled in
+    #: from the border inwards (0: start from the guide alone).
+    onion_candidates: int = 8
+    #: The guide's weight there, relative to the EM's: the guide, not only the border,
+    #: decides what grows into the hole.
+    onion_guide: float = 20.0
     #: Extra distance for a candidate that does not continue a neighbour's copy.
     coherence: float = 2.0
     #: Random sources tried per target and pass at the coarsest scale.
@@ -299,6 +305,9 @@ def synthesize(
         coarsest = prev is None
         if coarsest:
             pm.random_field(ty, tx, src_y, src_x, ny, nx, pm.seed_state(seed, level * 1000))
+            if params.onion_candidates > 0:
+                cur = _onion(features(cur), cur, known_vals, sc.hole, hy, hx, src_ok, src_y, src_x, ny, nx, p,
+                             params, pm.seed_state(seed, level * 1000 + 2))
             iterations = params.coarse_iterations
             radius = max(h, w)
             jumps = params.jumps
@@ -335,6 +344,29 @@ def synthesize(
     if est is not None and est.shape[:2] == hole.shape:
         result[hole] = np.clip(est[hole][:, :3], 0.0, 1.0)
     return result
+
+
+def _onion(feat: np.ndarray, cur: np.ndarray, known_vals: np.ndarray, hole: np.ndarray, hy: np.ndarray,
+           hx: np.ndarray, src_ok: np.ndarray, src_y: np.ndarray, src_x: np.ndarray, ny: np.ndarray,
+           nx: np.ndarray, p: int, params: SynthesisParams, state: np.ndarray) -> np.ndarray:
+    """The coarsest scale's start: the hole peeled from its border inwards, each pixel
+    copied from the source that best continues what is around it (see
+    ``patchmatch.onion_fill``).  Starting from the guide alone, EM settles on patches
+    that match the guide's blur, and a regular pattern loses its phase."""
+    r = p // 2
+    depth = cv2.distanceTransform(np.pad(hole, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    order = np.argsort(depth[hy, hx], kind="stable")
+    oy = np.full(hole.shape, -1, np.int32)
+    ox = np.full(hole.shape, -1, np.int32)
+    filled = np.pad(~hole, r, constant_values=False)
+    feat = np.ascontiguousarray(feat)
+    pm.onion_fill(feat, filled, hy[order], hx[order], src_ok, src_y, src_x, oy, ox, p, 5,
+                  np.float32(params.onion_guide), params.onion_candidates, np.float32(params.coherence), state)
+    ny[hy, hx] = oy[hy, hx]
+    nx[hy, hx] = ox[hy, hx]
+    out = cur.copy()
+    out[hy, hx] = known_vals[oy[hy, hx], ox[hy, hx]]
+    return out
 
 
 def _copy_and_melt(photo: np.ndarray, cur: np.ndarray, hy: np.ndarray, hx: np.ndarray, is_target: np.ndarray,

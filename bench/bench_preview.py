@@ -73,13 +73,17 @@ class _Probe:
     def __init__(self, win: object) -> None:
         self.t_preview: float | None = None
         self.cpu_preview: float | None = None
+        #: GUI-thread time spent in the preview slot and in the result slot, seconds.
+        self.preview_slot_s = self.done_slot_s = 0.0
         self.t_final: float | None = None
         self.preview = None
         self.engine_preview_s: float | None = None
         orig_preview, orig_done = win._on_preview, win._fill_done  # type: ignore[attr-defined]
 
         def on_preview(seq: int, res: object, image: object) -> None:
+            t = time.perf_counter()
             orig_preview(seq, res, image)
+            self.preview_slot_s += time.perf_counter() - t
             if win.canvas.preview_item is not None and self.t_preview is None:  # type: ignore[attr-defined]
                 self.t_preview = time.perf_counter()
                 self.cpu_preview = time.process_time()
@@ -87,8 +91,10 @@ class _Probe:
                 self.engine_preview_s = res.seconds  # type: ignore[attr-defined]
 
         def fill_done(doc: object, res: object, claim: object = None) -> None:
+            t = time.perf_counter()
             orig_done(doc, res, claim)
             self.t_final = time.perf_counter()
+            self.done_slot_s += self.t_final - t
 
         # The relay is connected to the bound method at construction: reconnect it.
         win._relay.preview.disconnect(orig_preview)  # type: ignore[attr-defined]
@@ -97,6 +103,7 @@ class _Probe:
 
     def reset(self) -> None:
         self.t_preview = self.t_final = self.preview = self.engine_preview_s = self.cpu_preview = None
+        self.preview_slot_s = self.done_slot_s = 0.0
 
 
 def _one_fill(app: object, win: object, probe: _Probe, mask: np.ndarray) -> dict:
@@ -115,6 +122,7 @@ def _one_fill(app: object, win: object, probe: _Probe, mask: np.ndarray) -> dict
     t0, c0 = time.perf_counter(), time.process_time()
     stamps.append(t0)
     win.fill()  # type: ignore[attr-defined]
+    fill_call_s = time.perf_counter() - t0  # the GUI thread's share before the worker takes over
     while probe.t_final is None:
         app.processEvents()  # type: ignore[attr-defined]
         time.sleep(0.002)
@@ -133,6 +141,9 @@ def _one_fill(app: object, win: object, probe: _Probe, mask: np.ndarray) -> dict
         "loadavg_1min": os.getloadavg()[0],
         "final_s": probe.t_final - t0,
         "gui_stall_ms": float(np.diff(stamps).max() * 1000) if len(stamps) > 1 else None,
+        "gui_fill_call_ms": fill_call_s * 1000,
+        "gui_preview_slot_ms": probe.preview_slot_s * 1000,
+        "gui_result_slot_ms": probe.done_slot_s * 1000,
         "method": res.method,
     }
     if probe.preview is not None:
@@ -210,7 +221,10 @@ def main() -> int:
                       f"(engine {np.median([r['engine_preview_s'] or np.nan for r in runs]):.2f} s, "
                       f"CPU {np.median([r['cpu_to_preview_s'] or np.nan for r in runs]):.2f} s), "
                       f"final {row['final_s']:6.2f} s, preview/final {row['preview_over_final'] or float('nan'):.2f}, "
-                      f"GUI stall max {max(r['gui_stall_ms'] or 0 for r in runs):.0f} ms, "
+                      f"GUI stall max {max(r['gui_stall_ms'] or 0 for r in runs):.0f} ms "
+                      f"(Fill {max(r['gui_fill_call_ms'] for r in runs):.0f}, "
+                      f"preview {max(r['gui_preview_slot_ms'] for r in runs):.0f}, "
+                      f"result {max(r['gui_result_slot_ms'] for r in runs):.0f} ms), "
                       f"outside equal {all(r.get('preview_equals_final_outside') for r in runs)}, "
                       f"undo ok {all(r['undo_restores'] for r in runs)}, "
                       f"target <= {TARGET_PREVIEW_S:.0f} s {'met' if ok else 'NOT met'}, "

@@ -367,6 +367,8 @@ class ImageCanvas(QGraphicsView):
             self.photo_item.setTransformationMode(mode)
         for it in self._result_items.values():
             it.setTransformationMode(mode)
+        if self.preview_item is not None:
+            self.preview_item.setTransformationMode(mode)
 
     def zoom(self) -> float:
         return float(self.transform().m11())

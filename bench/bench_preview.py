@@ -164,6 +164,8 @@ def main() -> int:
     ap.add_argument("--pick", type=int, default=0, help="which photo of the sorted folder")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: 1024 and/or WxH")
+    ap.add_argument("--no-editor-env", action="store_true",
+                    help="leave out the editor's process environment (ui.app.EDITOR_ENV), to compare")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
@@ -176,6 +178,9 @@ def main() -> int:
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
+    from inpaint_studio.ui.app import editor_environment
+
+    env = {} if args.no_editor_env else editor_environment()  # as run_gui does, before torch loads
     app = QApplication.instance() or QApplication([])
     from inpaint_studio.ui.main_window import MainWindow
 
@@ -188,7 +193,10 @@ def main() -> int:
     probe = _Probe(win)
     rng = np.random.default_rng(0)
     result: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                                "python": platform.python_version()}, "photo": src.name, "rows": []}
+                                "python": platform.python_version()}, "photo": src.name, "editor_env": env,
+                      "rows": []}
+    print(f"editor environment: {env or 'left out'}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}",
+          flush=True)
     try:
         # Cold: the first fill of the session pays model load and compile.
         warm = _photo(src, "1024")

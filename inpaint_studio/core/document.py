@@ -401,10 +401,15 @@ class Document:
         self._record(entry)
         return entry
 
-    def claim_paint(self, hole: np.ndarray) -> PaintClaim | None:
+    def claim_paint(self, hole: np.ndarray, layers: dict[str, np.ndarray] | None = None) -> PaintClaim | None:
         """The paint a fill of ``hole`` consumes: on each layer, every stroke (connected
         painted area) that reaches within :data:`CONSUME_MARGIN` px of the hole, soft
-        fringes below the hole threshold included, with its values now."""
+        fringes below the hole threshold included, with its values now.
+
+        ``layers``: the paint layers as they were when the fill was asked for (copies),
+        so the claim can be worked out on another thread, off the GUI's; default: now.
+        """
+        paint = self.layers if layers is None else layers
         hb = mask_bbox(hole)
         if hb is None:
             return None
@@ -418,7 +423,7 @@ class Document:
         parts: dict[str, tuple[BBox, np.ndarray]] = {}
         box: BBox | None = None
         for name in PAINT_LAYERS:
-            painted = self.layers[name] > 0
+            painted = paint[name] > 0
             lb = mask_bbox(painted)
             if lb is None:
                 continue
@@ -446,7 +451,7 @@ class Document:
             full = np.zeros((y1 - y0, x1 - x0), bool)
             full[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0] = reg
             regions[name] = full
-        before = {name: self.layers[name][y0:y1, x0:x1].copy() for name in regions}
+        before = {name: paint[name][y0:y1, x0:x1].copy() for name in regions}
         return PaintClaim(box, regions, before)
 
     def _consume(self, claim: PaintClaim | None) -> list[Atom]:

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core import masks as maskops
-from ..core.document import DEFAULT_HISTORY_LIMIT, BBox, Document, Entry, PaintClaim
+from ..core.document import DEFAULT_HISTORY_LIMIT, PAINT_LAYERS, BBox, Document, Entry, PaintClaim
 from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
@@ -1027,7 +1027,9 @@ class MainWindow(QMainWindow):
             return None
         image = doc.composite()
         edges = doc.guidance()
-        claim = doc.claim_paint(hole)  # what this fill consumes, as it is now
+        # What this fill consumes is the paint as it is now; which strokes those are is
+        # worked out in the worker, after the fill (on a 24 MP mask it takes a while).
+        paint = {name: doc.layers[name].copy() for name in PAINT_LAYERS}
         opts = self.options()
         engine = self.engine
         try:
@@ -1040,12 +1042,13 @@ class MainWindow(QMainWindow):
         self._fill_seq += 1
         seq, relay = self._fill_seq, self._relay
 
-        def job(progress: Any, cancel: Any) -> InpaintResult:
-            return engine.inpaint(
+        def job(progress: Any, cancel: Any) -> tuple[InpaintResult, PaintClaim | None]:
+            res = engine.inpaint(
                 image, hole, edges, opts, progress=progress, cancel=cancel,
                 # The preview's image is made here, in the worker: not on the GUI thread.
                 on_preview=lambda r: relay.preview.emit(seq, r, PreviewImage(r.pixels, r.mask)),
             )
+            return res, doc.claim_paint(hole, paint)  # reads only the copies
 
         def finished() -> None:
             # Never left behind: the result layer replaces it, a cancel or error removes it.
@@ -1056,7 +1059,7 @@ class MainWindow(QMainWindow):
         jid = self.worker.submit(
             "Fill",
             job,
-            on_done=lambda res, d=doc: (finished(), self._fill_done(d, res, claim)),
+            on_done=lambda out, d=doc: (finished(), self._fill_done(d, *out)),
             on_error=lambda msg: (finished(), self.show_notice(f"Fill failed: {msg}", "error")),
             on_cancel=lambda: (finished(), self.statusBar().showMessage("Fill cancelled", 5000)),
         )

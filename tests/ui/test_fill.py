@@ -265,3 +265,19 @@ def test_a_preview_of_the_previous_photo_is_never_shown_on_the_next(qtbot, windo
     window._relay.preview.emit(seq, res, PreviewImage(green, hole))  # its preview, late
     assert window.canvas.preview_item is None
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
+
+
+def test_strokes_painted_during_the_preview_stay_for_the_next_fill(qtbot, window, photo_file: Path) -> None:
+    """What a fill consumes is the paint as it was at Fill (worked out in the worker)."""
+    hole = _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    drag(qtbot, window.canvas, [(60.5, 250.5), (120.5, 260.5)])  # far from the hole, while refining
+    later = window.doc.hole() & ~hole
+    assert later.any() and window.worker.busy
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=10000)
+    left = window.doc.hole()
+    assert np.array_equal(left, later)  # the filled strokes are consumed, the new one stays
+    window.undo_stack.undo()  # the fill: its strokes come back, the new one is still there
+    assert np.array_equal(window.doc.hole(), hole | later)

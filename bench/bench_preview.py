@@ -241,6 +241,10 @@ def main() -> int:
         win.worker.cancel()
         win.close()
         win.worker.shutdown()
+        # Qt objects go before the interpreter tears down (in its own order they may not).
+        win.deleteLater()
+        app.processEvents()
+        del win, probe
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

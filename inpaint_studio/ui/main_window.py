@@ -1041,6 +1041,8 @@ class MainWindow(QMainWindow):
         opts.preview_size = PREVIEW_SIZE if neural else 0
         self._fill_seq += 1
         seq, relay = self._fill_seq, self._relay
+        self.canvas.clear_preview()  # a fill still running is superseded (latest wins): its preview goes
+        self._preview_seq = 0
 
         def job(progress: Any, cancel: Any) -> tuple[InpaintResult, PaintClaim | None]:
             res = engine.inpaint(
@@ -1204,6 +1206,9 @@ class MainWindow(QMainWindow):
     def cancel_job(self) -> None:
         if self.worker.busy:
             self.worker.cancel()
+            # The refinement may take a few seconds to stop; its preview goes now.
+            self.canvas.clear_preview()
+            self._preview_seq = 0
             self.statusBar().showMessage("Cancelling…", 3000)
 
     def _on_busy(self, busy: bool) -> None:

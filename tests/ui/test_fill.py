@@ -227,6 +227,7 @@ def test_cancel_after_the_preview_leaves_the_document_as_it_was(qtbot, window, p
     window.fill()
     qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
     window.tools.cancel_btn.click()
+    assert window.canvas.preview_item is None  # at once, not when the refinement has stopped
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
     qtbot.wait(1200)  # past the point where the refinement would have finished
     assert window.canvas.preview_item is None
@@ -244,6 +245,7 @@ def test_a_new_fill_during_the_preview_replaces_it(qtbot, window, photo_file: Pa
     qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
     choose(window, "telea")
     window.fill()  # latest wins: the guided fill is cancelled, its preview goes
+    assert window.canvas.preview_item is None
     qtbot.waitUntil(lambda: len(window.doc.results) == 1 and not window.worker.busy, timeout=10000)
     assert [r.method for r in window.doc.results] == ["telea"] and window.canvas.preview_item is None
 

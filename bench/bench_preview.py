@@ -90,9 +90,9 @@ class _Probe:
                 self.preview = res.pixels  # type: ignore[attr-defined]
                 self.engine_preview_s = res.seconds  # type: ignore[attr-defined]
 
-        def fill_done(doc: object, res: object, claim: object = None) -> None:
+        def fill_done(doc: object, res: object, claim: object = None, image: object = None) -> None:
             t = time.perf_counter()
-            orig_done(doc, res, claim)
+            orig_done(doc, res, claim, image)
             self.t_final = time.perf_counter()
             self.done_slot_s += self.t_final - t
 

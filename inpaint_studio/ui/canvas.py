@@ -217,6 +217,8 @@ class ImageCanvas(QGraphicsView):
         self.split_line: QGraphicsLineItem | None = None
         self._result_items: dict[int, QGraphicsPixmapItem] = {}
         self.preview_item: QGraphicsPixmapItem | None = None
+        #: Result images made off the GUI thread, by result uid, taken by ``sync_results``.
+        self._prepared: dict[int, PreviewImage] = {}
         self.cursor_item = QGraphicsEllipseItem()
         self.cursor_item2 = QGraphicsEllipseItem()
         pen = QPen(QColor(0, 0, 0, 200), 0)
@@ -253,6 +255,7 @@ class ImageCanvas(QGraphicsView):
             self.select_tool.detach()  # its guides belong to the old photo
         sc.clear()
         self._result_items.clear()
+        self._prepared.clear()
         self.preview_item: QGraphicsPixmapItem | None = None
         self.doc = doc
         self.photo_item = self.overlay = self.results_clip = self.split_line = self.preview_clip = None
@@ -299,10 +302,28 @@ class ImageCanvas(QGraphicsView):
         for uid, (i, r) in live.items():
             it = self._result_items.get(uid)
             if it is None:
-                it = self._make_result_item(r)
+                pv = self._prepared.pop(uid, None)
+                if pv is not None and pv.image is not None and pv.box == r.bbox:
+                    it = self._item_from_image(pv, self.results_clip)
+                else:
+                    it = self._make_result_item(r)
                 self._result_items[uid] = it
             it.setZValue(i)
             it.setVisible(r.visible)
+
+    def offer_result_image(self, uid: int, image: PreviewImage) -> None:
+        """The image of result ``uid``, made in the worker from the filled photo and hole
+        (a :class:`PreviewImage` of the final), so adding the layer does not convert a
+        24 MP crop on the GUI thread.  Used once, when the layer's item is made."""
+        self._prepared = {uid: image}
+
+    def _item_from_image(self, pv: PreviewImage, parent: QGraphicsItem | None) -> QGraphicsPixmapItem:
+        assert pv.image is not None and pv.box is not None
+        it = QGraphicsPixmapItem(QPixmap.fromImage(pv.image), parent)
+        it.setOffset(pv.box[2], pv.box[0])
+        if self.zoom() < 3.0:
+            it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        return it
 
     def _make_result_item(self, r: ResultLayer) -> QGraphicsPixmapItem:
         px = to_display_rgb8(r.pixels)
@@ -331,10 +352,7 @@ class ImageCanvas(QGraphicsView):
         pv = pixels if isinstance(pixels, PreviewImage) else PreviewImage(pixels, hole)  # type: ignore[arg-type]
         if pv.image is None or pv.box is None:
             return
-        self.preview_item = QGraphicsPixmapItem(QPixmap.fromImage(pv.image), self.preview_clip)
-        self.preview_item.setOffset(pv.box[2], pv.box[0])
-        if self.zoom() < 3.0:
-            self.preview_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.preview_item = self._item_from_image(pv, self.preview_clip)
 
     def clear_preview(self) -> None:
         it = getattr(self, "preview_item", None)

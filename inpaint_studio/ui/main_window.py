@@ -1044,13 +1044,14 @@ class MainWindow(QMainWindow):
         self.canvas.clear_preview()  # a fill still running is superseded (latest wins): its preview goes
         self._preview_seq = 0
 
-        def job(progress: Any, cancel: Any) -> tuple[InpaintResult, PaintClaim | None]:
+        def job(progress: Any, cancel: Any) -> tuple[InpaintResult, PaintClaim | None, PreviewImage]:
             res = engine.inpaint(
                 image, hole, edges, opts, progress=progress, cancel=cancel,
                 # The preview's image is made here, in the worker: not on the GUI thread.
                 on_preview=lambda r: relay.preview.emit(seq, r, PreviewImage(r.pixels, r.mask)),
             )
-            return res, doc.claim_paint(hole, paint)  # reads only the copies
+            # The claim reads only the copies; the layer's image is made here, not on the GUI thread.
+            return res, doc.claim_paint(hole, paint), PreviewImage(res.pixels, res.mask)
 
         def finished() -> None:
             # Never left behind: the result layer replaces it, a cancel or error removes it.
@@ -1077,12 +1078,15 @@ class MainWindow(QMainWindow):
             self._preview_seq = seq
             self.statusBar().showMessage(PREVIEW_STATUS)
 
-    def _fill_done(self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None) -> None:
+    def _fill_done(self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None,
+                   image: PreviewImage | None = None) -> None:
         if doc is not self.doc:
             return  # the user opened another photo meanwhile
         self.last_result = res
         # Strokes painted while the fill ran are not in `claim` and stay.
         entry = doc.add_result(res.pixels, res.mask, res.method, res.device, res.warnings, claim=claim)
+        if image is not None and entry is not None and entry.result_added is not None:
+            self.canvas.offer_result_image(entry.result_added.uid, image)
         self._push(entry)
         self.canvas.sync_results()
         self.layers.refresh(doc)

@@ -283,3 +283,20 @@ def test_strokes_painted_during_the_preview_stay_for_the_next_fill(qtbot, window
     assert np.array_equal(left, later)  # the filled strokes are consumed, the new one stays
     window.undo_stack.undo()  # the fill: its strokes come back, the new one is still there
     assert np.array_equal(window.doc.hole(), hole | later)
+
+
+def test_the_final_layers_image_is_made_in_the_worker(qtbot, window, photo_file: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Adding the fill layer must not convert the filled crop on the GUI thread."""
+    hole = _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+
+    def on_gui_thread(*_a: object) -> None:
+        raise AssertionError("the result's image was made on the GUI thread")
+
+    monkeypatch.setattr(window.canvas, "_make_result_item", on_gui_thread)
+    window.fill()
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=10000)
+    assert len(window.canvas._result_items) == 1 and not window.canvas._prepared
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert b > 200 and g < 60, (r, g, b)
+    assert np.array_equal(window.doc.composite()[~hole], window.doc.photo[~hole])

@@ -90,7 +90,10 @@ def test_export_starts_in_the_original_format(qtbot, window, tmp_path: Path, mon
 def test_the_editor_process_lets_openmp_threads_sleep_unless_the_user_chose(monkeypatch) -> None:  # noqa: ANN001
     from inpaint_studio.ui.app import editor_environment
 
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    # set, then deleted: monkeypatch then restores the variable as it was, set or not,
+    # instead of leaving editor_environment's value to the tests after this one
+    monkeypatch.setenv("OMP_WAIT_POLICY", "unset-me")
+    monkeypatch.delenv("OMP_WAIT_POLICY")
     assert editor_environment() == {"OMP_WAIT_POLICY": "PASSIVE"}
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
     assert editor_environment() == {"OMP_WAIT_POLICY": "ACTIVE"}

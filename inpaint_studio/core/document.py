@@ -414,10 +414,15 @@ class Document:
         self._record(entry)
         return entry
 
-    def claim_paint(self, hole: np.ndarray) -> PaintClaim | None:
+    def claim_paint(self, hole: np.ndarray, layers: dict[str, np.ndarray] | None = None) -> PaintClaim | None:
         """The paint a fill of ``hole`` consumes: on each layer, every stroke (connected
         painted area) that reaches within :data:`CONSUME_MARGIN` px of the hole, soft
-        fringes below the hole threshold included, with its values now."""
+        fringes below the hole threshold included, with its values now.
+
+        ``layers``: the paint layers as they were when the fill was asked for (copies),
+        so the claim can be worked out on another thread, off the GUI's; default: now.
+        """
+        paint = self.layers if layers is None else layers
         hb = mask_box(hole)
         if hb is None:
             return None
@@ -431,18 +436,21 @@ class Document:
         parts: dict[str, tuple[BBox, np.ndarray]] = {}
         box: BBox | None = None
         for name in PAINT_LAYERS:
-            painted = self.layers[name] > 0
+            painted = paint[name] > 0
             lb = mask_box(painted)
             if lb is None:
                 continue
             ly0, ly1, lx0, lx1 = lb
             sub = painted[ly0:ly1, lx0:lx1]
-            _, labels = cv2.connectedComponents(sub.astype(np.uint8), connectivity=8)
-            touching = np.unique(labels[sub & grown[ly0:ly1, lx0:lx1]])
-            touching = touching[touching > 0]
-            if touching.size == 0:
+            n, labels = cv2.connectedComponents(sub.astype(np.uint8), connectivity=8)
+            # A lookup table of the touching labels, not np.unique + np.isin: this runs on
+            # the GUI thread as Fill is pressed, and on a 24 MP mask those sort.
+            touching = np.zeros(n, bool)
+            touching[labels[sub & grown[ly0:ly1, lx0:lx1]]] = True
+            touching[0] = False
+            if not touching.any():
                 continue
-            region = np.isin(labels, touching)
+            region = touching[labels]
             rb = mask_box(region)
             assert rb is not None
             part = (ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])
@@ -457,7 +465,7 @@ class Document:
             full = np.zeros((y1 - y0, x1 - x0), bool)
             full[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0] = reg
             regions[name] = full
-        before = {name: self.layers[name][y0:y1, x0:x1].copy() for name in regions}
+        before = {name: paint[name][y0:y1, x0:x1].copy() for name in regions}
         return PaintClaim(box, regions, before, strokes)
 
     def _consume(self, claim: PaintClaim | None) -> list[Atom]:

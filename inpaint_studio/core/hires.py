@@ -235,4 +235,22 @@ def paste_fill(
             top = 65535 if original.dtype == np.uint16 else 255
             dst[..., :3][band] = np.clip(np.rint(mixed), 0, top).astype(original.dtype)
     else:
-        dst[..., :3][hole] = fill[hole]
+        copy_where(dst[..., :3], fill, hole)
+
+
+def copy_where(dst: np.ndarray, src: np.ndarray, where: np.ndarray) -> None:
+    """``dst[where] = src[where]`` in place, for (H, W, C) views and an (H, W) mask.
+
+    Boolean indexing gathers and scatters every selected pixel through a temporary: on
+    a hole over a 24 MP photo that took most of a second, where OpenCV's masked copy
+    takes milliseconds.  Views OpenCV cannot write into (the colour channels of an RGBA
+    photo) take numpy's masked copy, which is still a single pass.
+    """
+    m8 = where.view(np.uint8)
+    if dst.strides[-1] == dst.itemsize and dst.strides[-2] == dst.itemsize * dst.shape[-1]:
+        try:
+            if cv2.copyTo(src, m8, dst) is dst:
+                return
+        except cv2.error:
+            pass
+    np.copyto(dst, src, where=where[..., None])

@@ -32,6 +32,9 @@ from .torch_runtime import trim_heap_if_grown
 
 log = logging.getLogger(__name__)
 
+#: Share of a guide-first fill's progress bar taken by laying out the guides.
+GUIDE_SHARE = 0.2
+
 
 @dataclass
 class InpaintOptions:
@@ -141,8 +144,15 @@ class Engine:
         Pixels where the (possibly dilated) mask is False are returned unchanged, bit
         for bit; alpha is never changed.  A neural method whose weights are missing or
         damaged falls back to Telea, and a GPU out-of-memory retries on the CPU; both
-        add a line to ``result.warnings``.  With ``options.preview_size`` and
-        ``on_preview``, a quick low-resolution result is delivered first.
+        add a line to ``result.warnings``.
+
+        ``on_preview`` gets a first result before the final one, pasted exactly as the
+        final will be (outside the hole it equals the final, bit for bit), from the
+        calling thread.  A method that makes its fill in two steps (``guide_first``:
+        ``guided``) delivers its layout (the network's fill) at no extra cost; any
+        other method is first run on crops scaled to ``options.preview_size`` (0: no
+        preview for it).  A cancel after the preview still raises: the preview is never
+        a result.
 
         A method declared with ``batching`` offers ``fill_batch(list of (rgb, hole, edges)) -> list of fills``
         to fill several regions of one photo in one network call.
@@ -191,7 +201,13 @@ class Engine:
 
             edges = structure_map(image, mask, edges)
         use_edges = edges if (opts.use_edges and edges is not None) else None
-        if on_preview is not None and 0 < opts.preview_size < working:
+        inner = progress
+        on_guide: Callable[[np.ndarray], None] | None = None
+        if on_preview is not None and getattr(method, "guide_first", False):
+            # The guide is the preview: made anyway, and shown while the hole is refined.
+            on_guide = lambda pv: on_preview(InpaintResult(  # noqa: E731
+                pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings), opts.seed))
+        elif on_preview is not None and 0 < opts.preview_size < working:
             # Quick low-resolution pass first, so the GUI can show something at once: the
             # same method on crops scaled to the preview size.
             pv, method, device, _ = self._fill_regions(
@@ -200,10 +216,8 @@ class Engine:
             )
             on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings), opts.seed))
             inner = lambda f, m: progress(0.2 + 0.8 * f, m)  # noqa: E731
-        else:
-            inner = progress
         out, method, device, n = self._fill_regions(
-            image, mask, use_edges, opts, working, method, name, device, inner, cancel, warnings
+            image, mask, use_edges, opts, working, method, name, device, inner, cancel, warnings, on_guide
         )
         cancel.raise_if_cancelled()
         trim_heap_if_grown()  # crops of new sizes must not make the process grow for ever
@@ -223,10 +237,31 @@ class Engine:
         progress: ProgressCallback,
         cancel: CancelToken,
         warnings: list[str],
+        on_guide: Callable[[np.ndarray], None] | None = None,
     ) -> tuple[np.ndarray, object, str, int]:
-        """Crop, fill (batched where the method allows) and paste every hole region."""
-        out = image.copy()
+        """Crop, fill (batched where the method allows) and paste every hole region.
+
+        With ``on_guide`` and a ``guide_first`` method, every region's layout is made and
+        handed over (pasted into a copy of the photo) before any region is refined.
+        """
         regions = hires.plan_regions(mask, working_size=working, context=opts.context)
+        if on_guide is not None and getattr(method, "guide_first", False):
+            try:
+                out = self._fill_guide_first(image, mask, edges, opts, regions, method, name, progress,
+                                             cancel, on_guide)
+            except Exception as exc:
+                if device == "cpu" or not is_out_of_memory(exc):
+                    raise
+                warnings.append("GPU out of memory: continued on the CPU (slower)")
+                log.warning("%s", warnings[-1])
+                self.forget()
+                _empty_cuda_cache()
+                device = "cpu"
+                method = self.load("fill", name, device)
+                out = self._fill_guide_first(image, mask, edges, opts, regions, method, name, progress,
+                                             cancel, on_guide)
+            return out, method, device, len(regions)
+        out = image.copy()
         info = fill_info(name)
         batched = info.batching and opts.batch_size > 1
         step = opts.batch_size if batched else 1
@@ -254,6 +289,61 @@ class Engine:
             for region, fill in zip(group, fills):
                 hires.paste_fill(out, image, mask, region, fill, feather_px=opts.feather)
         return out, method, device, len(regions)
+
+    @staticmethod
+    def _fill_guide_first(
+        image: np.ndarray,
+        mask: np.ndarray,
+        edges: np.ndarray | None,
+        opts: InpaintOptions,
+        regions: list[hires.Region],
+        method: object,
+        name: str,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+        on_guide: Callable[[np.ndarray], None],
+    ) -> np.ndarray:
+        """Every region's layout first (one preview of the whole hole), then each refined.
+
+        The same pixels as ``method.fill`` region by region: the refinement starts from
+        the very layout that was shown.  The preview pastes the layout at the network's
+        own size straight into the photo (``_paste_preview``, one scaling), so it does
+        not wait for the crop-size guide the refinement builds.  Crops are
+        extracted again for the second pass instead of being held: a layout is small,
+        a float crop of a big photo is not.
+        """
+        n = len(regions)
+        preview = image.copy()
+        layouts: list[tuple[np.ndarray, float] | None] = []
+        for i, region in enumerate(regions):
+            cancel.raise_if_cancelled()
+            progress(GUIDE_SHARE * i / n, f"laying out region {i + 1}/{n} with {name}")
+            rgb, hole, e = hires.extract_crop(image, mask, region, edges)
+            layout, scale = method.make_layout(rgb, hole, e)  # type: ignore[attr-defined]
+            if opts.feather > 0:
+                hires.paste_fill(preview, image, mask, region, layout, feather_px=opts.feather)
+            else:
+                _paste_preview(preview, image, mask, region, layout)
+            layouts.append((layout, scale))
+        cancel.raise_if_cancelled()
+        on_guide(preview)
+        del preview  # the receiver owns it now; the final is written into its own copy
+        out = image.copy()
+        for i, region in enumerate(regions):
+            cancel.raise_if_cancelled()
+            msg = f"filling region {i + 1}/{n} with {name}"
+            progress(GUIDE_SHARE + (1 - GUIDE_SHARE) * i / n, msg)
+            rgb, hole, e = hires.extract_crop(image, mask, region, edges)
+            layout, scale = layouts[i]  # type: ignore[misc]
+            layouts[i] = None
+            fill = method.refine(  # type: ignore[attr-defined]
+                rgb, hole, e, layout, scale, seed=opts.seed, should_stop=lambda: cancel.cancelled,
+                progress=lambda f, i=i, msg=msg: progress(GUIDE_SHARE + (1 - GUIDE_SHARE) * (i + f) / n, msg),
+            )
+            # A refinement stopped by cancel is partial: never paste it.
+            cancel.raise_if_cancelled()
+            hires.paste_fill(out, image, mask, region, fill, feather_px=opts.feather)
+        return out
 
     @staticmethod
     def _call_fill(method: object, crops: list, batched: bool, seeds: bool, seed: int, cancel: CancelToken,
@@ -350,6 +440,29 @@ class Engine:
                 warnings.append("GPU out of memory while loading the model: using the CPU")
                 return self.load("fill", name, "cpu"), name, "cpu"
             raise
+
+
+def _paste_preview(out: np.ndarray, image: np.ndarray, mask: np.ndarray, region: hires.Region,
+                   layout: np.ndarray) -> None:
+    """``layout`` (the network's fill of the region at its own size) scaled to the region
+    and written at hole pixels only, as ``hires.paste_fill`` does.
+
+    One resize of the whole region instead of ``paste_fill``'s warp of the hole's window:
+    from 512 px to a 24 MP region the warp took most of a second on the 2-core CPU, the
+    resize a few hundredths, and the preview waits for it.  The pixels of the blurry
+    layout differ by a level or two between the two, outside the hole by none.
+    """
+    box, hb = region.box, region.hole_box
+    hole = mask[hb.y0 : hb.y1, hb.x0 : hb.x1]
+    if not hole.any():
+        return
+    import cv2
+
+    small = hires.from_float_rgb(np.clip(layout, 0, 1), image.dtype)
+    if small.shape[:2] != (box.height, box.width):
+        small = cv2.resize(small, (box.width, box.height), interpolation=cv2.INTER_LINEAR)
+    win = small[hb.y0 - box.y0 : hb.y1 - box.y0, hb.x0 - box.x0 : hb.x1 - box.x0]
+    hires.copy_where(out[hb.y0 : hb.y1, hb.x0 : hb.x1, :3], win, hole)
 
 
 def _region_progress(progress: ProgressCallback, start: int, count: int, total: int,

@@ -53,6 +53,10 @@ class GuidedFill:
     name = "guided"
     working_size = FULL_SIZE_LIMIT
     # Its capabilities (seeds, edges) are declared on its MethodInfo below.
+    #: Made in two steps, :meth:`make_layout` (the network, well under a second) then
+    #: :meth:`refine` (seconds); the engine shows the layout as a preview between them,
+    #: at no extra cost (``Engine.inpaint(on_preview=)``).
+    guide_first = True
     #: Set when the fill works but not at its best; the engine passes it on as a warning.
     notice = ""
 
@@ -63,13 +67,21 @@ class GuidedFill:
 
     def make_guide(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
         """The guide's fill of the crop at the crop's size, and the scale it was made at."""
+        return self.guide_from_layout(rgb, hole, *self.make_layout(rgb, hole, edges))
+
+    def make_layout(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
+        """The guide method's fill of the crop at its own working size, and that size's scale."""
         small, small_hole, scale = _shrink(rgb, hole, int(getattr(self.guide_method, "working_size", GUIDE_SIZE)))
         small_edges = None
         if edges is not None:
             small_edges = edges if scale >= 1.0 else np.clip(
                 cv2.resize(edges, small_hole.shape[::-1], interpolation=cv2.INTER_AREA) / max(scale, 1e-6) ** 0.5, 0, 1
             ).astype(np.float32)
-        fill = self.guide_method.fill(small, small_hole, small_edges)  # type: ignore[attr-defined]
+        return self.guide_method.fill(small, small_hole, small_edges), scale  # type: ignore[attr-defined]
+
+    @staticmethod
+    def guide_from_layout(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
+        """``make_layout``'s fill at the crop's size, the photo's own pixels outside the hole."""
         if scale < 1.0:
             fill = cv2.resize(fill, hole.shape[::-1], interpolation=cv2.INTER_CUBIC)
         return np.where(hole[..., None], np.clip(fill, 0.0, 1.0), rgb).astype(np.float32), scale
@@ -84,9 +96,28 @@ class GuidedFill:
         should_stop: Callable[[], bool] | None = None,
         progress: Callable[[float], None] | None = None,
     ) -> np.ndarray:
-        guide, scale = self.make_guide(rgb, hole, edges)
+        layout, scale = self.make_layout(rgb, hole, edges)
         if progress is not None:
             progress(0.2)
+        return self.refine(
+            rgb, hole, edges, layout, scale, seed=seed, should_stop=should_stop,
+            progress=None if progress is None else (lambda f: progress(0.2 + 0.8 * f)),
+        )
+
+    def refine(
+        self,
+        rgb: np.ndarray,
+        hole: np.ndarray,
+        edges: np.ndarray | None,
+        layout: np.ndarray,
+        scale: float,
+        *,
+        seed: int = 0,
+        should_stop: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> np.ndarray:
+        """The hole re-made at the crop's full resolution, guided by ``make_layout``'s output."""
+        guide, scale = self.guide_from_layout(rgb, hole, layout, scale)
         return synthesize(
             rgb, hole, guide,
             edges=edges,
@@ -94,7 +125,7 @@ class GuidedFill:
             seed=seed,
             params=self.params,
             should_stop=should_stop,
-            progress=None if progress is None else (lambda f: progress(0.2 + 0.8 * f)),
+            progress=progress,
         )
 
 

@@ -26,6 +26,24 @@ def resources_dir() -> Path:
     return data_dir("resources")
 
 
+#: Environment of the editor's process, each unless the user set it (``editor_environment``).
+EDITOR_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def editor_environment() -> dict[str, str]:
+    """OpenMP threads that wait by sleeping, not spinning, in the editor's process.
+
+    Spinning threads take CPU from whatever shares the cores: the GUI thread, and on a
+    busy 2-core machine the very network pass the preview waits for, which then takes
+    several times as long (``bench/bench_preview.py --no-editor-env`` shows it; numbers in
+    docs/BENCHMARKS.md).  OpenMP reads the variable once, when torch loads, so this runs
+    before the window (and with it the engine) is imported.
+    """
+    for key, value in EDITOR_ENV.items():
+        os.environ.setdefault(key, value)
+    return {k: os.environ[k] for k in EDITOR_ENV}
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -57,6 +75,7 @@ def _install_excepthooks(window: object) -> None:
 
 def run_gui(image: str | None = None, smoke_test: bool = False, recover: bool = True) -> int:
     """Open the editor; with ``smoke_test`` show it, spin the event loop briefly, exit 0."""
+    editor_environment()
     app = make_app()
     from .main_window import MainWindow
 

@@ -73,7 +73,7 @@ _SHOWN_ELSEWHERE = {"method", "device", "auto_edges", "edge_method", "seed", "wo
 
 
 def describe_options(opts: InpaintOptions) -> str:
-    """The fill settings a batch takes from the Tools panel, in words ("texture 50 %, ...").
+    """The fill settings a batch takes from the Tools panel, in words ("name 50 %, ...").
 
     Generic over the options' fields, so a setting added to or dropped from the panel is
     shown (or not) without this dialog knowing it: a share in 0..1 reads as a percent.

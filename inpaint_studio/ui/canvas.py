@@ -77,6 +77,38 @@ def qimage_from_array(arr: np.ndarray) -> QImage:
     return QImage(arr.data, w, h, arr.strides[0], fmt).copy()
 
 
+class PreviewImage:
+    """A fill's hole as a premultiplied ARGB image, ready to become a pixmap at once.
+
+    Made off the GUI thread (``QImage`` may be, ``QPixmap`` may not): for a hole over a
+    24 MP photo the per-pixel work takes a good part of a second, which on the GUI
+    thread would freeze the editor just as the preview arrives.
+    """
+
+    def __init__(self, pixels: np.ndarray, hole: np.ndarray) -> None:
+        import cv2
+
+        from ..core.document import mask_bbox
+
+        self.box = mask_bbox(hole)
+        self.image: QImage | None = None
+        if self.box is None:
+            return
+        y0, y1, x0, x1 = self.box
+        px = to_display_rgb8(pixels[y0:y1, x0:x1])
+        inside = np.ascontiguousarray(hole[y0:y1, x0:x1]).view(np.uint8)
+        # B, G, R, A byte order = Format_ARGB32_Premultiplied on little-endian machines.
+        bgra = cv2.cvtColor(np.ascontiguousarray(px[..., :3]), cv2.COLOR_RGB2BGRA)
+        if px.shape[2] == 4:
+            # Fills never change alpha: where the photo is transparent the fill is too.
+            bgra[..., 3] = px[..., 3]
+            a = bgra[..., 3:].astype(np.uint16)
+            bgra[..., :3] = ((bgra[..., :3] * a + 127) // 255).astype(np.uint8)
+        self._buf = cv2.bitwise_and(bgra, bgra, mask=inside)  # nothing outside the hole
+        h, w = self._buf.shape[:2]
+        self.image = QImage(self._buf.data, w, h, self._buf.strides[0], QImage.Format.Format_ARGB32_Premultiplied)
+
+
 class OverlayItem(QGraphicsItem):
     """Mask/sketch/edges drawn from one premultiplied ARGB buffer kept in sync by box."""
 
@@ -185,6 +217,8 @@ class ImageCanvas(QGraphicsView):
         self.split_line: QGraphicsLineItem | None = None
         self._result_items: dict[int, QGraphicsPixmapItem] = {}
         self.preview_item: QGraphicsPixmapItem | None = None
+        #: Result images made off the GUI thread, by result uid, taken by ``sync_results``.
+        self._prepared: dict[int, PreviewImage] = {}
         self.cursor_item = QGraphicsEllipseItem()
         self.cursor_item2 = QGraphicsEllipseItem()
         pen = QPen(QColor(0, 0, 0, 200), 0)
@@ -221,6 +255,7 @@ class ImageCanvas(QGraphicsView):
             self.select_tool.detach()  # its guides belong to the old photo
         sc.clear()
         self._result_items.clear()
+        self._prepared.clear()
         self.preview_item: QGraphicsPixmapItem | None = None
         self.doc = doc
         self.photo_item = self.overlay = self.results_clip = self.split_line = self.preview_clip = None
@@ -273,10 +308,28 @@ class ImageCanvas(QGraphicsView):
         for uid, (i, r) in live.items():
             it = self._result_items.get(uid)
             if it is None:
-                it = self._make_result_item(r)
+                pv = self._prepared.pop(uid, None)
+                if pv is not None and pv.image is not None and pv.box == r.bbox:
+                    it = self._item_from_image(pv, self.results_clip)
+                else:
+                    it = self._make_result_item(r)
                 self._result_items[uid] = it
             it.setZValue(i)
             it.setVisible(r.visible)
+
+    def offer_result_image(self, uid: int, image: PreviewImage) -> None:
+        """The image of result ``uid``, made in the worker from the filled photo and hole
+        (a :class:`PreviewImage` of the final), so adding the layer does not convert a
+        24 MP crop on the GUI thread.  Used once, when the layer's item is made."""
+        self._prepared = {uid: image}
+
+    def _item_from_image(self, pv: PreviewImage, parent: QGraphicsItem | None) -> QGraphicsPixmapItem:
+        assert pv.image is not None and pv.box is not None
+        it = QGraphicsPixmapItem(QPixmap.fromImage(pv.image), parent)
+        it.setOffset(pv.box[2], pv.box[0])
+        if self.zoom() < 3.0:
+            it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        return it
 
     def _make_result_item(self, r: ResultLayer) -> QGraphicsPixmapItem:
         px = to_display_rgb8(r.pixels)
@@ -292,21 +345,20 @@ class ImageCanvas(QGraphicsView):
             it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         return it
 
-    def show_preview(self, pixels: np.ndarray, hole: np.ndarray) -> None:
-        """A temporary, not-undoable view of a quick preview fill (replaced by the result)."""
-        self.clear_preview()
-        if self.doc is None or self.results_clip is None:
-            return
-        from ..core.document import mask_bbox
+    def show_preview(self, pixels: np.ndarray | PreviewImage, hole: np.ndarray | None = None) -> None:
+        """A temporary, not-undoable view of a preview fill (replaced by the result).
 
-        box = mask_bbox(hole)
-        if box is None:
+        ``pixels`` is the filled photo (with ``hole``) or a :class:`PreviewImage` made of
+        them beforehand, off the GUI thread.  Opaque: it is drawn over the red mask, and
+        it shows the layout the final fill keeps (the status bar says it is a preview).
+        """
+        self.clear_preview()
+        if self.doc is None or self.preview_clip is None:
             return
-        y0, y1, x0, x1 = box
-        r = ResultLayer(bbox=box, pixels=pixels[y0:y1, x0:x1], mask=hole[y0:y1, x0:x1])
-        self.preview_item = self._make_result_item(r)
-        self.preview_item.setParentItem(self.preview_clip)
-        self.preview_item.setOpacity(0.85)
+        pv = pixels if isinstance(pixels, PreviewImage) else PreviewImage(pixels, hole)  # type: ignore[arg-type]
+        if pv.image is None or pv.box is None:
+            return
+        self.preview_item = self._item_from_image(pv, self.preview_clip)
 
     def clear_preview(self) -> None:
         it = getattr(self, "preview_item", None)
@@ -343,6 +395,8 @@ class ImageCanvas(QGraphicsView):
             self.photo_item.setTransformationMode(mode)
         for it in self._result_items.values():
             it.setTransformationMode(mode)
+        if self.preview_item is not None:
+            self.preview_item.setTransformationMode(mode)
 
     def zoom(self) -> float:
         return float(self.transform().m11())

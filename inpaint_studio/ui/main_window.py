@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core import masks as maskops
-from ..core.document import DEFAULT_HISTORY_LIMIT, BBox, Document, Entry, PaintClaim
+from ..core.document import DEFAULT_HISTORY_LIMIT, PAINT_LAYERS, BBox, Document, Entry, PaintClaim
 from ..core.errors import InpaintStudioError
 from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
@@ -55,7 +55,7 @@ from ..core.selection import Selection, click_box, lasso_mask
 from ..core.selection import object_select as grabcut_select
 from .autosave import Autosaver, find_recoverable, remove_autosave, replay_journal
 from .brush_limits import brush_limit, scaled_brush, stepped
-from .canvas import ImageCanvas
+from .canvas import ImageCanvas, PreviewImage
 from .client import Engine, InpaintOptions, InpaintResult, auto_fallback, fill_info, fill_methods
 from .export_dialog import EXPORT_FORMATS, ExportDialog
 from .layers_panel import LayersPanel
@@ -74,7 +74,11 @@ OPEN_FILTER = (
 )
 
 
+#: Longest side of the quick low-resolution pass of a neural fill that has no guide to
+#: show (``deepfill``); ``guided`` shows its guide instead, at no extra cost.
 PREVIEW_SIZE = 256
+#: Status-bar words while a preview is on the canvas and the fill is being refined.
+PREVIEW_STATUS = "Preview — refining…"
 #: The smallest window: the docks at their narrowest beside a usable canvas.
 MIN_WINDOW = QSize(800, 560)
 
@@ -82,7 +86,7 @@ MIN_WINDOW = QSize(800, 560)
 class _Relay(QObject):
     """Carries engine callbacks from the worker thread to the GUI thread (queued)."""
 
-    preview = Signal(int, object)
+    preview = Signal(int, object, object)  # fill seq, InpaintResult, canvas.PreviewImage
     exported = Signal(object)  # concurrent.futures.Future of a background export
 
 
@@ -207,6 +211,8 @@ class MainWindow(QMainWindow):
         self.last_result: InpaintResult | None = None
         self._job_kind: dict[int, str] = {}
         self._fill_seq = 0
+        #: The fill whose preview is on the canvas (0: none); its progress reads as refining.
+        self._preview_seq = 0
         self._fill_notes: dict[int, str] = {}  # result uid -> its "Last fill" line
         self._relay = _Relay(self)
         self._relay.preview.connect(self._on_preview)
@@ -579,6 +585,7 @@ class MainWindow(QMainWindow):
 
     def _set_document(self, doc: Document, loaded: LoadedImage | None, photo: Path | None, project: Path | None) -> None:
         self.worker.cancel()
+        self._fill_seq += 1  # a preview of the old photo still on its way is not shown on this one
         self.doc = doc
         self.loaded = loaded
         self.photo_path = photo
@@ -1033,31 +1040,42 @@ class MainWindow(QMainWindow):
             return None
         image = doc.composite()
         edges = doc.guidance()
-        claim = doc.claim_paint(hole)  # what this fill consumes, as it is now
+        # What this fill consumes is the paint as it is now; which strokes those are is
+        # worked out in the worker, after the fill (on a 24 MP mask it takes a while).
+        paint = {name: doc.layers[name].copy() for name in PAINT_LAYERS}
         opts = self.options()
         engine = self.engine
         try:
             neural = fill_info(engine.resolve_method(opts.method)).kind == "neural"
         except InpaintStudioError:
             neural = False
-        # Slow (neural) fills show a quick low-resolution pass first.
+        # Slow (neural) fills show a preview first: guided its guide, others a quick
+        # low-resolution pass.
         opts.preview_size = PREVIEW_SIZE if neural else 0
         self._fill_seq += 1
         seq, relay = self._fill_seq, self._relay
+        self.canvas.clear_preview()  # a fill still running is superseded (latest wins): its preview goes
+        self._preview_seq = 0
 
-        def job(progress: Any, cancel: Any) -> InpaintResult:
-            return engine.inpaint(
+        def job(progress: Any, cancel: Any) -> tuple[InpaintResult, PaintClaim | None, PreviewImage]:
+            res = engine.inpaint(
                 image, hole, edges, opts, progress=progress, cancel=cancel,
-                on_preview=lambda r: relay.preview.emit(seq, r),
+                # The preview's image is made here, in the worker: not on the GUI thread.
+                on_preview=lambda r: relay.preview.emit(seq, r, PreviewImage(r.pixels, r.mask)),
             )
+            # The claim reads only the copies; the layer's image is made here, not on the GUI thread.
+            return res, doc.claim_paint(hole, paint), PreviewImage(res.pixels, res.mask)
 
         def finished() -> None:
+            # Never left behind: the result layer replaces it, a cancel or error removes it.
             self.canvas.clear_preview()
+            if self._preview_seq == seq:
+                self._preview_seq = 0
 
         jid = self.worker.submit(
             "Fill",
             job,
-            on_done=lambda res, d=doc: (finished(), self._fill_done(d, res, claim)),
+            on_done=lambda out, d=doc: (finished(), self._fill_done(d, *out)),
             on_error=lambda msg: (finished(), self.show_notice(f"Fill failed: {msg}", "error")),
             on_cancel=lambda: (finished(), self.statusBar().showMessage("Fill cancelled", 5000)),
         )
@@ -1066,17 +1084,22 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Filling…")
         return jid
 
-    def _on_preview(self, seq: int, res: InpaintResult) -> None:
+    def _on_preview(self, seq: int, res: InpaintResult, image: PreviewImage) -> None:
+        """Show a fill's preview on the canvas: a view only, never a layer or an undo step."""
         if seq == self._fill_seq and self.worker.busy and self.doc is not None:
-            self.canvas.show_preview(res.pixels, res.mask)
-            self.statusBar().showMessage("Preview shown; full-resolution fill running…")
+            self.canvas.show_preview(image)
+            self._preview_seq = seq
+            self.statusBar().showMessage(PREVIEW_STATUS)
 
-    def _fill_done(self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None) -> None:
+    def _fill_done(self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None,
+                   image: PreviewImage | None = None) -> None:
         if doc is not self.doc:
             return  # the user opened another photo meanwhile
         self.last_result = res
         # Strokes painted while the fill ran are not in `claim` and stay.
         entry = doc.add_result(res.pixels, res.mask, res.method, res.device, res.warnings, claim=claim)
+        if image is not None and entry is not None and entry.result_added is not None:
+            self.canvas.offer_result_image(entry.result_added.uid, image)
         self._push(entry)
         self.canvas.sync_results()
         self.layers.refresh(doc)
@@ -1204,6 +1227,9 @@ class MainWindow(QMainWindow):
     def cancel_job(self) -> None:
         if self.worker.busy:
             self.worker.cancel()
+            # The refinement may take a few seconds to stop; its preview goes now.
+            self.canvas.clear_preview()
+            self._preview_seq = 0
             self.statusBar().showMessage("Cancelling…", 3000)
 
     def _on_busy(self, busy: bool) -> None:
@@ -1217,6 +1243,9 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(fraction * 1000))
+        if self._preview_seq and self._preview_seq == self._fill_seq:
+            # What is on the canvas is a preview: say so, not "filling region 1/1".
+            message = f"{PREVIEW_STATUS} {fraction * 100:.0f} %"
         self._progress_msg = message
         self.statusBar().showMessage(message)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -97,3 +98,20 @@ def test_holes_are_found_in_their_bounding_box_as_in_the_whole_mask() -> None:
             want = connected_regions(dilate(m, radius)) if radius else connected_regions(m)
             assert sorted(hires.hole_boxes(m, radius), key=str) == sorted(want, key=str)
     assert hires.hole_boxes(np.zeros((5, 5), bool), 8) == []
+
+
+@pytest.mark.parametrize("channels,dtype", [(3, np.uint8), (4, np.uint8), (3, np.uint16), (4, np.uint16)])
+def test_copy_where_writes_exactly_the_masked_pixels_of_a_view(channels: int, dtype: type) -> None:
+    from inpaint_studio.core.hires import copy_where
+
+    rng = np.random.default_rng(channels)
+    top = 65535 if dtype == np.uint16 else 255
+    out = rng.integers(0, top, (60, 80, channels)).astype(dtype)
+    src = rng.integers(0, top, (30, 40, 3)).astype(dtype)
+    mask = rng.random((60, 80)) < 0.4
+    want = out.copy()
+    roi = (slice(10, 40), slice(25, 65))
+    sub = want[roi][..., :3]
+    sub[mask[roi]] = src[mask[roi]]  # the reference: boolean indexing
+    copy_where(out[roi][..., :3], src, mask[roi])
+    np.testing.assert_array_equal(out, want)

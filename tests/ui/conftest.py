@@ -76,6 +76,43 @@ class RecordFill:
         return np.full_like(rgb, 0.25)
 
 
+class GuideFirstFill:
+    """Like ``guided``: a quick green guide (the preview), then a slow blue refinement that
+    stops when told to (the synthesis's ``should_stop``)."""
+
+    name = "test-guide-first"
+    working_size = 512
+    takes_seed = True
+    guide_first = True
+    GUIDE = (0.0, 1.0, 0.0)
+    FINAL = (0.0, 0.0, 1.0)
+
+    def __init__(self, refine_s: float) -> None:
+        self.refine_s = refine_s
+
+    def make_layout(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
+        out = rgb.copy()
+        out[hole] = self.GUIDE
+        return out, 1.0
+
+    def refine(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None, layout: np.ndarray,
+               scale: float, *, seed: int = 0, should_stop=None, progress=None) -> np.ndarray:  # noqa: ANN001
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < self.refine_s:
+            if should_stop is not None and should_stop():
+                return layout  # partial: the engine must not paste it
+            if progress is not None:
+                progress((time.perf_counter() - t0) / self.refine_s)
+            time.sleep(0.02)
+        out = rgb.copy()
+        out[hole] = self.FINAL
+        return out
+
+    def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None, **kw: object) -> np.ndarray:
+        layout, scale = self.make_layout(rgb, hole, edges)
+        return self.refine(rgb, hole, edges, layout, scale, **kw)  # type: ignore[arg-type]
+
+
 def _no_weights(device: str) -> object:
     raise WeightsError("weights file test.safetensors not found")
 
@@ -85,6 +122,7 @@ TEST_METHODS = {
     "test-boom": lambda d: BoomFill(),
     "test-record": lambda d: RecordFill(),
     "test-noweights": _no_weights,
+    "test-guide-first": lambda d: GuideFirstFill(1.0),
 }
 
 

@@ -85,3 +85,29 @@ def test_export_starts_in_the_original_format(qtbot, window, tmp_path: Path, mon
     window.export_dialog()
     dlg = seen[-1]
     assert dlg.fmt() == "keep" and dlg.path().suffix == ".jpg"
+
+
+def test_the_editor_process_lets_openmp_threads_sleep_unless_the_user_chose(monkeypatch) -> None:  # noqa: ANN001
+    from inpaint_studio.ui.app import editor_environment
+
+    # set, then deleted: monkeypatch then restores the variable as it was, set or not,
+    # instead of leaving editor_environment's value to the tests after this one
+    monkeypatch.setenv("OMP_WAIT_POLICY", "unset-me")
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    assert editor_environment() == {"OMP_WAIT_POLICY": "PASSIVE"}
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert editor_environment() == {"OMP_WAIT_POLICY": "ACTIVE"}
+
+
+def test_the_editor_entry_sets_its_environment_before_torch_loads() -> None:
+    """OpenMP reads the wait policy once, at torch's import: the entry must set it first."""
+    import subprocess
+    import sys
+
+    code = ("import sys, os\n"
+            "import inpaint_studio.ui.app as a\n"
+            "assert 'torch' not in sys.modules, 'torch loaded before the editor environment'\n"
+            "a.editor_environment(); print(os.environ['OMP_WAIT_POLICY'])")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "PASSIVE"

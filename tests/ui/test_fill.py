@@ -177,3 +177,135 @@ def test_neural_fill_shows_a_preview_first(qtbot, window, photo_file: Path) -> N
         assert window.canvas.preview_item is None  # replaced by the real result layer
     finally:
         registry._FILLS.pop("test-neural", None)
+
+
+def _viewport_rgb(window, x: float, y: float) -> tuple[int, int, int]:  # noqa: ANN001
+    """The colour the user sees at photo pixel (x, y)."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.util import view_pos
+
+    QApplication.processEvents()
+    img = window.canvas.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    a = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    px = a.reshape(img.height(), img.bytesPerLine() // 4, 4)[:, : img.width(), :3]
+    p = view_pos(window.canvas, x, y)
+    b, g, r = (int(v) for v in px[p.y(), p.x()])
+    return r, g, b
+
+
+def test_guided_preview_shows_first_then_the_final_replaces_it_in_one_undo_step(
+        qtbot, window, photo_file: Path) -> None:
+    """The guide is on the canvas (and says so) while the refinement runs; the final fill
+    layer replaces it; the preview never is a layer or an undo step of its own."""
+    hole = _mask(qtbot, window, photo_file)
+    doc = window.doc
+    photo, steps = doc.composite(), window.undo_stack.count()
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    assert doc.results == [] and window.worker.busy  # shown before the final exists
+    assert window.undo_stack.count() == steps and np.array_equal(doc.composite(), photo)
+    qtbot.waitUntil(lambda: "Preview — refining" in window.statusBar().currentMessage(), timeout=5000)
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert g > 200 and r < 60 and b < 60, (r, g, b)  # the guide's green, over the red mask
+    # Before/after still works while the preview is up: Tab shows the untouched photo.
+    window.canvas.set_comparing(True)
+    assert not window.canvas.preview_clip.isVisible()
+    window.canvas.set_comparing(False)
+
+    qtbot.waitUntil(lambda: len(doc.results) == 1, timeout=10000)
+    assert window.canvas.preview_item is None
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert b > 200 and g < 60, (r, g, b)  # the final's blue, not the preview's green
+    comp = doc.composite()
+    assert np.array_equal(comp[~hole], photo[~hole])
+    assert (comp[hole] == (0, 0, 255)).all()
+    assert window.undo_stack.count() == steps + 1
+    assert "refining" not in window.statusBar().currentMessage()
+    window.undo_stack.undo()  # one step removes the whole fill
+    assert doc.results == [] and np.array_equal(doc.composite(), photo) and np.array_equal(doc.hole(), hole)
+
+
+def test_cancel_after_the_preview_leaves_the_document_as_it_was(qtbot, window, photo_file: Path) -> None:
+    hole = _mask(qtbot, window, photo_file)
+    doc = window.doc
+    photo, steps = doc.composite(), window.undo_stack.count()
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    window.tools.cancel_btn.click()
+    assert window.canvas.preview_item is None  # at once, not when the refinement has stopped
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
+    qtbot.wait(1200)  # past the point where the refinement would have finished
+    assert window.canvas.preview_item is None
+    assert doc.results == [] and window.undo_stack.count() == steps
+    assert np.array_equal(doc.composite(), photo) and np.array_equal(doc.hole(), hole)
+    assert "cancelled" in window.statusBar().currentMessage().lower()
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert g < 150, (r, g, b)  # no green left on the canvas
+
+
+def test_a_new_fill_during_the_preview_replaces_it(qtbot, window, photo_file: Path) -> None:
+    _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    choose(window, "telea")
+    window.fill()  # latest wins: the guided fill is cancelled, its preview goes
+    assert window.canvas.preview_item is None
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1 and not window.worker.busy, timeout=10000)
+    assert [r.method for r in window.doc.results] == ["telea"] and window.canvas.preview_item is None
+
+
+def test_a_preview_of_the_previous_photo_is_never_shown_on_the_next(qtbot, window, photo_file: Path) -> None:
+    from inpaint_studio.engine import InpaintResult
+    from inpaint_studio.ui.canvas import PreviewImage
+
+    hole = _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+    window.fill()
+    seq = window._fill_seq
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)  # running, refining
+    green = window.doc.photo.copy()
+    green[hole] = (0, 255, 0)
+    res = InpaintResult(green, hole, "test", "cpu", -1, 0.0)
+    window.open_array(np.zeros((300, 400, 3), np.uint8))  # cancels the fill
+    assert window.worker.busy  # its outcome has not come back yet: a preview could still land
+    window._relay.preview.emit(seq, res, PreviewImage(green, hole))  # its preview, late
+    assert window.canvas.preview_item is None
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
+
+
+def test_strokes_painted_during_the_preview_stay_for_the_next_fill(qtbot, window, photo_file: Path) -> None:
+    """What a fill consumes is the paint as it was at Fill (worked out in the worker)."""
+    hole = _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    drag(qtbot, window.canvas, [(60.5, 250.5), (120.5, 260.5)])  # far from the hole, while refining
+    later = window.doc.hole() & ~hole
+    assert later.any() and window.worker.busy
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=10000)
+    left = window.doc.hole()
+    assert np.array_equal(left, later)  # the filled strokes are consumed, the new one stays
+    window.undo_stack.undo()  # the fill: its strokes come back, the new one is still there
+    assert np.array_equal(window.doc.hole(), hole | later)
+
+
+def test_the_final_layers_image_is_made_in_the_worker(qtbot, window, photo_file: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Adding the fill layer must not convert the filled crop on the GUI thread."""
+    hole = _mask(qtbot, window, photo_file)
+    choose(window, "test-guide-first")
+
+    def on_gui_thread(*_a: object) -> None:
+        raise AssertionError("the result's image was made on the GUI thread")
+
+    monkeypatch.setattr(window.canvas, "_make_result_item", on_gui_thread)
+    window.fill()
+    qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=10000)
+    assert len(window.canvas._result_items) == 1 and not window.canvas._prepared
+    r, g, b = _viewport_rgb(window, 200.5, 150.5)
+    assert b > 200 and g < 60, (r, g, b)
+    assert np.array_equal(window.doc.composite()[~hole], window.doc.photo[~hole])

@@ -180,3 +180,27 @@ def test_the_dock_layout_survives_a_tiny_window_and_the_next_launch(qtbot, windo
     assert tools_scroll(again) == 0
     assert not again.tools_dock.isFloating() and again.tools_dock.height() > again.tools.minimumSizeHint().height()
     again.close()
+
+
+def test_the_preview_image_keeps_the_photos_alpha_and_nothing_outside_the_hole(qapp) -> None:  # noqa: ANN001
+    """Made in the worker: 16-bit RGBA in, premultiplied 8-bit out, transparent off the hole."""
+    from PySide6.QtGui import QColor
+
+    from inpaint_studio.ui.canvas import PreviewImage
+
+    px = np.zeros((20, 30, 4), np.uint16)
+    px[..., :3] = (60000, 30000, 2000)
+    px[..., 3] = 65535
+    px[:, 15:, 3] = 32768  # right half half-transparent
+    hole = np.zeros((20, 30), bool)
+    hole[5:15, 10:20] = True
+    hole[8, 12] = False
+    pv = PreviewImage(px, hole)
+    assert pv.box == (5, 15, 10, 20) and pv.image is not None
+    img = pv.image
+    assert (img.width(), img.height()) == (10, 10)
+    opaque = QColor(img.pixelColor(0, 0))
+    assert (opaque.red(), opaque.green(), opaque.blue(), opaque.alpha()) == (234, 117, 7, 255)
+    half = img.pixelColor(8, 0)  # photo column 18: half transparent, as in the photo
+    assert abs(half.alpha() - 128) <= 1 and abs(half.red() - 234) <= 2
+    assert img.pixelColor(2, 3).alpha() == 0  # the one pixel inside the box but not the hole

@@ -5,7 +5,7 @@ ImageMagick's ``import`` at three moments; the mouse is driven with Qt's test ev
 so the gesture is exact (the drag is held while the second shot is taken).
 
     Xvfb :57 -screen 0 1600x1000x24 &
-    DISPLAY=:57 .venv/bin/python docs/screenshots/make_stroke_screenshots.py PHOTO --box X0,Y0,X1,Y1 --out docs/screenshots
+    DISPLAY=:57 .venv/bin/python tools/make_stroke_screenshots.py PHOTO --box X0,Y0,X1,Y1 --out docs/screenshots
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
@@ -27,7 +27,8 @@ def main() -> int:
     ap.add_argument("photo", type=Path)
     ap.add_argument("--box", required=True, help="hole box x0,y0,x1,y1 in photo pixels")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--drag", default="", help="stroke index,point index,dx,dy to drag (default: the longest stroke's middle point, 6 px down)")
+    ap.add_argument("--drag", default="", help="stroke index,point index,dx,dy to drag "
+                    "(default: the longest stroke's middle point, 6 px down)")
     args = ap.parse_args()
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent

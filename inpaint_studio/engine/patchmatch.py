@@ -15,6 +15,8 @@ Conventions shared by every kernel:
   only entries of target pixels mean anything.
 * ``src_ok[y, x]`` says the patch centred there lies wholly in known pixels, so it may
   be copied from.
+* Kernels release the GIL (``nogil``), so the editor's GUI thread keeps running while a
+  fill is refined in its worker.
 * Work is split into a fixed number of row bands, each with its own random stream and
   no propagation across its edges: the result depends on the seed, never on how many
   threads ran it.
@@ -71,7 +73,7 @@ def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty):  # noqa: A
         nd[ty, tx] = d
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def seed_state(seed: int, salt: int) -> np.ndarray:
     """One xorshift state per band, from ``seed`` and ``salt`` (level, iteration)."""
     state = np.empty(BANDS, np.uint64)
@@ -86,7 +88,7 @@ def seed_state(seed: int, salt: int) -> np.ndarray:
     return state
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def random_field(ty, tx, src_y, src_x, ny, nx, state):  # noqa: ANN001, ANN201
     """Each target gets a random valid source (the start of the coarsest scale)."""
     n = len(ty)
@@ -98,7 +100,7 @@ def random_field(ty, tx, src_y, src_x, ny, nx, state):  # noqa: ANN001, ANN201
             nx[ty[i], tx[i]] = src_x[j]
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def measure(feat, ty, tx, ny, nx, nd, p, step):  # noqa: ANN001, ANN201
     """Distance of every target to its current source (after the features changed)."""
     for i in nb.prange(len(ty)):
@@ -106,7 +108,7 @@ def measure(feat, ty, tx, ny, nx, nd, p, step):  # noqa: ANN001, ANN201
         nd[y, x] = _dist(feat, y, x, ny[y, x], nx[y, x], p, step, np.inf)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def field_pass(feat, ty, tx, band_map, src_ok, src_y, src_x, ny, nx, nd, p, step,
                radius, min_radius, jumps, backward, state, coherence):  # noqa: ANN001, ANN201
     """One PatchMatch sweep over the targets (in scan order, or reversed).
@@ -146,7 +148,7 @@ def field_pass(feat, ty, tx, band_map, src_ok, src_y, src_x, ny, nx, nd, p, step
                 _try(feat, y, x, src_y[j], src_x[j], src_ok, ny, nx, nd, p, step, coherence)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def vote(values, hy, hx, is_target, ny, nx, nd, r, bandwidth, out):  # noqa: ANN001, ANN201
     """Each hole pixel: the weighted mean of what the patches covering it copy there
     (Wexler et al.), weight ``exp(-d / bandwidth)`` of each patch's distance, for every
@@ -178,7 +180,7 @@ def vote(values, hy, hx, is_target, ny, nx, nd, r, bandwidth, out):  # noqa: ANN
                 out[py, px, c] = acc[c] / total
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def best_patch(img, hy, hx, is_target, ny, nx, nd, r, out, from_y, from_x):  # noqa: ANN001, ANN201
     """Each hole pixel from the one covering patch that matched best: no averaging,
     so the photo's texture arrives whole.  ``from_y/from_x`` record where each pixel
@@ -239,7 +241,7 @@ def _guided_gradient(img, known, copy, fy, fx, hole, y, x, yy, xx, c):  # noqa: 
     return g / n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def guidance(img, known, copy, fy, fx, hole, hy, hx):  # noqa: ANN001, ANN201
     """Per hole pixel, the sum over its 4 neighbours of the asked-for gradients and
     the neighbour count: the right-hand side of the Poisson equation, computed once."""
@@ -260,7 +262,7 @@ def guidance(img, known, copy, fy, fx, hole, hy, hx):  # noqa: ANN001, ANN201
     return rhs, cnt
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def poisson_sweeps(f, hy, hx, parity, rhs, cnt, target, screen, omega, sweeps):  # noqa: ANN001, ANN201
     """Red-black SOR on ``f`` (hole pixels only; every other pixel is a fixed boundary)
     for  sum over neighbours (f_q - f_p - g_pq)^2 + screen (f_p - target_p)^2.
@@ -290,7 +292,7 @@ def poisson_sweeps(f, hy, hx, parity, rhs, cnt, target, screen, omega, sweeps): 
                     f[y, x, c] += omega * (new - f[y, x, c])
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def upsample_field(ty, tx, cy_field, cx_field, coarse_target, src_ok, src_y, src_x, ny, nx, state):  # noqa: ANN001, ANN201
     """A finer scale's field from the coarser one: each target takes the source of the
     coarse pixel above it, doubled, at the same sub-pixel offset; where that is no
@@ -356,7 +358,7 @@ def _masked_dist(feat, filled, ty, tx, sy, sx, p, content, gm, limit):  # noqa: 
     return dg * gm + dc * (p * p) / n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def onion_fill(feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, content, gm,
                candidates, coherence, state):  # noqa: ANN001, ANN201
     """Fill the hole from its border inwards, one pixel at a time (onion peel), each

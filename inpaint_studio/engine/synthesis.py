@@ -293,6 +293,22 @@ def synthesize(
                 parts.append(edge_part)
             return np.pad(np.concatenate(parts, axis=-1), ((r, r), (r, r), (0, 0)), mode="edge")
 
+        # Built once per scale: between EM rounds only the hole's pixels change, so only
+        # they are written again (a big crop's features are most of a round's time).
+        # Where the hole touches the crop's edge, the padding copies them: rebuild.
+        feat_cache = features(cur)
+        on_edge = bool(sc.hole[0].any() or sc.hole[-1].any() or sc.hole[:, 0].any() or sc.hole[:, -1].any())
+
+        def refreshed(vals: np.ndarray) -> np.ndarray:
+            nonlocal feat_cache
+            if on_edge:
+                feat_cache = features(vals)
+            else:
+                inner = feat_cache[r : r + h, r : r + w]
+                inner[hy, hx, :3] = vals[hy, hx, :3]
+                inner[hy, hx, 3:5] = vals[hy, hx, 3:] * tw
+            return feat_cache
+
         ny = np.zeros((h, w), np.int32)
         nx = np.zeros((h, w), np.int32)
         nd = np.full((h, w), np.inf, np.float32)
@@ -300,7 +316,7 @@ def synthesize(
         if coarsest:
             pm.random_field(ty, tx, src_y, src_x, ny, nx, pm.seed_state(seed, level * 1000))
             if params.onion_candidates > 0:
-                cur = _onion(features(cur), cur, known_vals, sc.hole, hy, hx, src_ok, src_y, src_x, ny, nx, p,
+                cur = _onion(feat_cache, cur, known_vals, sc.hole, hy, hx, src_ok, src_y, src_x, ny, nx, p,
                              params, pm.seed_state(seed, level * 1000 + 2))
             iterations = params.coarse_iterations
             radius = max(h, w)
@@ -316,7 +332,7 @@ def synthesize(
         for it in range(iterations):
             if stop():
                 return result
-            feat = features(cur)
+            feat = refreshed(cur)
             pm.measure(feat, ty, tx, ny, nx, nd, p, step)
             for backward in (False, True):
                 pm.field_pass(feat, ty, tx, band_map, src_ok, src_y, src_x, ny, nx, nd, p, step,

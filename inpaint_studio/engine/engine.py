@@ -203,7 +203,7 @@ class Engine:
         use_edges = edges if (opts.use_edges and edges is not None) else None
         inner = progress
         on_guide: Callable[[np.ndarray], None] | None = None
-        if on_preview is not None and getattr(method, "guide_first", False):
+        if on_preview is not None and fill_info(name).guide_first:
             # The guide is the preview: made anyway, and shown while the hole is refined.
             on_guide = lambda pv: on_preview(InpaintResult(  # noqa: E731
                 pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings), opts.seed))
@@ -245,7 +245,7 @@ class Engine:
         handed over (pasted into a copy of the photo) before any region is refined.
         """
         regions = hires.plan_regions(mask, working_size=working, context=opts.context)
-        if on_guide is not None and getattr(method, "guide_first", False):
+        if on_guide is not None and fill_info(name).guide_first:
             try:
                 out = self._fill_guide_first(image, mask, edges, opts, regions, method, name, progress,
                                              cancel, on_guide)

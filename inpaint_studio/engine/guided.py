@@ -53,10 +53,6 @@ class GuidedFill:
     name = "guided"
     working_size = FULL_SIZE_LIMIT
     # Its capabilities (seeds, edges) are declared on its MethodInfo below.
-    #: Made in two steps, :meth:`make_layout` (the network, well under a second) then
-    #: :meth:`refine` (seconds); the engine shows the layout as a preview between them,
-    #: at no extra cost (``Engine.inpaint(on_preview=)``).
-    guide_first = True
     #: Set when the fill works but not at its best; the engine passes it on as a warning.
     notice = ""
 
@@ -169,5 +165,6 @@ register_fill(
         degraded=_degraded,
         seeds=True,
         edges=True,
+        guide_first=True,
     )
 )

@@ -95,6 +95,9 @@ class MethodInfo:
     #: It follows an edge map inside the hole, so the engine may predict one for it
     #: (``InpaintOptions.auto_edges``); other fills are given none.
     edges: bool = False
+    #: It fills in two steps, ``make_layout`` (quick) then ``refine``, so the engine can
+    #: show the layout as a preview between them (``Engine.inpaint(on_preview=)``).
+    guide_first: bool = False
 
 
 _FILLS: dict[str, MethodInfo] = {}

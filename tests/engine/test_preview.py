@@ -45,7 +45,7 @@ class Recording(GuidedFill):
 def guided_test() -> Iterator[str]:
     Recording.log = []
     register_fill(MethodInfo("test-guided", "test only", "classical", lambda d: Recording(FlatGuide(), "flat"),
-                             seeds=True, edges=True, priority=-100))
+                             seeds=True, edges=True, guide_first=True, priority=-100))
     yield "test-guided"
     registry._FILLS.pop("test-guided", None)
 
@@ -125,7 +125,7 @@ def test_a_layout_made_smaller_than_the_crop_is_scaled_into_the_preview(guided_t
     FlatGuide.working_size = 40  # the crops are ~120-180 px: a third of that
     try:
         registry._FILLS.pop(guided_test)
-        register_fill(MethodInfo(guided_test, "test only", "classical", lambda d: small, seeds=True, edges=True,
+        register_fill(MethodInfo(guided_test, "test only", "classical", lambda d: small, seeds=True, edges=True, guide_first=True,
                                  priority=-100))
         previews: list[object] = []
         res = Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160),

@@ -82,8 +82,6 @@ class GuideFirstFill:
 
     name = "test-guide-first"
     working_size = 512
-    takes_seed = True
-    guide_first = True
     GUIDE = (0.0, 1.0, 0.0)
     FINAL = (0.0, 0.0, 1.0)
 
@@ -130,7 +128,9 @@ TEST_METHODS = {
 def test_methods() -> Iterator[None]:
     """Register test-only fills for one test (priority below telea: 'auto' is unchanged)."""
     for name, factory in TEST_METHODS.items():
-        register_fill(MethodInfo(name=name, description=f"test only: {name}", kind="classical", factory=factory, priority=-100))
+        two_step = name == "test-guide-first"
+        register_fill(MethodInfo(name=name, description=f"test only: {name}", kind="classical", factory=factory,
+                                 priority=-100, seeds=two_step, guide_first=two_step))
     RecordFill.seen = []
     yield
     for name in TEST_METHODS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,34 @@ def _log(shared: dict[str, Any], line: str) -> None:
         fh.write(line + "\n")
 
 
+def _meet(shared: dict[str, Any]) -> None:
+    """With ``shared["meet"]`` (a folder and a count), a worker's first photo waits until
+    that many workers have come this far (at most 60 s).  Photos of a test batch take
+    milliseconds, so without it the first worker up may fill them all before the other
+    has loaded its models, and a test that needs both workers would depend on timing."""
+    meet = shared.get("meet")
+    if not meet:
+        return
+    folder, count = Path(meet[0]), int(meet[1])
+    (folder / str(os.getpid())).touch()
+    deadline = time.monotonic() + 60.0
+    while len(list(folder.iterdir())) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def met(item: Any, engine: Any, options: Any, *, overwrite: bool, quality: Any, shared: dict[str, Any]) -> Any:
+    """``process_item`` once every worker is up (see ``_meet``)."""
+    from inpaint_studio.engine.batch import process_item
+
+    _meet(shared)
+    return process_item(item, engine, options, overwrite=overwrite, quality=quality)
+
+
 def logged(item: Any, engine: Any, options: Any, *, overwrite: bool, quality: Any, shared: dict[str, Any]) -> Any:
     """``process_item``, logging which worker process and which engine object filled what."""
     from inpaint_studio.engine.batch import process_item
 
+    _meet(shared)
     token = getattr(engine, "_test_token", None)
     if token is None:
         token = engine._test_token = os.urandom(8).hex()

@@ -77,7 +77,10 @@ def test_outputs_byte_identical_to_local_and_corrupt_photo_reported(ray_cluster,
     local = run_batch(plan_batch(photos, wm, tmp_path / "local"), Engine(), TELEA)
     items = plan_batch(photos, wm, tmp_path / "ray")
     seen: list[int] = []
-    remote = run_batch_ray(items, TELEA, config=RayConfig(workers=2), on_item=lambda i, _it, _o: seen.append(i))
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    remote = run_batch_ray(items, TELEA, config=RayConfig(workers=2), on_item=lambda i, _it, _o: seen.append(i),
+                           process=ray_hooks.met, shared={"meet": (str(meet), 2)})
     assert len(local.ok) == 7 and _reasons(local) and "broken.jpg" in _reasons(local)[0]
     # Same photos done, same failure with the same words, same files to the byte.
     assert [i.source for i in remote.ok] == [i.source for i in local.ok]
@@ -93,8 +96,10 @@ def test_each_worker_keeps_one_engine_for_many_photos(ray_cluster, photos: Path,
     (photos / "broken.jpg").unlink()
     log = tmp_path / "log.txt"
     items = plan_batch(photos, tmp_path / "wm.png", tmp_path / "out")
+    meet = tmp_path / "meet"
+    meet.mkdir()
     summary = run_batch_ray(items, TELEA, config=RayConfig(workers=2), process=ray_hooks.logged,
-                            shared={"log": str(log)})
+                            shared={"log": str(log), "meet": (str(meet), 2)})
     assert len(summary.ok) == 7
     rows = [line.split() for line in log.read_text().splitlines()]
     engines_per_pid: dict[str, set[str]] = {}

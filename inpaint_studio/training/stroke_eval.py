@@ -150,7 +150,7 @@ def evaluate_oracle(pairs: list, device: str = "cpu", edge_weight: float | None 
 
     engine = Engine()
     if edge_weight is not None:
-        guided = engine._build("fill", "guided", device)
+        guided = engine.load("fill", "guided", device)
         guided.params = replace(guided.params, edge_weight=float(edge_weight))  # type: ignore[attr-defined]
     opts = InpaintOptions(device=device, use_edges=True)
     with_e, without = [], []

@@ -23,3 +23,19 @@ def test_component_sizes_count_inside_the_hole_only() -> None:
     hole = np.zeros((20, 30), bool)
     hole[:, 5:25] = True
     assert sorted(component_sizes(pred, hole)) == [3, 20]
+
+
+def test_the_oracle_run_fills_with_and_without_strokes_at_a_given_edge_weight(tmp_path) -> None:  # noqa: ANN001
+    import cv2
+
+    from inpaint_studio.training.evaluate import Pair
+    from inpaint_studio.training.stroke_eval import evaluate_oracle
+    from tests.helpers import box_mask
+
+    img = _two_tone()
+    hole = box_mask(*img.shape[:2], 35, 90, 50, 110)
+    cv2.imwrite(str(tmp_path / "a.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(tmp_path / "m.png"), hole.astype(np.uint8) * 255)
+    res = evaluate_oracle([Pair(tmp_path / "a.png", tmp_path / "m.png", "20-30%")], edge_weight=1.5)
+    assert res["pairs"] == 1 and res["edge_weight"] == 1.5
+    assert np.isfinite(res["swd_oracle_strokes"]) and np.isfinite(res["swd_no_edges"])

@@ -241,9 +241,9 @@ def paste_fill(
 def copy_where(dst: np.ndarray, src: np.ndarray, where: np.ndarray) -> None:
     """``dst[where] = src[where]`` in place, for (H, W, C) views and an (H, W) mask.
 
-    Boolean indexing gathers and scatters every selected pixel through a temporary: on
-    a hole over a 24 MP photo that took most of a second, where OpenCV's masked copy
-    takes milliseconds.  Views OpenCV cannot write into (the colour channels of an RGBA
+    Boolean indexing gathers and scatters every selected pixel through a temporary;
+    OpenCV's masked copy is one pass with none, which matters on a large hole of a big
+    photo (docs/BENCHMARKS.md).  Views OpenCV cannot write into (the colour channels of an RGBA
     photo) take numpy's masked copy, which is still a single pass.
     """
     m8 = where.view(np.uint8)

@@ -38,8 +38,7 @@ class HarmonicFill:
 
     Natural photos have a roughly 1/f² power spectrum, and for such a Gaussian field the
     harmonic interpolant is the expected value of the hole given its border: so this
-    blurry fill scores higher PSNR than Telea (+0.8 dB on the held-out eval's 10–50 %
-    bins, docs/EVAL.md).  It is also the start the residual DeepFill generator learns
+    blurry fill scores higher PSNR than Telea (docs/EVAL.md).  It is also the start the residual DeepFill generator learns
     to correct, so the eval can show what the network adds on top of it.
     """
 

@@ -448,9 +448,9 @@ def _paste_preview(out: np.ndarray, image: np.ndarray, mask: np.ndarray, region:
     and written at hole pixels only, as ``hires.paste_fill`` does.
 
     One resize of the whole region instead of ``paste_fill``'s warp of the hole's window:
-    from 512 px to a 24 MP region the warp took most of a second on the 2-core CPU, the
-    resize a few hundredths, and the preview waits for it.  The pixels of the blurry
-    layout differ by a level or two between the two, outside the hole by none.
+    the warp is the slower of the two on a big region, and the preview waits for it.
+    The blurry layout's pixels may differ by a level or two between the two, outside the
+    hole not at all.
     """
     box, hb = region.box, region.hole_box
     hole = mask[hb.y0 : hb.y1, hb.x0 : hb.x1]

@@ -230,7 +230,7 @@ _worker: _Scorer | None = None
 def _init_worker(methods: list[str], device: str, threads: int) -> None:
     global _worker
     # Before torch loads: the engine gives torch every core unless OMP_NUM_THREADS is
-    # set, and two processes with two threads each on two cores ran 5× slower.
+    # set, and processes whose threads outnumber the cores wait on each other.
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
 

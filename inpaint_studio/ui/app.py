@@ -34,10 +34,10 @@ def editor_environment() -> dict[str, str]:
     """OpenMP threads that wait by sleeping, not spinning, in the editor's process.
 
     Spinning threads take CPU from whatever shares the cores: the GUI thread, and on a
-    busy 2-core machine the very network pass the preview waits for, which then takes
-    several times as long (``bench/bench_preview.py --no-editor-env`` shows it; numbers in
-    docs/BENCHMARKS.md).  OpenMP reads the variable once, when torch loads, so this runs
-    before the window (and with it the engine) is imported.
+    busy machine the very network pass the preview waits for
+    (``bench/bench_preview.py --no-editor-env`` compares; docs/BENCHMARKS.md).  OpenMP
+    reads the variable once, when torch loads, so this runs before the window (and with
+    it the engine) is imported.
     """
     for key, value in EDITOR_ENV.items():
         os.environ.setdefault(key, value)

@@ -195,6 +195,13 @@ def _viewport_rgb(window, x: float, y: float) -> tuple[int, int, int]:  # noqa: 
     return r, g, b
 
 
+def _fill_until_preview(qtbot, window) -> None:  # noqa: ANN001
+    """Fill with the two-step test method and wait until its preview is on the canvas."""
+    choose(window, "test-guide-first")
+    window.fill()
+    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+
+
 def test_guided_preview_shows_first_then_the_final_replaces_it_in_one_undo_step(
         qtbot, window, photo_file: Path) -> None:
     """The guide is on the canvas (and says so) while the refinement runs; the final fill
@@ -202,9 +209,7 @@ def test_guided_preview_shows_first_then_the_final_replaces_it_in_one_undo_step(
     hole = _mask(qtbot, window, photo_file)
     doc = window.doc
     photo, steps = doc.composite(), window.undo_stack.count()
-    choose(window, "test-guide-first")
-    window.fill()
-    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    _fill_until_preview(qtbot, window)
     assert doc.results == [] and window.worker.busy  # shown before the final exists
     assert window.undo_stack.count() == steps and np.array_equal(doc.composite(), photo)
     qtbot.waitUntil(lambda: "Preview — refining" in window.statusBar().currentMessage(), timeout=5000)
@@ -232,9 +237,7 @@ def test_cancel_after_the_preview_leaves_the_document_as_it_was(qtbot, window, p
     hole = _mask(qtbot, window, photo_file)
     doc = window.doc
     photo, steps = doc.composite(), window.undo_stack.count()
-    choose(window, "test-guide-first")
-    window.fill()
-    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    _fill_until_preview(qtbot, window)
     window.tools.cancel_btn.click()
     assert window.canvas.preview_item is None  # at once, not when the refinement has stopped
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
@@ -249,9 +252,7 @@ def test_cancel_after_the_preview_leaves_the_document_as_it_was(qtbot, window, p
 
 def test_a_new_fill_during_the_preview_replaces_it(qtbot, window, photo_file: Path) -> None:
     _mask(qtbot, window, photo_file)
-    choose(window, "test-guide-first")
-    window.fill()
-    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    _fill_until_preview(qtbot, window)
     choose(window, "telea")
     window.fill()  # latest wins: the guided fill is cancelled, its preview goes
     assert window.canvas.preview_item is None
@@ -281,9 +282,7 @@ def test_a_preview_of_the_previous_photo_is_never_shown_on_the_next(qtbot, windo
 def test_strokes_painted_during_the_preview_stay_for_the_next_fill(qtbot, window, photo_file: Path) -> None:
     """What a fill consumes is the paint as it was at Fill (worked out in the worker)."""
     hole = _mask(qtbot, window, photo_file)
-    choose(window, "test-guide-first")
-    window.fill()
-    qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)
+    _fill_until_preview(qtbot, window)
     drag(qtbot, window.canvas, [(60.5, 250.5), (120.5, 260.5)])  # far from the hole, while refining
     later = window.doc.hole() & ~hole
     assert later.any() and window.worker.busy

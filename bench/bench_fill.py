@@ -40,6 +40,15 @@ def _photo(path: Path, side: int) -> np.ndarray:
     return cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
 
 
+def grainy_photo(path: Path, w: int, h: int) -> np.ndarray:
+    """``path`` scaled to ``w`` x ``h`` with camera-like grain, so the JPEG and the
+    synthesis see texture, not an upscale's smoothness."""
+    img = cv2.resize(cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB), (w, h),
+                     interpolation=cv2.INTER_CUBIC)
+    rng = np.random.default_rng(1)
+    return np.clip(img.astype(np.int16) + rng.integers(-6, 7, img.shape, dtype=np.int16), 0, 255).astype(np.uint8)
+
+
 def _mask(h: int, w: int, lo: float, hi: float, rng: np.random.Generator) -> np.ndarray:
     from inpaint_studio.training.masks import free_form_mask
 
@@ -109,11 +118,7 @@ def bench_24mp(photo: Path, repeats: int) -> list[dict]:
     """End to end in fresh processes: model load and compile included, as a user's
     first batch photo pays them (the numba cache is warm after the first run)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_fill_"))
-    img = _photo(photo, 6000)
-    img = cv2.resize(img, (6000, 4000), interpolation=cv2.INTER_CUBIC)
-    rng = np.random.default_rng(1)
-    # camera-like grain, so the JPEG and the synthesis see texture, not an upscale's smoothness
-    img = np.clip(img.astype(np.int16) + rng.integers(-6, 7, img.shape, dtype=np.int16), 0, 255).astype(np.uint8)
+    img = grainy_photo(photo, 6000, 4000)
     src = tmp / "photo.jpg"
     cv2.imwrite(str(src), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
     mask = np.zeros((4000, 6000), np.uint8)

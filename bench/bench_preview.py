@@ -41,15 +41,14 @@ TARGET_PREVIEW_S = 1.0
 
 
 def _photo(path: Path, size: str) -> np.ndarray:
+    if size != "1024":
+        from bench_fill import grainy_photo  # the same test photo as the fill benchmark's
+
+        w, h = (int(v) for v in size.split("x"))
+        return grainy_photo(path, w, h)
     img = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    if size == "1024":
-        s = 1024 / max(img.shape[:2])
-        return cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
-    w, h = (int(v) for v in size.split("x"))
-    img = cv2.resize(img, (w, h), interpolation=cv2.INTER_CUBIC)
-    # camera-like grain, so the JPEG and the synthesis see texture, not an upscale's smoothness
-    rng = np.random.default_rng(1)
-    return np.clip(img.astype(np.int16) + rng.integers(-6, 7, img.shape, dtype=np.int16), 0, 255).astype(np.uint8)
+    s = 1024 / max(img.shape[:2])
+    return cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
 
 
 def _mask(h: int, w: int, lo: float, hi: float, rng: np.random.Generator) -> np.ndarray:

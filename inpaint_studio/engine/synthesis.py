@@ -163,12 +163,16 @@ def _spread_into(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     return out
 
 
+def depth_map(hole: np.ndarray) -> np.ndarray:
+    """Each hole pixel's distance to the nearest known one (px; 0 outside the hole).
+    The crop's edge counts as known: a hole running off it is shallow there."""
+    m = np.pad(hole, 1, constant_values=False).astype(np.uint8)
+    return cv2.distanceTransform(m, cv2.DIST_L2, 3)[1:-1, 1:-1]
+
+
 def hole_depth(hole: np.ndarray) -> float:
     """How far the farthest hole pixel is from a known one (px)."""
-    if not hole.any():
-        return 0.0
-    m = np.pad(hole, 1, constant_values=False).astype(np.uint8)
-    return float(cv2.distanceTransform(m, cv2.DIST_L2, 3).max())
+    return float(depth_map(hole).max()) if hole.any() else 0.0
 
 
 def _pyramid(photo: np.ndarray, hole: np.ndarray, avoid: np.ndarray, guide: np.ndarray,
@@ -364,7 +368,7 @@ def _onion(feat: np.ndarray, cur: np.ndarray, known_vals: np.ndarray, hole: np.n
     ``patchmatch.onion_fill``).  Starting from the guide alone, EM settles on patches
     that match the guide's blur, and a regular pattern loses its phase."""
     r = p // 2
-    depth = cv2.distanceTransform(np.pad(hole, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    depth = depth_map(hole)
     order = np.argsort(depth[hy, hx], kind="stable")
     oy = np.full(hole.shape, -1, np.int32)
     ox = np.full(hole.shape, -1, np.int32)

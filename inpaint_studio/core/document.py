@@ -414,13 +414,15 @@ class Document:
         self._record(entry)
         return entry
 
-    def claim_paint(self, hole: np.ndarray, layers: dict[str, np.ndarray] | None = None) -> PaintClaim | None:
+    def claim_paint(self, hole: np.ndarray, layers: dict[str, np.ndarray] | None = None,
+                    strokes: tuple[EdgeStroke, ...] | None = None) -> PaintClaim | None:
         """The paint a fill of ``hole`` consumes: on each layer, every stroke (connected
         painted area) that reaches within :data:`CONSUME_MARGIN` px of the hole, soft
         fringes below the hole threshold included, with its values now.
 
-        ``layers``: the paint layers as they were when the fill was asked for (copies),
-        so the claim can be worked out on another thread, off the GUI's; default: now.
+        ``layers`` and ``strokes``: the paint layers (copies) and edge strokes as they
+        were when the fill was asked for, so the claim can be worked out on another
+        thread, off the GUI's, and never takes what was drawn meanwhile; default: now.
         """
         paint = self.layers if layers is None else layers
         hb = mask_box(hole)
@@ -456,7 +458,7 @@ class Document:
             part = (ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])
             parts[name] = (part, region[rb[0] : rb[1], rb[2] : rb[3]])
             box = union_box(box, part)
-        strokes = tuple(st for st in self.strokes if touches(st, grown, 0))
+        strokes = tuple(st for st in (self.strokes if strokes is None else strokes) if touches(st, grown, 0))
         if box is None:
             return PaintClaim(hb, {}, {}, strokes) if strokes else None
         y0, y1, x0, x1 = box

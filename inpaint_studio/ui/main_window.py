@@ -1043,6 +1043,7 @@ class MainWindow(QMainWindow):
         # What this fill consumes is the paint as it is now; which strokes those are is
         # worked out in the worker, after the fill (on a 24 MP mask it takes a while).
         paint = {name: doc.layers[name].copy() for name in PAINT_LAYERS}
+        strokes = tuple(doc.strokes)
         opts = self.options()
         engine = self.engine
         try:
@@ -1064,7 +1065,7 @@ class MainWindow(QMainWindow):
                 on_preview=lambda r: relay.preview.emit(seq, r, PreviewImage(r.pixels, r.mask)),
             )
             # The claim reads only the copies; the layer's image is made here, not on the GUI thread.
-            return res, doc.claim_paint(hole, paint), PreviewImage(res.pixels, res.mask)
+            return res, doc.claim_paint(hole, paint, strokes), PreviewImage(res.pixels, res.mask)
 
         def finished() -> None:
             # Never left behind: the result layer replaces it, a cancel or error removes it.

@@ -107,6 +107,17 @@ def test_each_stroke_edit_is_one_undo_step() -> None:
     assert doc.strokes == (a,)
 
 
+def test_a_fill_claims_the_strokes_as_they_were_when_it_was_asked_for() -> None:
+    """A stroke drawn over the hole while the fill runs is not the fill's to consume."""
+    doc = Document(photo(64, 80))
+    hole = box_mask(64, 80, 20, 40, 20, 50)
+    at_fill = tuple(doc.strokes)  # none yet
+    doc.set_strokes([make_stroke([(10, 30), (70, 30)], source="user")], "drawn meanwhile")
+    assert doc.claim_paint(hole, strokes=at_fill) is None
+    claim = doc.claim_paint(hole)
+    assert claim is not None and claim.strokes == doc.strokes
+
+
 def test_strokes_guide_the_fill_and_a_fill_consumes_the_ones_over_its_hole() -> None:
     doc = Document(photo(64, 80))
     over = make_stroke([(10, 30), (70, 30)])

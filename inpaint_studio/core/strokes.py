@@ -231,10 +231,18 @@ def rasterize(strokes: Iterable[EdgeStroke], shape: tuple[int, int], thin: bool 
         if len(p) < 2:
             continue
         thick = 1 if (thin and s.width < 2.5) else max(1, int(round(s.width)))
-        pts = np.rint((p - 0.5) * 16.0).astype(np.int32).reshape(-1, 1, 2)
-        layer = np.zeros((h, w), np.uint8)
+        # drawn into the stroke's own box (integer shifts draw the same pixels), not a
+        # layer the size of the photo: a 24 MP photo with many strokes
+        pad = thick + 2
+        x0, y0 = max(0, int(np.floor(p[:, 0].min())) - pad), max(0, int(np.floor(p[:, 1].min())) - pad)
+        x1, y1 = min(w, int(np.ceil(p[:, 0].max())) + pad), min(h, int(np.ceil(p[:, 1].max())) + pad)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        pts = (np.rint((p - 0.5) * 16.0).astype(np.int32) - np.array([x0 * 16, y0 * 16], np.int32)).reshape(-1, 1, 2)
+        layer = np.zeros((y1 - y0, x1 - x0), np.uint8)
         cv2.polylines(layer, [pts], False, 255, thickness=thick, lineType=cv2.LINE_8, shift=4)
-        np.maximum(out, (layer > 0) * np.float32(s.strength), out=out)
+        part = out[y0:y1, x0:x1]
+        np.maximum(part, (layer > 0) * np.float32(s.strength), out=part)
     return out
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.atomic import atomic_write_bytes
+
 
 def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
     p = sub.add_parser(
@@ -31,13 +33,6 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--overwrite", action="store_true", help="replace outputs that exist (default: skip them)")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=run)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    from ..core.atomic import atomic_write_bytes
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, data)
 
 
 def edge_outputs(strokes: list, mask: np.ndarray) -> tuple[bytes, bytes]:
@@ -95,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
             mask = load_mask(item.mask, size=(img.width, img.height))
             strokes = engine.predict_strokes(img.pixels, mask, opts)
             png, js = edge_outputs(strokes, mask)
-            _write_atomic(item.dest, png)
-            _write_atomic(json_path, js)
+            atomic_write_bytes(item.dest, png)
+            atomic_write_bytes(json_path, js)
             done += 1
             if not args.quiet:
                 print(f"{item.source} -> {item.dest} ({len(strokes)} strokes)", file=sys.stderr)

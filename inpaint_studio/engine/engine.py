@@ -252,12 +252,7 @@ class Engine:
             except Exception as exc:
                 if device == "cpu" or not is_out_of_memory(exc):
                     raise
-                warnings.append("GPU out of memory: continued on the CPU (slower)")
-                log.warning("%s", warnings[-1])
-                self.forget()
-                _empty_cuda_cache()
-                device = "cpu"
-                method = self.load("fill", name, device)
+                method, device = self._on_cpu_after_oom(name, warnings)
                 out = self._fill_guide_first(image, mask, edges, opts, regions, method, name, progress,
                                              cancel, on_guide)
             return out, method, device, len(regions)
@@ -275,12 +270,7 @@ class Engine:
                 fills = self._call_fill(method, crops, batched, info.seeds, opts.seed, cancel, inner)
             except Exception as exc:
                 if device != "cpu" and is_out_of_memory(exc):
-                    warnings.append("GPU out of memory: continued on the CPU (slower)")
-                    log.warning("%s", warnings[-1])
-                    self.forget()
-                    _empty_cuda_cache()
-                    device = "cpu"
-                    method = self.load("fill", name, device)
+                    method, device = self._on_cpu_after_oom(name, warnings)
                     fills = self._call_fill(method, crops, batched, info.seeds, opts.seed, cancel, inner)
                 else:
                     raise
@@ -427,6 +417,14 @@ class Engine:
         out = predict_strokes(image, mask, net)
         progress(1.0, "done")
         return out
+
+    def _on_cpu_after_oom(self, name: str, warnings: list[str]) -> tuple[object, str]:
+        """The GPU ran out of memory mid-fill: say so, free it, and go on with the method on the CPU."""
+        warnings.append("GPU out of memory: continued on the CPU (slower)")
+        log.warning("%s", warnings[-1])
+        self.forget()
+        _empty_cuda_cache()
+        return self.load("fill", name, "cpu"), "cpu"
 
     def _method_with_fallback(self, name: str, device: str, warnings: list[str]) -> tuple[object, str, str]:
         try:

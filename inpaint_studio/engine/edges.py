@@ -25,8 +25,8 @@ def known_edges(rgb: np.ndarray, hole: np.ndarray, sigma: float = 2.0, margin: i
 
     The hole is first filled with the mean known colour so its border is not an edge.
     """
+    # a new array either way (astype copies), so the hole may be painted over in place
     img = rgb.astype(np.float32) if rgb.dtype != np.uint8 else rgb.astype(np.float32) / 255.0
-    img = img.copy()
     if hole.any() and (~hole).any():
         img[hole] = img[~hole].mean(axis=0)
     return drop_near_hole(canny_edges(img, sigma), hole, margin)

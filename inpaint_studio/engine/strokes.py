@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 from numba import njit
 
+from ..core.box import Box, clip_box, mask_box
 from ..core.strokes import EdgeStroke, make_stroke, rasterize, sample, simplify, smooth_polyline
 
 #: Network chains shorter than this inside the hole (px) are dropped as specks.
@@ -454,13 +455,10 @@ def predict_strokes(
 ) -> list[EdgeStroke]:
     """Strokes for the whole photo; ``net`` is the edge network's map (``(H, W)`` in
     [0, 1] inside the hole, e.g. ``Engine.hallucinate_edges``) or ``None``."""
-    from ..core.document import mask_bbox
-
-    box = mask_bbox(mask)
+    box = _around_hole(mask, CONTEXT)
     if box is None:
         return []
-    h, w = mask.shape
-    y0, y1, x0, x1 = max(0, box[0] - CONTEXT), min(h, box[1] + CONTEXT), max(0, box[2] - CONTEXT), min(w, box[3] + CONTEXT)
+    y0, y1, x0, x1 = box
     rgb = to_float_rgb(image[y0:y1, x0:x1])
     crop_net = None if net is None else np.asarray(net[y0:y1, x0:x1], np.float32)
     strokes = predict_crop_strokes(rgb, mask[y0:y1, x0:x1], crop_net)
@@ -469,20 +467,25 @@ def predict_strokes(
     return [s.translated(x0, y0) for s in strokes]
 
 
-def structure_map(image: np.ndarray, mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
+def _around_hole(mask: np.ndarray, margin: int) -> Box | None:
+    """The hole's box grown by ``margin`` px and cut to the photo; ``None`` without a hole."""
+    box = mask_box(mask)
+    return None if box is None else clip_box((box[0] - margin, box[1] + margin, box[2] - margin, box[3] + margin),
+                                             *mask.shape)
+
+
+def structure_map(image: np.ndarray, mask: np.ndarray, inside: np.ndarray, copy: bool = True) -> np.ndarray:
     """The fill's edge channel: ``inside`` (strokes, the user's guidance) in and next to
     the hole, the photo's own edges elsewhere, so the synthesis finds source patches
-    whose edges lie where the strokes say (``engine.synthesis`` reads it that way)."""
-    from ..core.document import mask_bbox
+    whose edges lie where the strokes say (``engine.synthesis`` reads it that way).
+    ``copy=False`` may write into ``inside`` (a map made for the call)."""
     from .edges import known_edges
 
-    out = np.asarray(inside, np.float32).copy()
-    box = mask_bbox(mask)
+    out = np.array(inside, np.float32) if copy else np.asarray(inside, np.float32)
+    box = _around_hole(mask, 2 * CONTEXT)
     if box is None:
         return out
-    h, w = mask.shape
-    m = 2 * CONTEXT
-    y0, y1, x0, x1 = max(0, box[0] - m), min(h, box[1] + m), max(0, box[2] - m), min(w, box[3] + m)
+    y0, y1, x0, x1 = box
     k = known_edges(to_float_rgb(image[y0:y1, x0:x1]), mask[y0:y1, x0:x1])
     region = out[y0:y1, x0:x1]
     np.maximum(region, k, out=region)
@@ -491,4 +494,4 @@ def structure_map(image: np.ndarray, mask: np.ndarray, inside: np.ndarray) -> np
 
 def strokes_map(strokes: list[EdgeStroke], image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Strokes rasterised into the fill's structure map (:func:`structure_map`)."""
-    return structure_map(image, mask, rasterize(strokes, mask.shape))
+    return structure_map(image, mask, rasterize(strokes, mask.shape), copy=False)

@@ -298,5 +298,5 @@ def from_json(data: Any, size: tuple[int, int] | None = None) -> list[EdgeStroke
         strength = d.get("strength", 1.0)
         if not isinstance(strength, (int, float)) or isinstance(strength, bool) or not 0.0 <= strength <= 1.0:
             raise ValueError(f"{what}.strength is not a number in [0, 1]")
-        out.append(EdgeStroke(tuple(clean), float(width), source, float(strength)))  # type: ignore[arg-type]
+        out.append(EdgeStroke(tuple(clean), float(width), source, float(strength)))
     return out

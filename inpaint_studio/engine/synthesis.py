@@ -123,7 +123,7 @@ class _Scale:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.hole.shape  # type: ignore[return-value]
+        return self.hole.shape
 
 
 def texture_features(photo: np.ndarray, known: np.ndarray, window: int) -> np.ndarray:
@@ -316,8 +316,7 @@ def synthesize(
         ny = np.zeros((h, w), np.int32)
         nx = np.zeros((h, w), np.int32)
         nd = np.full((h, w), np.inf, np.float32)
-        coarsest = prev is None
-        if coarsest:
+        if prev is None:
             pm.random_field(ty, tx, src_y, src_x, ny, nx, pm.seed_state(seed, level * 1000))
             if params.onion_candidates > 0:
                 cur = _onion(feat_cache, cur, known_vals, sc.hole, hy, hx, src_ok, src_y, src_x, ny, nx, p,

@@ -139,12 +139,13 @@ class DeepFillGenerator(nn.Module):
                         w[m.out_ch :] *= 0.1
                     else:
                         w *= 0.3
-                nn.init.zeros_(m.conv.bias)
+                if m.conv.bias is not None:
+                    nn.init.zeros_(m.conv.bias)
         if self.prefill is not None:
             # Residual heads start small, not at zero: a zero head also zeroes every
             # gradient behind it, and a 2-core run measured the deep layers frozen for
             # thousands of steps that way.  Small heads cost a few dB for ~100 steps.
-            for head in (self.coarse.dec[-1], self.refine.merge[-1]):
+            for head in self._heads():
                 with torch.no_grad():
                     head.conv.weight.mul_(1.0 / 3.0)  # 0.3 above -> 0.1 x He
 
@@ -152,10 +153,17 @@ class DeepFillGenerator(nn.Module):
         """Make a residual generator return exactly its prefill (tests, ablations)."""
         if self.prefill is None:
             raise ValueError("only residual generators (prefill set) have correction heads")
-        for head in (self.coarse.dec[-1], self.refine.merge[-1]):
+        for head in self._heads():
             nn.init.zeros_(head.conv.weight)
-            nn.init.zeros_(head.conv.bias)
+            if head.conv.bias is not None:
+                nn.init.zeros_(head.conv.bias)
         return self
+
+    def _heads(self) -> tuple[G, G]:
+        """The two stages' last layers: the residual correction heads."""
+        coarse, refine = self.coarse.dec[-1], self.refine.merge[-1]
+        assert isinstance(coarse, G) and isinstance(refine, G)
+        return coarse, refine
 
     def config(self) -> dict[str, int | str]:
         cfg: dict[str, int | str] = {"arch": "deepfill_v2", "cnum": self.cnum}

@@ -38,7 +38,8 @@ class EdgeDiscriminator(nn.Module):
         self.head = sn(nn.Conv2d(8 * w, 1, 4, 1, 1, bias=False))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.normal_(m.weight_orig if hasattr(m, "weight_orig") else m.weight, 0.0, 0.02)
+                raw = getattr(m, "weight_orig", None)  # spectral norm keeps the raw weight there
+                nn.init.normal_(raw if isinstance(raw, torch.Tensor) else m.weight, 0.0, 0.02)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         feats = []

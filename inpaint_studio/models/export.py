@@ -12,6 +12,7 @@ import sys
 
 from ..core.atomic import atomic_path
 from ..core.errors import WeightsError
+from .deepfill import DeepFillGenerator
 from .weights import export_checkpoint, load_checkpoint
 
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
             ckpt = state if state is not None else load_checkpoint(args.checkpoint)
             model = build_model(ckpt["model_config"])
+            if not isinstance(model, DeepFillGenerator):
+                raise WeightsError(f"{args.checkpoint}: --zero-heads needs a DeepFill generator, not {type(model).__name__}")
             model.load_state_dict(ckpt["g"])
             model.zero_heads()
             out = save_weights(model, args.out, {**info, "ablation": "zero_heads"}, half=not args.fp32)

@@ -101,9 +101,9 @@ def swd(out: np.ndarray, truth: np.ndarray, mask: np.ndarray, *, patch: int = 7,
     if not hole.any():
         return 0.0
     rng = np.random.default_rng(seed)
-    a = out[..., :3].astype(np.float32)
-    b = truth[..., :3].astype(np.float32)
-    m = hole.astype(np.float32)
+    a: np.ndarray = out[..., :3].astype(np.float32)
+    b: np.ndarray = truth[..., :3].astype(np.float32)
+    m: np.ndarray = hole.astype(np.float32)
     dists = []
     while True:
         h, w = m.shape
@@ -120,8 +120,8 @@ def swd(out: np.ndarray, truth: np.ndarray, mask: np.ndarray, *, patch: int = 7,
             if len(ys) > max_patches:
                 pick = rng.choice(len(ys), max_patches, replace=False)
                 ys, xs = ys[pick], xs[pick]
-            pa = _patch_descriptors(la, ys, xs, patch)
-            pb = _patch_descriptors(lb, ys, xs, patch)
+            pa: np.ndarray = _patch_descriptors(la, ys, xs, patch)
+            pb: np.ndarray = _patch_descriptors(lb, ys, xs, patch)
             c = la.shape[2]
             mean = pb.reshape(len(ys), -1, c).mean(axis=(0, 1))
             std = np.maximum(pb.reshape(len(ys), -1, c).std(axis=(0, 1)), 1.0)

@@ -23,7 +23,7 @@ class SyntheticMark:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.alpha.shape  # type: ignore[return-value]
+        return self.alpha.shape
 
 
 def make_mark(
@@ -155,7 +155,7 @@ def draw_text(
         band[max(0, y - th - 4) : min(h, y + base + 4), max(0, x - 4) : min(w, x + tw + 4)] = True
     a_fill = cv2.resize(fill, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
     a_edge = cv2.resize(edge, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
-    img = photo.astype(np.float32)
+    img: np.ndarray = photo.astype(np.float32)
     if outline is not None:
         img = a_edge * np.asarray(outline, np.float32) + (1 - a_edge) * img
     img = a_fill * np.asarray(colour, np.float32) + (1 - a_fill) * img

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
-    from ..core.image_io import OUTPUT_FORMATS
+    from ..core.image_formats import OUTPUT_FORMATS
 
     p = sub.add_parser(
         name,

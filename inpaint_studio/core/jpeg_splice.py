@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from .box import mask_box
+from .image_encode import gray_from_rgb
 
 #: inverse of the EXIF orientation transforms applied at load (upright -> stored).
 _TO_STORED = {
@@ -129,9 +130,7 @@ def _splice(jpeglib: object, source: Path, pixels: np.ndarray, changed: np.ndarr
         if ncomp == 1:
             # Luma of the box only: a float copy of the whole frame was 8 bytes a pixel
             # a channel (4.7 GB at 196 MP) for the few blocks that change.
-            from .image_io import _gray_from_rgb
-
-            pil = Image.fromarray(_gray_from_rgb(stored[y0:y1, x0:x1]), "L")
+            pil = Image.fromarray(gray_from_rgb(stored[y0:y1, x0:x1]), "L")
         else:
             pil = Image.fromarray(np.ascontiguousarray(stored[y0:y1, x0:x1]), "RGB")
         tables = [src.qt[i].astype(int).flatten().tolist() for i in range(src.qt.shape[0])]

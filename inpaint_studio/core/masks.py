@@ -17,7 +17,7 @@ from PIL import Image, ImageChops, ImageOps
 from .box import Box
 from .errors import ImageLoadError, MaskError
 from .filters import gaussian_blur
-from .image_io import _open_checked, max_pixels_limit
+from .image_probe import max_pixels_limit, open_checked
 
 
 def mask_from_array(arr: np.ndarray, threshold: int = 127) -> np.ndarray:
@@ -62,7 +62,7 @@ def load_mask(
     """
     p = Path(path)
     try:
-        img = _open_checked(p, max_pixels_limit() if max_pixels is None else max_pixels)
+        img = open_checked(p, max_pixels_limit() if max_pixels is None else max_pixels)
         with img:
             img.load()
             img = ImageOps.exif_transpose(img)

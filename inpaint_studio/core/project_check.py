@@ -21,7 +21,7 @@ import numpy as np
 from .box import Box
 from .document import PAINT_LAYERS
 from .errors import InpaintStudioError
-from .image_io import max_pixels_limit
+from .image_probe import max_pixels_limit
 
 #: ``project.json`` larger than this is not one we wrote (a 200-step history is ~100 kB).
 MAX_JSON_BYTES = 32 << 20

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import CancelledError, InpaintStudioError, MaskError
-from ..core.image_io import (
+from ..core.image_formats import (
     FORMAT_SUFFIX,
     IMAGE_SUFFIXES,
     OUTPUT_FORMAT_ALIASES,
@@ -25,11 +25,9 @@ from ..core.image_io import (
     SUFFIX_FORMAT,
     SUPPORTED_FORMATS,
     UNREADABLE_SUFFIXES,
-    animation_message,
-    load_image,
-    save_image,
-    sniff,
 )
+from ..core.image_io import load_image, save_image
+from ..core.image_probe import animation_message, sniff
 from ..core.masks import aspect_warning, dilate, hole_ratio, load_mask, mask_size
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .engine import Engine, InpaintOptions

@@ -9,12 +9,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..core.image_io import SUFFIX_FORMAT
+from ..core.image_formats import SUFFIX_FORMAT
 from .edges import canny_edges, drop_near_hole, known_edges
 from .masks import free_form_mask
 
 #: The photo suffixes training reads (with OpenCV): the JPEG, PNG and WebP names of
-#: ``core.image_io``'s table.
+#: ``core.image_formats``' table.
 IMAGE_SUFFIXES = frozenset(s for s, f in SUFFIX_FORMAT.items() if f in ("JPEG", "PNG", "WEBP"))
 
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import InpaintStudioError
-from ..core.image_io import OUTPUT_FORMATS
+from ..core.image_formats import OUTPUT_FORMATS
 from .client import (
     BatchItem,
     BatchSummary,

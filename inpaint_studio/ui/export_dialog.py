@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.image_io import OUTPUT_FORMATS
+from ..core.image_formats import OUTPUT_FORMATS
 
 #: combo key -> (label, suffix or None for the source's, Pillow format or None): the
-#: output formats of ``core.image_io``, which batch and the Batch dialog offer too.
+#: output formats of ``core.image_formats``, which batch and the Batch dialog offer too.
 EXPORT_FORMATS = OUTPUT_FORMATS
 
 

@@ -49,7 +49,8 @@ from .. import __version__
 from ..core import masks as maskops
 from ..core.document import DEFAULT_HISTORY_LIMIT, PAINT_LAYERS, BBox, Document, Entry, PaintClaim
 from ..core.errors import InpaintStudioError
-from ..core.image_io import IMAGE_SUFFIXES, LoadedImage, load_image, save_image
+from ..core.image_formats import IMAGE_SUFFIXES
+from ..core.image_io import LoadedImage, load_image, save_image
 from ..core.project import PROJECT_SUFFIX, ProjectError, load_project, read_project_meta, save_project
 from ..core.selection import Selection, click_box, lasso_mask
 from ..core.selection import object_select as grabcut_select

@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QVBoxLayout, QWidget
 
-from ..core.image_io import IMAGE_SUFFIXES, load_image
+from ..core.image_formats import IMAGE_SUFFIXES
+from ..core.image_io import load_image
 from .client import MAX_SHIFT, Inversion, Watermark, detect_text_mask, estimate_watermark, invert_watermark
 from .client import TEXT_INSTALL_HINT as INSTALL_HINT
 from .client import text_detection_available as available

@@ -13,13 +13,9 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from inpaint_studio.core.errors import ImageSaveError, ImageTooLargeError, MaskError, UnsupportedImageError
-from inpaint_studio.core.image_io import (
-    _gray_from_rgb,
-    frame_count,
-    load_image,
-    save_image,
-    sniff_format,
-)
+from inpaint_studio.core.image_encode import gray_from_rgb
+from inpaint_studio.core.image_io import load_image, save_image
+from inpaint_studio.core.image_probe import frame_count, sniff_format
 from inpaint_studio.core.masks import aspect_warning, load_mask, mask_size
 from tests.helpers import photo
 
@@ -108,10 +104,10 @@ def test_heic_name_with_jpeg_inside_is_sniffed_by_content(tmp_path: Path) -> Non
 def test_grey_from_rgb_is_exact_on_grey_and_bounded() -> None:
     g = np.arange(65536, dtype=np.uint16).reshape(256, 256)
     rgb = np.repeat(g[..., None], 3, axis=2)
-    np.testing.assert_array_equal(_gray_from_rgb(rgb), g)
+    np.testing.assert_array_equal(gray_from_rgb(rgb), g)
     c = np.zeros((1, 1, 3), np.uint8)
     c[0, 0] = (255, 0, 0)
-    assert int(_gray_from_rgb(c)[0, 0]) == 76  # 0.299 * 255, rounded
+    assert int(gray_from_rgb(c)[0, 0]) == 76  # 0.299 * 255, rounded
 
 
 def test_mask_of_another_aspect_ratio_is_named_or_refused(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
-"""One table of output formats (core.image_io) behind every front end's choices."""
+"""One table of output formats (core.image_formats) behind every front end's choices."""
 
 from __future__ import annotations
 
-from inpaint_studio.core.image_io import FORMAT_SUFFIX, OUTPUT_FORMAT_ALIASES, OUTPUT_FORMATS
+from inpaint_studio.core.image_formats import FORMAT_SUFFIX, OUTPUT_FORMAT_ALIASES, OUTPUT_FORMATS
 
 
 def test_output_formats_agree_with_the_suffix_table() -> None:

@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inpaint_studio.engine import Engine, InpaintOptions  # noqa: E402
 from inpaint_studio.engine.text_mask import detect_text_mask  # noqa: E402
-from inpaint_studio.engine.watermark import estimate_watermark, invert_watermark  # noqa: E402
+from inpaint_studio.engine.watermark import invert_watermark  # noqa: E402
+from inpaint_studio.engine.watermark_estimate import estimate_watermark  # noqa: E402
 from inpaint_studio.training.synthetic_marks import (  # noqa: E402
     blend_mark,
     draw_text,

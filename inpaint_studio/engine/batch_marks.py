@@ -19,7 +19,8 @@ from ..core.masks import load_mask
 from .batch import BatchItem, ItemSkipped, Prepared
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .text_mask import detect_text_mask
-from .watermark import MAX_SHIFT, Watermark, estimate_watermark, invert_watermark
+from .watermark import MAX_SHIFT, Watermark, invert_watermark
+from .watermark_estimate import estimate_watermark
 
 #: Photos read to estimate the mark; more cost memory and time and change little.
 ESTIMATE_PHOTOS = 40

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..core.errors import InpaintStudioError
 from .cancel import CancelToken
-from .watermark import harmonic_fill
+from .watermark_matte import harmonic_fill
 
 log = logging.getLogger(__name__)
 

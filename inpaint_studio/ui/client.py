@@ -32,7 +32,8 @@ from ..engine.registry import (
 from ..engine.text_mask import INSTALL_HINT as TEXT_INSTALL_HINT
 from ..engine.text_mask import available as text_detection_available
 from ..engine.text_mask import detect_text_mask
-from ..engine.watermark import MAX_SHIFT, Inversion, Watermark, estimate_watermark, invert_watermark
+from ..engine.watermark import MAX_SHIFT, Inversion, Watermark, invert_watermark
+from ..engine.watermark_estimate import estimate_watermark
 
 __all__ = [
     "MAX_SHIFT",

@@ -5,13 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inpaint_studio.engine.watermark import (
-    NoWatermarkError,
-    estimate_watermark,
-    find_watermark,
-    invert_watermark,
-    poisson_integrate,
-)
+from inpaint_studio.engine.watermark import NoWatermarkError, find_watermark, invert_watermark
+from inpaint_studio.engine.watermark_estimate import estimate_watermark
+from inpaint_studio.engine.watermark_matte import poisson_integrate
 from inpaint_studio.training.synthetic_marks import blend_mark, make_mark, mark_footprint, synthetic_photo
 
 H, W = 200, 280
@@ -160,7 +156,7 @@ def test_poisson_integrate_inverts_forward_differences():
 def test_large_photos_are_searched_shrunk_and_placed_exactly(monkeypatch):
     """The two-scale path (as for 24 MP sets): found on half-size copies, then the mark
     is placed and estimated at full resolution."""
-    import inpaint_studio.engine.watermark as wm
+    import inpaint_studio.engine.watermark_estimate as wm
 
     monkeypatch.setattr(wm, "SEARCH_SIDE", 140)
     mark, clean, marked, places = _marked_set((1.0, 1.0, 1.0), n=8, seed=5)

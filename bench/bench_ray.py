@@ -47,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inpaint_studio.engine import Engine, InpaintOptions  # noqa: E402
 from inpaint_studio.engine.batch import plan_batch, run_batch  # noqa: E402
-from inpaint_studio.engine.ray_backend import RayConfig, run_batch_ray  # noqa: E402
+from inpaint_studio.engine.ray_backend import run_batch_ray  # noqa: E402
+from inpaint_studio.engine.ray_cluster import RayConfig  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "images"
 

@@ -48,7 +48,7 @@ def check_args(args: argparse.Namespace) -> str | None:
         return None
     if args.workers is not None and args.workers < 1:
         return "--workers must be at least 1"
-    from ..engine.ray_backend import INSTALL_HINT, ray_available
+    from ..engine.ray_cluster import INSTALL_HINT, ray_available
 
     if not ray_available():
         return f"--backend ray needs Ray, which is not installed; install it with: {INSTALL_HINT}"
@@ -73,7 +73,8 @@ def run(
         RayBackendError: the cluster cannot run this batch (a usage error, exit 2).
     """
     from ..engine.batch import process_with_settings
-    from ..engine.ray_backend import RayConfig, run_batch_ray
+    from ..engine.ray_backend import run_batch_ray
+    from ..engine.ray_cluster import RayConfig
 
     hooks = {} if settings is None else {"shared": settings, "process": process_with_settings}
     summary = run_batch_ray(

@@ -30,106 +30,34 @@ which photo goes to which worker and what a death costs.
 A local cluster started for the run is kept off the network: it binds to loopback
 only, usage statistics are off, there is no dashboard, and the cloud-metadata probe
 Ray's API server makes even with statistics off (``169.254.169.254``) is sent to a
-closed loopback port instead (see :func:`_local_cluster_env`).
+closed loopback port instead (see :func:`.ray_cluster._local_cluster_env`).
 """
+
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import os
-import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InpaintStudioError
-from .batch import BatchItem, BatchSummary, ItemOutcome, ItemSkipped, process_item
+from .batch import BatchItem, BatchSummary, ItemOutcome
 from .cancel import CancelToken, ProgressCallback, no_progress
-from .engine import Engine, InpaintOptions
+from .engine import InpaintOptions
+from .ray_cluster import RayBackendError, RayConfig, connect, plan_workers
+from .ray_worker import PhotoWorker, ProcessFn, WorkerStats, check_worker_method, expected_method
 
 log = logging.getLogger(__name__)
-
-#: What to tell a user who asked for ``--backend ray`` without Ray installed.
-INSTALL_HINT = 'pip install "inpaint-studio[ray]"'
 
 #: Name of the marker the driver writes into OUT so a worker can prove it sees the
 #: same storage (a folder of the same name on a node's local disk would not have it).
 MARKER_PREFIX = ".inpaint-studio-ray-"
-
-#: ``process(item, engine, options, *, overwrite, quality[, shared]) -> ItemOutcome``.
-ProcessFn = Callable[..., ItemOutcome]
-
-
-class RayBackendError(InpaintStudioError):
-    """The Ray backend cannot run this batch at all (no Ray, no cluster, storage not
-    shared); photos already finished stay finished."""
-
-
-def ray_available() -> bool:
-    """True when the ``ray`` package can be imported (without importing it: ~1 s)."""
-    return importlib.util.find_spec("ray") is not None
-
-
-@dataclass
-class RayConfig:
-    """How the batch uses the cluster; every field has a default that works on one machine.
-
-    Attributes:
-        address: an existing cluster (``host:port``, ``ray://host:10001`` or ``auto``);
-            ``None`` starts a local cluster for the run and stops it afterwards.
-        workers: how many workers; default one per ``cpus_per_worker`` of the cluster
-            (one per GPU when the fill runs on GPUs), never more than photos to do.
-        cpus_per_worker: CPUs Ray reserves for each worker, and its thread count;
-            default 1, or on a local cluster with ``workers`` given, the machine's
-            cores shared out among them.  Many one-thread workers beat one
-            many-thread fill (no thread waits for another inside a layer;
-            docs/BENCHMARKS.md).  The neural fill's float sums depend on the thread
-            count, so its outputs are byte-identical to a local run with as many
-            threads (``OMP_NUM_THREADS``); classical fills do not depend on it.
-        gpus_per_worker: GPUs per worker (fractions share one); default 1 with
-            ``--device cuda``, and with ``auto`` when the cluster has GPUs (shared
-            out evenly if there are more workers than GPUs).
-        retries: how many more times a photo whose worker died is tried.
-        replacements: how many dead workers are replaced; default as many as workers.
-        queue_per_worker: photos sent ahead to each worker, so it starts the next one
-            without waiting for the driver.
-        start_timeout: seconds to wait for the first worker to be ready (a cluster
-            may be scaling up) before giving up.
-    """
-
-    address: str | None = None
-    workers: int | None = None
-    cpus_per_worker: float | None = None
-    gpus_per_worker: float | None = None
-    retries: int = 1
-    replacements: int | None = None
-    queue_per_worker: int = 2
-    start_timeout: float = 600.0
-
-
-@dataclass
-class WorkerStats:
-    """One worker's life: where it ran, what its start cost, what it did."""
-
-    index: int
-    node: str = ""
-    pid: int = 0
-    #: Seconds the worker spent building and warming up its engine (worker's clock).
-    load_seconds: float = 0.0
-    #: Seconds from asking Ray for the worker to it being ready (process start,
-    #: imports and the model load; driver's clock).
-    ready_seconds: float = 0.0
-    #: Peak resident memory once the models were loaded and warmed up.
-    peak_rss_mb: float = 0.0
-    photos: int = 0
-    busy_seconds: float = 0.0
-    died: bool = False
 
 
 @dataclass
@@ -143,294 +71,6 @@ class RayBatchSummary(BatchSummary):
     cluster_seconds: float = 0.0
 
 
-# -- the worker -------------------------------------------------------------------------
-
-
-def _limit_threads(threads: int) -> None:
-    """Give the worker's libraries the thread count Ray reserved for it, so workers
-    sharing a node do not oversubscribe its cores."""
-    n = str(max(1, int(threads)))
-    os.environ["OMP_NUM_THREADS"] = n  # read by torch at import and by configure_threads
-    os.environ["MKL_NUM_THREADS"] = n
-    import cv2
-
-    cv2.setNumThreads(int(n))
-    import sys
-
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(int(n))
-
-
-def missing_paths(readable: list[str], marker: str | None) -> list[str]:
-    """The paths of ``readable`` (and the OUT ``marker``) that this process cannot see."""
-    missing = [p for p in readable if not os.path.exists(p)]
-    if marker is not None and not os.path.isfile(marker):
-        missing.append(str(Path(marker).parent))
-    return missing
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory (what sizes workers per node); 0 where unknown."""
-    try:
-        import resource
-        import sys
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / (1 << 20 if sys.platform == "darwin" else 1 << 10)
-    except (ImportError, OSError):
-        return 0.0
-
-
-class PhotoWorker:
-    """One Ray actor: an engine built once, then any number of photos.
-
-    A plain class so it can be tested without Ray; :func:`run_batch_ray` wraps it
-    with ``ray.remote``.
-    """
-
-    def __init__(
-        self,
-        options: InpaintOptions,
-        *,
-        overwrite: bool = False,
-        quality: int | None = None,
-        threads: int = 1,
-        shared: Any = None,
-        has_shared: bool = False,
-        process: ProcessFn | None = None,
-    ) -> None:
-        t0 = time.perf_counter()
-        _limit_threads(threads)
-        self.options = options
-        self.overwrite = overwrite
-        self.quality = quality
-        self.process = process or process_item
-        self.extra: dict[str, Any] = {"shared": shared} if has_shared else {}
-        self.node = socket.gethostname()
-        self.engine = Engine()
-        self.method, self.warnings = self._warm_up()
-        self.load_seconds = time.perf_counter() - t0
-
-    def _warm_up(self) -> tuple[str, list[str]]:
-        """Load the models and make the first network call on a tiny photo, so the
-        first real photo does not pay for it (and the cost is measured once).
-        Returns the method that filled (a neural one falls back to Telea where its
-        weights are missing) and the warnings."""
-        import numpy as np
-
-        img = np.full((64, 64, 3), 128, np.uint8)
-        img[:, ::2] = 96
-        hole = np.zeros((64, 64), bool)
-        hole[24:40, 24:40] = True
-        try:
-            result = self.engine.inpaint(img, hole, None, self.options)
-        except InpaintStudioError as exc:  # reported per photo too; the worker still works
-            return self.engine.resolve_method(self.options.method), [str(exc)]
-        return result.method, list(result.warnings)
-
-    def hello(self, readable: list[str], marker: str | None) -> dict[str, Any]:
-        """Who this worker is, what its start cost, and which paths it cannot see."""
-        return {
-            "node": self.node,
-            "pid": os.getpid(),
-            "load_seconds": self.load_seconds,
-            "peak_rss_mb": _peak_rss_mb(),
-            "method": self.method,
-            "warnings": self.warnings,
-            "missing": missing_paths(readable, marker),
-        }
-
-    def fill(self, item: BatchItem, attempt: int = 1) -> ItemOutcome:
-        """Fill one photo; every error becomes a failed outcome, as in ``run_batch``."""
-        t0 = time.perf_counter()
-        for p in (item.source, item.mask):
-            if p is not None and not os.path.exists(p):
-                return ItemOutcome(
-                    "failed",
-                    f"{p}: not found on worker node {self.node}; the Ray backend passes photos by path, "
-                    "so every node must see INPUT, MASKS and OUT at the same paths",
-                    time.perf_counter() - t0,
-                )
-        if attempt > 1 and not self.overwrite and item.dest.exists():
-            # Atomic writes: an output that exists is complete, written by the attempt
-            # whose worker died before it could report.
-            return ItemOutcome("ok", "written before its first worker died", time.perf_counter() - t0)
-        try:
-            return self.process(
-                item, self.engine, self.options, overwrite=self.overwrite, quality=self.quality, **self.extra
-            )
-        except ItemSkipped as exc:  # a mask provider found nothing to do: reported as locally
-            return ItemOutcome("skipped", str(exc), time.perf_counter() - t0)
-        except InpaintStudioError as exc:
-            return ItemOutcome("failed", str(exc), time.perf_counter() - t0)
-        except Exception as exc:  # noqa: BLE001 - one bad file must not end the batch
-            msg = f"{item.source}: unexpected error: {type(exc).__name__}: {exc}"
-            return ItemOutcome("failed", msg, time.perf_counter() - t0)
-
-
-# -- the cluster ------------------------------------------------------------------------
-
-
-def _import_ray() -> Any:
-    if not ray_available():
-        raise RayBackendError(f"the Ray backend needs Ray, which is not installed: {INSTALL_HINT}")
-    import ray
-
-    return ray
-
-
-@contextlib.contextmanager
-def _local_cluster_env() -> Iterator[None]:
-    """Environment for starting a local cluster that never reaches the network.
-
-    - ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``: Ray's single-machine mode, every
-      process on loopback (otherwise they bind the machine's outward address, found
-      by routing a socket towards 8.8.8.8).  Read when ``ray`` is imported, so it is
-      also set on the already-imported constants.
-    - usage statistics off.
-    - ``http(s)_proxy`` to a closed loopback port for every address but loopback:
-      Ray's API server asks the cloud metadata address (169.254.169.254) which cloud
-      it runs on even with statistics off, and its ``requests`` honour the proxy;
-      Ray's own traffic is all on loopback, which ``no_proxy`` exempts.  The
-      cluster's processes (and the workers they start) keep this environment; this
-      process gets its own back.  Measured with ``strace -f -e trace=connect``: no
-      connection leaves loopback (``docs/SCALE.md``).
-    """
-    keep = {k: os.environ.get(k) for k in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                                           "NO_PROXY", "RAY_USAGE_STATS_ENABLED", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER")}
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    closed = "http://127.0.0.1:9"
-    for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        os.environ[k] = closed
-    for k in ("no_proxy", "NO_PROXY"):
-        os.environ[k] = "127.0.0.1,localhost,::1"
-    rc: Any = None
-    try:
-        import ray._private.ray_constants as rc
-    except ImportError:  # pragma: no cover - a Ray without this module keeps its default
-        pass
-    was = getattr(rc, "ENABLE_RAY_CLUSTER", None)
-    if was is not None and os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0":
-        rc.ENABLE_RAY_CLUSTER = False
-    try:
-        yield
-    finally:
-        # The cluster's processes keep what they started with; this process gets its
-        # own settings back (it may join another cluster later).
-        if was is not None:
-            rc.ENABLE_RAY_CLUSTER = was
-        for k, v in keep.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def start_local_cluster(num_cpus: int | None = None, num_gpus: int | None = None) -> None:
-    """Start a Ray cluster on this machine for this process (kept off the network)."""
-    with _local_cluster_env():
-        ray = _import_ray()
-        # Ray turns on token authentication for a new local cluster (a token in
-        # ~/.ray) and warns that it did: the right default, the warning only noise.
-        auth_log = logging.getLogger("ray._private.authentication.authentication_token_setup")
-        level = auth_log.level
-        auth_log.setLevel(logging.ERROR)
-        try:
-            ray.init(
-                num_cpus=num_cpus or os.cpu_count() or 1,
-                num_gpus=num_gpus,
-                include_dashboard=False,
-                # Photos go by path: the store holds only per-run shared state.
-                object_store_memory=256 << 20,
-                logging_level=logging.WARNING,
-                log_to_driver=False,
-                namespace="inpaint-studio",
-            )
-        finally:
-            auth_log.setLevel(level)
-
-
-def _check_reachable(address: str, timeout: float = 10.0) -> None:
-    """Fail in seconds, not minutes, when nothing listens at ``host:port`` (Ray itself
-    retries a dead address for a long time)."""
-    if address == "auto" or "://" in address or ":" not in address:
-        return
-    host, _, port = address.rpartition(":")
-    try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
-    except (OSError, ValueError) as exc:
-        raise RayBackendError(f"no Ray cluster reachable at {address} ({exc}); start one with `ray start --head`") from exc
-
-
-def _connect(config: RayConfig) -> tuple[Any, bool]:
-    """Join or start a cluster: (the ``ray`` module, whether this call did, so this run
-    shuts it down).  Ray is imported only here: a local cluster's settings must be in
-    the environment before the import."""
-    import sys
-
-    if not ray_available():
-        raise RayBackendError(f"the Ray backend needs Ray, which is not installed: {INSTALL_HINT}")
-    ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        return ray, False
-    if config.address:
-        _check_reachable(config.address)
-        import ray
-
-        try:
-            ray.init(address=config.address, logging_level=logging.WARNING, log_to_driver=False,
-                     namespace="inpaint-studio")
-        except Exception as exc:  # noqa: BLE001 - Ray raises many kinds here; all mean "no cluster"
-            raise RayBackendError(f"could not join the Ray cluster at {config.address}: {exc}") from exc
-        return ray, True
-    want = (config.workers or os.cpu_count() or 1) * max(1.0, config.cpus_per_worker or 1.0)
-    start_local_cluster(num_cpus=max(os.cpu_count() or 1, int(want)))
-    import ray
-
-    return ray, True
-
-
-def _shape(ray: Any, config: RayConfig, options: InpaintOptions, todo: int, local: bool) -> tuple[int, float, float]:
-    """(workers, cpus, gpus per worker) for this cluster and device choice."""
-    res = ray.cluster_resources()
-    cpus_total, gpus_total = float(res.get("CPU", 0)), float(res.get("GPU", 0))
-    if config.cpus_per_worker is not None:
-        cpus = max(0.0, float(config.cpus_per_worker))
-    elif local and config.workers:
-        cpus = float(max(1, int(cpus_total) // config.workers))
-    else:
-        cpus = 1.0
-    gpus = config.gpus_per_worker
-    if gpus is None:
-        if options.device == "cpu" or gpus_total == 0:
-            gpus = 0.0
-        elif config.workers:
-            gpus = min(1.0, gpus_total / config.workers)
-        else:
-            gpus = 1.0
-    if options.device == "cuda" and gpus_total == 0:
-        raise RayBackendError("--device cuda, but the Ray cluster has no GPU")
-    if config.workers:
-        workers = config.workers
-    elif gpus > 0:
-        workers = max(1, int(gpus_total / gpus))
-    else:
-        workers = max(1, int(cpus_total / cpus) if cpus > 0 else 1)
-    return max(1, min(workers, todo)), cpus, gpus
-
-
-def _expected_method(options: InpaintOptions) -> str:
-    """The method this machine fills with: ``auto``'s pick, or Telea where the chosen
-    neural method's weights are missing here too (the local backend's fallback)."""
-    from .registry import fill_info
-
-    name = Engine().resolve_method(options.method)
-    ok, _why = fill_info(name).available()
-    return name if ok else "telea"
-
-
 def _abs(p: Path | None) -> Path | None:
     return None if p is None else Path(os.path.abspath(p))
 
@@ -442,20 +82,6 @@ def _roots(items: list[BatchItem]) -> list[str]:
         if paths:
             out.append(os.path.commonpath(paths))
     return out
-
-
-def check_worker_method(info: dict[str, Any], expected: str) -> None:
-    """A worker must fill with the method this machine would: one whose node lacks the
-    weights would quietly fall back to Telea and mix two kinds of fill in one batch.
-
-    Raises:
-        RayBackendError: the worker's method differs, with its own reason.
-    """
-    if info["method"] != expected:
-        why = "; ".join(info.get("warnings") or []) or "its methods differ from this machine's"
-        raise RayBackendError(
-            f"worker on node {info['node']} fills with {info['method']}, not {expected} as this machine "
-            f"does ({why}); install the same inpaint-studio and weights on every node")
 
 
 def _is_death(ray: Any, exc: BaseException) -> bool:
@@ -554,11 +180,11 @@ def run_batch_ray(
 
     absolute = {i: replace(items[i], source=_abs(items[i].source), mask=_abs(items[i].mask), dest=_abs(items[i].dest))
                 for i in todo}
-    ray, started_here = _connect(config)
+    ray, started_here = connect(config)
     slots: list[_Slot] = []
     marker: Path | None = None
     try:
-        workers, cpus, gpus = _shape(ray, config, options, len(todo), local=started_here and not config.address)
+        workers, cpus, gpus = plan_workers(ray, config, options, len(todo), local=started_here and not config.address)
         summary.cluster_seconds = time.perf_counter() - t0
         res = ray.cluster_resources()
         notice(
@@ -571,7 +197,7 @@ def run_batch_ray(
         marker = out_root / f"{MARKER_PREFIX}{uuid.uuid4().hex}"
         marker.write_bytes(b"")
         readable = _roots([absolute[i] for i in todo])
-        expected = _expected_method(options)
+        expected = expected_method(options)
         Worker = ray.remote(PhotoWorker)
         shared_ref = ray.put(shared) if shared is not None else None
         kwargs = dict(overwrite=overwrite, quality=quality, threads=max(1, int(cpus)), shared=shared_ref,

@@ -13,16 +13,13 @@ import pytest
 from PIL import Image
 
 from inpaint_studio.cli import main
-from inpaint_studio.engine import Engine, InpaintOptions, ray_backend
+from inpaint_studio.engine import Engine, InpaintOptions, ray_worker
+from inpaint_studio.engine import ray_cluster as cluster
 from inpaint_studio.engine.batch import plan_batch, run_batch
 from inpaint_studio.engine.cancel import CancelToken
-from inpaint_studio.engine.ray_backend import (
-    PhotoWorker,
-    RayBackendError,
-    RayConfig,
-    missing_paths,
-    run_batch_ray,
-)
+from inpaint_studio.engine.ray_backend import run_batch_ray
+from inpaint_studio.engine.ray_cluster import RayBackendError, RayConfig
+from inpaint_studio.engine.ray_worker import PhotoWorker, missing_paths
 from tests.engine import ray_hooks
 from tests.helpers import photo
 
@@ -37,7 +34,7 @@ def ray_cluster():
     from ray import cloudpickle
 
     cloudpickle.register_pickle_by_value(ray_hooks)
-    ray_backend.start_local_cluster(num_cpus=2)
+    cluster.start_local_cluster(num_cpus=2)
     yield ray
     ray.shutdown()
 
@@ -233,7 +230,7 @@ def _all_gone(pids: list[int], timeout: float = 15.0) -> bool:
 
 def test_without_ray_the_cli_says_how_to_install(monkeypatch: pytest.MonkeyPatch, photos: Path, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(ray_backend, "ray_available", lambda: False)
+    monkeypatch.setattr(cluster, "ray_available", lambda: False)
     code = main(["batch", str(photos), "--masks", str(tmp_path / "wm.png"), "--out", str(tmp_path / "o"),
                  "--backend", "ray"])
     assert code == 2
@@ -251,7 +248,7 @@ def test_ray_flags_need_the_ray_backend(photos: Path, tmp_path: Path) -> None:
 def test_unreachable_address_fails_fast() -> None:
     t0 = time.monotonic()
     with pytest.raises(RayBackendError, match="no Ray cluster reachable at 127.0.0.1:1"):
-        ray_backend._check_reachable("127.0.0.1:1", timeout=2)
+        cluster._check_reachable("127.0.0.1:1", timeout=2)
     assert time.monotonic() - t0 < 5
 
 
@@ -279,8 +276,8 @@ def test_worker_without_the_weights_is_refused_not_mixed_in(tmp_path: Path, monk
     info = worker.hello([], None)
     assert info["method"] == "telea" and info["warnings"]
     with pytest.raises(RayBackendError, match=r"fills with telea, not deepfill.*same inpaint-studio and weights"):
-        ray_backend.check_worker_method(info, "deepfill")
-    ray_backend.check_worker_method({**info, "method": "deepfill"}, "deepfill")
+        ray_worker.check_worker_method(info, "deepfill")
+    ray_worker.check_worker_method({**info, "method": "deepfill"}, "deepfill")
 
 
 def _raylets() -> set[int]:

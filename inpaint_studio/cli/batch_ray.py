@@ -76,7 +76,6 @@ def run(
     from ..engine.ray_backend import run_batch_ray
     from ..engine.ray_cluster import RayConfig
 
-    hooks = {} if settings is None else {"shared": settings, "process": process_with_settings}
     summary = run_batch_ray(
         items,
         options,
@@ -85,7 +84,8 @@ def run(
         on_item=on_item,
         on_notice=say,
         config=RayConfig(address=args.address, workers=args.workers),
-        **hooks,
+        shared=settings,
+        process=None if settings is None else process_with_settings,
     )
     if summary.workers:
         loads = ", ".join(f"{w.load_seconds:.1f}" for w in summary.workers)

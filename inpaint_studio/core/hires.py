@@ -215,7 +215,7 @@ def paste_fill(
         sy = small.shape[0] / box.height
         sx = small.shape[1] / box.width
         # Resize only the window of the fill that lands on the hole's bounding box.
-        m = np.float32([[sx, 0, (hx0 + 0.5) * sx - 0.5], [0, sy, (hy0 + 0.5) * sy - 0.5]])
+        m = np.array([[sx, 0, (hx0 + 0.5) * sx - 0.5], [0, sy, (hy0 + 0.5) * sy - 0.5]], np.float32)
         fill = cv2.warpAffine(
             small, m, (hx1 - hx0, hy1 - hy0),
             flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,

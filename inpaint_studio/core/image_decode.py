@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from .errors import UnsupportedImageError
 
@@ -22,8 +22,10 @@ def _is_16bit_colour(img: Image.Image) -> bool:
     """Pillow silently decodes 48/64-bit PNG and TIFF as 8-bit RGB; detect that case."""
     if img.format == "PNG":
         # IHDR: bit depth at byte 24, colour type at 25 (2 = RGB, 6 = RGBA).
+        if not isinstance(img, ImageFile.ImageFile):  # not read from a file: nothing to look at
+            return False
         try:
-            with open(img.filename, "rb") as fh:  # type: ignore[attr-defined]
+            with open(img.filename, "rb") as fh:
                 head = fh.read(26)
         except (OSError, AttributeError, TypeError):
             return False

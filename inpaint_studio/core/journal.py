@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .box import Box
 from .document import Atom, Document, Entry, ResultLayer
 
 MAGIC = b"ISJOURNAL1\n"
@@ -169,12 +170,12 @@ def _entry(doc: Document, rec: dict[str, Any]) -> Entry | None:
             return None
         if y0 < 0 or x0 < 0 or y1 > doc.height or x1 > doc.width:
             return None
-        atoms.append(Atom(a["layer"], (y0, y1, x0, x1), old, new))
+        atoms.append(Atom(a["layer"], Box(y0, y1, x0, x1), old, new))
     added = None
     if m.get("result_added"):
         r = m["result_added"]
         pixels, mask = arrays.pop(0), arrays.pop(0)
-        added = ResultLayer(bbox=tuple(int(v) for v in r["bbox"]), pixels=pixels,  # type: ignore[arg-type]
+        added = ResultLayer(bbox=Box(*(int(v) for v in r["bbox"])), pixels=pixels,
                             mask=mask.astype(bool), method=r.get("method", ""), device=r.get("device", ""),
                             visible=bool(r.get("visible", True)), warnings=list(r.get("warnings", [])),
                             uid=int(r["uid"]))

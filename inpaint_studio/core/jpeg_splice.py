@@ -20,6 +20,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from PIL import Image
@@ -56,9 +57,9 @@ def _subsampling_for(y_blocks: tuple[int, int], c_blocks: tuple[int, int]) -> in
 _LIBJPEG = "turbo210"
 
 
-def _fast_libjpeg(jpeglib: object) -> contextlib.AbstractContextManager:
+def _fast_libjpeg(jpeglib: ModuleType) -> contextlib.AbstractContextManager:
     try:
-        return jpeglib.version(_LIBJPEG)  # type: ignore[attr-defined]
+        return jpeglib.version(_LIBJPEG)
     except Exception:  # noqa: BLE001 - an older/other jpeglib build: its default is fine
         return contextlib.nullcontext()
 
@@ -71,7 +72,7 @@ def _dirty_blocks(changed: np.ndarray, grid: tuple[int, int], step: tuple[int, i
     h = min(changed.shape[0], padded.shape[0])
     w = min(changed.shape[1], padded.shape[1])
     padded[:h, :w] = changed[:h, :w]
-    return padded.reshape(nby, sy, nbx, sx).any(axis=(1, 3))
+    return np.asarray(padded.reshape(nby, sy, nbx, sx).any(axis=(1, 3)))
 
 
 def splice_jpeg(
@@ -101,7 +102,7 @@ def splice_jpeg(
         return _splice(jpeglib, source, pixels, changed, orientation)
 
 
-def _splice(jpeglib: object, source: Path, pixels: np.ndarray, changed: np.ndarray, orientation: int) -> bytes | None:
+def _splice(jpeglib: ModuleType, source: Path, pixels: np.ndarray, changed: np.ndarray, orientation: int) -> bytes | None:
     stored = to_stored_orientation(pixels[..., :3], orientation)
     mask = to_stored_orientation(changed, orientation)
     src = jpeglib.read_dct(str(source))

@@ -27,7 +27,7 @@ def mask_from_array(arr: np.ndarray, threshold: int = 127) -> np.ndarray:
     opaque masks use brightness, so white (or light) marks the hole.
     """
     if arr.dtype == bool:
-        return arr if arr.ndim == 2 else arr.any(axis=2)
+        return arr if arr.ndim == 2 else np.asarray(arr.any(axis=2))
     a = arr
     if a.dtype == np.uint16:
         a = (a >> 8).astype(np.uint8)

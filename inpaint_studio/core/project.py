@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_path
+from .box import Box
 from .document import PAINT_LAYERS, Atom, Document, Entry, ResultLayer
 from .project_check import (
     MAX_JSON_BYTES,
@@ -58,7 +59,7 @@ class ProjectInfo:
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, allow_pickle=True, **arrays)  # numpy's default, named so **arrays cannot be it
     return buf.getvalue()
 
 
@@ -242,13 +243,11 @@ def load_project(
 
     cache: dict[int, ResultLayer] = {}
 
-    def result(m: dict[str, Any] | None) -> ResultLayer | None:
-        if m is None:
-            return None
+    def result(m: dict[str, Any]) -> ResultLayer:
         uid = int(m["uid"])
         if uid not in cache:
             cache[uid] = ResultLayer(
-                bbox=tuple(int(v) for v in m["bbox"]),  # type: ignore[arg-type]
+                bbox=Box(*(int(v) for v in m["bbox"])),
                 pixels=results[f"r{uid}_pixels"],
                 mask=results[f"r{uid}_mask"].astype(bool),
                 method=m.get("method", ""),
@@ -259,14 +258,14 @@ def load_project(
             )
         return cache[uid]
 
-    doc.results = [result(m) for m in meta.get("results", [])]  # type: ignore[misc]
+    doc.results = [result(m) for m in meta.get("results", [])]
     # Visibility of a current result is its saved state, not that of a history copy.
     for m, r in zip(meta.get("results", []), doc.results):
         r.visible = bool(m.get("visible", True))
 
     def entry(m: dict[str, Any], key: str) -> Entry:
         atoms = [
-            Atom(a["layer"], tuple(int(v) for v in a["bbox"]), history[f"{key}_{j}_old"], history[f"{key}_{j}_new"])  # type: ignore[arg-type]
+            Atom(a["layer"], Box(*(int(v) for v in a["bbox"])), history[f"{key}_{j}_old"], history[f"{key}_{j}_new"])
             for j, a in enumerate(m["atoms"])
         ]
         vis = m.get("visibility")
@@ -279,8 +278,8 @@ def load_project(
             strokes_before=before,
             strokes_after=after,
             atoms=atoms,
-            result_added=result(m.get("result_added")),
-            result_removed=result(m.get("result_removed")),
+            result_added=None if m.get("result_added") is None else result(m["result_added"]),
+            result_removed=None if m.get("result_removed") is None else result(m["result_removed"]),
             result_index=int(m.get("result_index", -1)),
             visibility=(int(vis[0]), bool(vis[1])) if vis else None,
         )

@@ -295,7 +295,7 @@ def _read_one(fh: Any, size: int, spec: tuple[tuple[int, ...], tuple[str, ...]],
     if dtype.hasobject:
         raise _fail(path, f"{what} holds Python objects")
     arr = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
-    view = memoryview(arr.reshape(-1, order="A").view(np.uint8)) if arr.size else memoryview(b"")
+    view = arr.reshape(-1, order="A").view(np.uint8).data if arr.size else memoryview(b"")
     pos = 0
     while pos < len(view):
         got = fh.readinto(view[pos:])

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .box import Box
 from .box import mask_box as mask_bbox
 from .document import BBox
 from .masks import dilate
@@ -59,7 +60,7 @@ def click_box(shape: tuple[int, int], x: float, y: float, size: float | None = N
     """The box a click stands for: a square around it, a quarter of the short side."""
     h, w = shape
     s = size if size is not None else max(16.0, min(h, w) / 4.0)
-    return (max(0, int(y - s / 2)), min(h, int(y + s / 2) + 1), max(0, int(x - s / 2)), min(w, int(x + s / 2) + 1))
+    return Box(max(0, int(y - s / 2)), min(h, int(y + s / 2) + 1), max(0, int(x - s / 2)), min(w, int(x + s / 2) + 1))
 
 
 @dataclass
@@ -118,7 +119,7 @@ def object_select(
     gc[by0:by1, bx0:bx1] = cv2.GC_PR_FGD
     sure = np.zeros((sh, sw), bool)
     if seeds is not None:
-        s = seeds[cy0:cy1, cx0:cx1].astype(np.uint8)
+        s: np.ndarray = seeds[cy0:cy1, cx0:cx1].astype(np.uint8)
         if scale != 1.0:
             s = cv2.resize(s, (sw, sh), interpolation=cv2.INTER_NEAREST)
         inside = np.zeros_like(sure)
@@ -138,7 +139,8 @@ def object_select(
         if check is not None:
             check()
         mode = cv2.GC_INIT_WITH_MASK if i == 0 else cv2.GC_EVAL
-        cv2.grabCut(small_bgr, gc, None, bgd, fgd, 1, mode)
+        # OpenCV's stubs want a rect, which the mask modes ignore and take as None.
+        cv2.grabCut(small_bgr, gc, None, bgd, fgd, 1, mode)  # type: ignore[call-overload]
     fg = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
     fg = _main_parts(fg, sure)
     if not fg.any():
@@ -152,7 +154,7 @@ def object_select(
     if bb is None:
         return None
     fy0, fy1, fx0, fx1 = bb
-    return Selection((cy0 + fy0, cy0 + fy1, cx0 + fx0, cx0 + fx1), fg[fy0:fy1, fx0:fx1].copy())
+    return Selection(Box(cy0 + fy0, cy0 + fy1, cx0 + fx0, cx0 + fx1), fg[fy0:fy1, fx0:fx1].copy())
 
 
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -256,4 +258,4 @@ def lasso_mask(shape: tuple[int, int], points: np.ndarray, grow: int = 2) -> Sel
     if bb is None:
         return None
     fy0, fy1, fx0, fx1 = bb
-    return Selection((y0 + fy0, y0 + fy1, x0 + fx0, x0 + fx1), m[fy0:fy1, fx0:fx1].copy())
+    return Selection(Box(y0 + fy0, y0 + fy1, x0 + fx0, x0 + fx1), m[fy0:fy1, fx0:fx1].copy())

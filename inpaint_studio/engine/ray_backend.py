@@ -45,7 +45,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from .batch import BatchItem, BatchSummary, ItemOutcome
 from .cancel import CancelToken, ProgressCallback, no_progress
@@ -71,6 +71,10 @@ class RayBatchSummary(BatchSummary):
     cluster_seconds: float = 0.0
 
 
+@overload
+def _abs(p: Path) -> Path: ...
+@overload
+def _abs(p: None) -> None: ...
 def _abs(p: Path | None) -> Path | None:
     return None if p is None else Path(os.path.abspath(p))
 

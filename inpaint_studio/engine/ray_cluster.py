@@ -171,9 +171,9 @@ def connect(config: RayConfig) -> tuple[Any, bool]:
 
     if not ray_available():
         raise RayBackendError(f"the Ray backend needs Ray, which is not installed: {INSTALL_HINT}")
-    ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        return ray, False
+    loaded = sys.modules.get("ray")
+    if loaded is not None and loaded.is_initialized():
+        return loaded, False
     if config.address:
         _check_reachable(config.address)
         import ray

@@ -192,7 +192,7 @@ def _outline_width(crop: np.ndarray, core: np.ndarray, region: np.ndarray, max_w
     are the photo, once the outline has ended).
     """
     rings: list[tuple[float, np.ndarray]] = []
-    prev = core.astype(np.uint8)
+    prev: np.ndarray = core.astype(np.uint8)
     for d in range(1, max_w + 3):
         grown = cv2.dilate(core.astype(np.uint8), _disk(d))
         ring = grown.astype(bool) & ~prev.astype(bool) & region
@@ -245,7 +245,8 @@ def _text_colour(crop: np.ndarray, cand: np.ndarray, diff: np.ndarray, hgt: floa
     k = min(3, data.shape[0])
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     cv2.setRNGSeed(7)
-    _c, labels, centres = cv2.kmeans(data, k, None, crit, 3, cv2.KMEANS_PP_CENTERS)
+    # OpenCV's stubs want bestLabels, which KMEANS_PP_CENTERS lets be None.
+    _c, labels, centres = cv2.kmeans(data, k, None, crit, 3, cv2.KMEANS_PP_CENTERS)  # type: ignore[call-overload]
     labels = labels.ravel()
     lab_img = np.full(cand.shape, -1, np.int32)
     lab_img[cand] = labels

@@ -98,7 +98,7 @@ class Watermark:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.alpha.shape  # type: ignore[return-value]
+        return int(self.alpha.shape[0]), int(self.alpha.shape[1])
 
     @property
     def footprint(self) -> np.ndarray:

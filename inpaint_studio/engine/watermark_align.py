@@ -42,8 +42,8 @@ def _pair_shift(gr: np.ndarray, gk: np.ndarray, max_shift: int) -> tuple[int, in
     return int(ix) - s, int(iy) - s, (float(win[iy, ix]) - med) / mad
 
 
-
 def shrink(img: np.ndarray, scale: float) -> np.ndarray:
+    """``img`` (its colour channels) scaled by ``scale`` with area averaging, for the search."""
     h, w = img.shape[:2]
     size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
     return cv2.resize(np.ascontiguousarray(img[..., :3] if img.ndim == 3 else img), size, interpolation=cv2.INTER_AREA)

@@ -91,7 +91,6 @@ def mark_support(template: np.ndarray, grow: int = 2) -> np.ndarray:
     return cv2.dilate(inside.astype(np.uint8), np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
 
 
-
 def harmonic_fill(stack: np.ndarray, hole: np.ndarray, sweeps: int = 250) -> np.ndarray:
     """``stack`` (..., h, w) with ``hole`` filled by harmonic interpolation of its border.
 

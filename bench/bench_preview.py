@@ -77,7 +77,7 @@ class _Probe:
         self.t_final: float | None = None
         self.preview = None
         self.engine_preview_s: float | None = None
-        orig_preview, orig_done = win._on_preview, win._fill_done  # type: ignore[attr-defined]
+        orig_preview, orig_done = win.fills._on_preview, win.fills._fill_done  # type: ignore[attr-defined]
 
         def on_preview(seq: int, res: object, image: object) -> None:
             t = time.perf_counter()
@@ -96,9 +96,9 @@ class _Probe:
             self.done_slot_s += self.t_final - t
 
         # The relay is connected to the bound method at construction: reconnect it.
-        win._relay.preview.disconnect(orig_preview)  # type: ignore[attr-defined]
-        win._relay.preview.connect(on_preview)  # type: ignore[attr-defined]
-        win._fill_done = fill_done  # type: ignore[attr-defined]
+        win.fills.relay.preview.disconnect(orig_preview)  # type: ignore[attr-defined]
+        win.fills.relay.preview.connect(on_preview)  # type: ignore[attr-defined]
+        win.fills._fill_done = fill_done  # type: ignore[attr-defined]
 
     def reset(self) -> None:
         self.t_preview = self.t_final = self.preview = self.engine_preview_s = self.cpu_preview = None
@@ -109,7 +109,7 @@ def _one_fill(app: object, win: object, probe: _Probe, mask: np.ndarray) -> dict
     from PySide6.QtCore import QTimer
 
     doc = win.doc  # type: ignore[attr-defined]
-    win._push(doc.set_layer("mask", np.where(mask, 255, 0).astype(np.uint8), "bench mask"))  # type: ignore[attr-defined]
+    win.push(doc.set_layer("mask", np.where(mask, 255, 0).astype(np.uint8), "bench mask"))  # type: ignore[attr-defined]
     before = doc.composite()
     n_before = len(doc.results)
     probe.reset()

@@ -87,7 +87,7 @@ def main() -> int:
         while y <= y1 - r * 0.6:
             doc.stroke_to((x0 + r * 0.6, y), (x1 - r * 0.6, y), r)
             y += r * 0.8
-        win._push(doc.end_stroke())
+        win.push(doc.end_stroke())
         win.canvas.refresh_overlay()
 
     x0, y0, x1, y1 = args.box or (int(doc.width * 0.5), int(doc.height * 0.25), int(doc.width * 0.6), int(doc.height * 0.85))
@@ -96,7 +96,7 @@ def main() -> int:
     win.canvas._update_cursor_item(QPointF((x0 + x1) / 2, y1 + r * 1.5))
     shot("02-mask.png")
 
-    win.hallucinate_edges()
+    win.fills.hallucinate_edges()
     while win.worker.busy:
         pump(0.1)
     if args.edge:
@@ -104,7 +104,7 @@ def main() -> int:
         ex0, ey0, ex1, ey1 = args.edge
         doc.begin_stroke("edges")
         doc.stroke_to((ex0, ey0), (ex1, ey1), win.canvas.sketch_size / 2, 1.0)
-        win._push(doc.end_stroke("Draw edge"))
+        win.push(doc.end_stroke("Draw edge"))
         win.canvas.refresh_overlay()
     win.canvas._update_cursor_item(QPointF(x1 + 40, (y0 + y1) / 2))
     shot("03-edge-overlay.png")

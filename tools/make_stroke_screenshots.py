@@ -66,9 +66,9 @@ def main() -> int:
     doc = win.doc
     mask = np.zeros(doc.shape, np.uint8)
     mask[y0:y1, x0:x1] = 255
-    win._push(doc.set_layer("mask", mask, "Paint mask"))
+    win.push(doc.set_layer("mask", mask, "Paint mask"))
     win.canvas.refresh_overlay()
-    win.hallucinate_edges()
+    win.fills.hallucinate_edges()
     wait_idle()
     shot("13-strokes-at-rest.png")
 

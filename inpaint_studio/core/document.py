@@ -4,24 +4,30 @@ Numpy only, no Qt, so every edit (brush stroke, fill, grow/shrink) is unit-testa
 without a window.  The GUI wraps each :class:`Entry` in a ``QUndoStack`` command; the
 document keeps the same entries so a project file can carry the history to resume.
 
-Why diff atoms: a 24 MP mask is 24 MB; a full copy per stroke would exhaust memory in a
-few hundred strokes.  A stroke touches a small box, so an :class:`Atom` keeps only that
-box's old and new pixels (napari's labels layer does the same).
+Views (the canvas, the layers list) subscribe to the document's :class:`Change` events
+and redraw what changed themselves: whoever edits the document (a brush stroke, a
+fill landing, an undo) then never has to know which views show it.
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import cv2
 import numpy as np
 
 from .box import Box, clip_box, mask_box, union_box
+from .brush import Stroke, segment_alpha
+from .history import Atom, Entry, PaintClaim, ResultLayer, entry_bbox
 from .strokes import EdgeStroke, rasterize, touches
+
+__all__ = [
+    "BBox", "CONSUME_MARGIN", "DEFAULT_HISTORY_LIMIT", "MASK_THRESHOLD", "PAINT_LAYERS", "Atom", "Change",
+    "Document", "Entry", "PaintClaim", "ResultLayer", "Stroke", "entry_bbox", "mask_bbox", "segment_alpha",
+]
 
 #: Paint layers (uint8 ``(H, W)``, 0 = empty, 255 = full) in drawing order.
 PAINT_LAYERS: tuple[str, ...] = ("mask", "sketch", "edges")
@@ -37,170 +43,25 @@ MASK_THRESHOLD = 128
 CONSUME_MARGIN = 2
 #: Undo depth; each entry holds only the pixels it changed.
 DEFAULT_HISTORY_LIMIT = 200
-#: Stroke tiles whose old pixels are saved on first touch (see :class:`Stroke`).
-_TILE = 128
+
+ChangeKind = Literal["layer", "strokes", "results", "visibility"]
 
 
-@dataclass
-class ResultLayer:
-    """One fill kept as a patch over the photo, so it can be hidden or removed later.
+@dataclass(frozen=True)
+class Change:
+    """One change a view may have to redraw.
 
-    Only the bounding box of the filled hole is stored (``pixels`` is the crop of the
-    filled photo, ``mask`` says which crop pixels the fill replaced): a result of a small
-    hole in a 24 MP photo costs kilobytes, not 72 MB.
+    ``layer``: pixels of paint layer ``name`` changed inside ``box`` (None: anywhere);
+    ``visibility``: paint layer ``name`` was shown or hidden; ``strokes``: the edge
+    strokes; ``results``: a result layer was added, removed, shown or hidden.
     """
 
-    bbox: BBox
-    pixels: np.ndarray
-    mask: np.ndarray
-    method: str = ""
-    device: str = ""
-    visible: bool = True
-    warnings: list[str] = field(default_factory=list)
-    uid: int = 0
+    kind: ChangeKind
+    name: str = ""
+    box: BBox | None = None
 
 
-@dataclass
-class PaintClaim:
-    """Paint a fill will consume, as it was when the fill started (see
-    :meth:`Document.claim_paint`): per layer, which pixels of ``bbox`` and their values."""
-
-    bbox: BBox
-    regions: dict[str, np.ndarray]
-    before: dict[str, np.ndarray]
-    #: Edge strokes over the hole, as they were (consumed unless edited since).
-    strokes: tuple[EdgeStroke, ...] = ()
-
-
-@dataclass
-class Atom:
-    """Old and new pixels of one box of one paint layer."""
-
-    layer: str
-    bbox: BBox
-    old: np.ndarray
-    new: np.ndarray
-
-
-@dataclass
-class Entry:
-    """One undo step: pixel atoms plus at most one result layer added or removed.
-
-    ``result_added`` is inserted at ``result_index`` on redo and taken out on undo;
-    ``result_removed`` the other way round.  ``visibility`` toggles a result's ``visible``.
-    """
-
-    text: str
-    atoms: list[Atom] = field(default_factory=list)
-    result_added: ResultLayer | None = None
-    result_removed: ResultLayer | None = None
-    result_index: int = -1
-    visibility: tuple[int, bool] | None = None
-    #: The edge strokes before and after the step (both ``None``: unchanged).  Strokes
-    #: are immutable and small, so the two lists are kept whole.
-    strokes_before: tuple[EdgeStroke, ...] | None = None
-    strokes_after: tuple[EdgeStroke, ...] | None = None
-
-    def nbytes(self) -> int:
-        n = sum(a.old.nbytes + a.new.nbytes for a in self.atoms)
-        for r in (self.result_added, self.result_removed):
-            if r is not None:
-                n += r.pixels.nbytes + r.mask.nbytes
-        return n
-
-
-
-
-def segment_alpha(
-    shape: tuple[int, int],
-    p0: tuple[float, float],
-    p1: tuple[float, float],
-    radius: float,
-    hardness: float,
-) -> tuple[BBox, np.ndarray] | None:
-    """Coverage (float32 in [0, 1]) of a round brush swept from ``p0`` to ``p1``.
-
-    Points are ``(x, y)`` in photo pixels with pixel centres at ``+0.5``, so a click at
-    scene position (10.5, 20.5) is centred on pixel column 10, row 20.  ``hardness`` 1 is
-    a hard edge; lower values fade the outer ``1 - hardness`` of the radius.  Returns the
-    clipped box and its coverage, or ``None`` when the dab misses the photo.
-    """
-    h, w = shape
-    r = max(0.5, float(radius))
-    (ax, ay), (bx, by) = p0, p1
-    box = clip_box(
-        (
-            int(math.floor(min(ay, by) - r)),
-            int(math.ceil(max(ay, by) + r)) + 1,
-            int(math.floor(min(ax, bx) - r)),
-            int(math.ceil(max(ax, bx) + r)) + 1,
-        ),
-        h,
-        w,
-    )
-    if box is None:
-        return None
-    y0, y1, x0, x1 = box
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
-    xs = np.arange(x0, x1, dtype=np.float32)[None, :] + 0.5
-    dx, dy = bx - ax, by - ay
-    ll = dx * dx + dy * dy
-    if ll > 1e-9:
-        t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / ll, 0.0, 1.0)
-        px, py = ax + t * dx, ay + t * dy
-    else:
-        px, py = np.float32(ax), np.float32(ay)
-    d = np.sqrt((xs - px) ** 2 + (ys - py) ** 2)
-    soft = max(1e-3, r * (1.0 - float(np.clip(hardness, 0.0, 1.0))))
-    # Hard brush: full inside r, anti-aliased over one pixel; soft: linear ramp inwards.
-    if soft <= 1.0:
-        alpha = np.clip(r - d + 0.5, 0.0, 1.0)
-    else:
-        alpha = np.clip((r - d) / soft, 0.0, 1.0)
-    if not (alpha > 0).any():
-        return None
-    return box, alpha.astype(np.float32)
-
-
-class Stroke:
-    """An open brush stroke on one paint layer; ``Document.end_stroke`` turns it into an Entry.
-
-    Old pixels are saved per tile the first time a dab reaches it, so a long stroke costs
-    only the tiles it crossed, and the undo atom is exact even where dabs overlap.
-    """
-
-    def __init__(self, layer: str, data: np.ndarray, erase: bool, value: int, binary: bool = False) -> None:
-        self.layer = layer
-        self.erase = erase
-        self.value = int(value)
-        self.binary = binary
-        self._data = data
-        self._tiles: dict[tuple[int, int], np.ndarray] = {}
-        self.bbox: BBox | None = None
-
-    def save_tiles(self, box: BBox) -> None:
-        y0, y1, x0, x1 = box
-        for ty in range(y0 // _TILE, (y1 - 1) // _TILE + 1):
-            for tx in range(x0 // _TILE, (x1 - 1) // _TILE + 1):
-                if (ty, tx) not in self._tiles:
-                    sl = (slice(ty * _TILE, (ty + 1) * _TILE), slice(tx * _TILE, (tx + 1) * _TILE))
-                    self._tiles[(ty, tx)] = self._data[sl].copy()
-        self.bbox = union_box(self.bbox, box)
-
-    def old_pixels(self) -> np.ndarray:
-        assert self.bbox is not None
-        y0, y1, x0, x1 = self.bbox
-        old = self._data[y0:y1, x0:x1].copy()
-        for (ty, tx), tile in self._tiles.items():
-            ty0, tx0 = ty * _TILE, tx * _TILE
-            # Intersection of the tile with the box, in both coordinate frames.
-            iy0, iy1 = max(y0, ty0), min(y1, ty0 + tile.shape[0])
-            ix0, ix1 = max(x0, tx0), min(x1, tx0 + tile.shape[1])
-            if iy0 < iy1 and ix0 < ix1:
-                old[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0] = tile[
-                    iy0 - ty0 : iy1 - ty0, ix0 - tx0 : ix1 - tx0
-                ]
-        return old
+Observer = Callable[[Change], None]
 
 
 class Document:
@@ -229,6 +90,28 @@ class Document:
         #: Told of every history step as ``(op, entry)``, op ``push``/``undo``/``redo``,
         #: once the document is in its new state (autosave journals them).
         self.listener: Callable[[str, Entry | None], None] | None = None
+        self._observers: list[Observer] = []
+
+    # -- change events ------------------------------------------------------------------
+    def subscribe(self, fn: Observer) -> None:
+        """Call ``fn(change)`` after every change to what a view shows (see :class:`Change`)."""
+        if fn not in self._observers:
+            self._observers.append(fn)
+
+    def unsubscribe(self, fn: Observer) -> None:
+        if fn in self._observers:
+            self._observers.remove(fn)
+
+    def _changed(self, kind: ChangeKind, name: str = "", box: BBox | None = None) -> None:
+        for fn in list(self._observers):
+            fn(Change(kind, name, box))
+
+    def set_visible(self, layer: str, on: bool) -> None:
+        """Show or hide a paint layer (a view setting, not a history step)."""
+        if self.visible.get(layer) == on:
+            return
+        self.visible[layer] = on
+        self._changed("visibility", layer)
 
     # -- geometry -------------------------------------------------------------------
     @property
@@ -324,6 +207,7 @@ class Document:
             st.save_tiles(box)
             region[inside] = 0 if st.erase else st.value
             self.revision += 1
+            self._changed("layer", st.layer, box)
             return box
         st.save_tiles(box)
         if st.erase:
@@ -333,6 +217,7 @@ class Document:
             paint = np.rint(alpha * st.value).astype(np.uint8)
             np.maximum(region, paint, out=region)
         self.revision += 1
+        self._changed("layer", st.layer, box)
         return box
 
     def end_stroke(self, text: str | None = None) -> Entry | None:
@@ -366,6 +251,7 @@ class Document:
         cur[y0:y1, x0:x1] = atom.new
         entry = Entry(text, [atom])
         self._record(entry)
+        self._changed("layer", layer, box)
         return entry
 
     def add_result(
@@ -455,7 +341,7 @@ class Document:
             region = touching[labels]
             rb = mask_box(region)
             assert rb is not None
-            part = (ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])
+            part = Box(ly0 + rb[0], ly0 + rb[1], lx0 + rb[2], lx0 + rb[3])
             parts[name] = (part, region[rb[0] : rb[1], rb[2] : rb[3]])
             box = union_box(box, part)
         strokes = tuple(st for st in (self.strokes if strokes is None else strokes) if touches(st, grown, 0))
@@ -485,7 +371,7 @@ class Document:
             cy0, cy1, cx0, cx1 = cb
             old = cur[cy0:cy1, cx0:cx1].copy()
             new = np.where(clear[cy0:cy1, cx0:cx1], 0, old).astype(np.uint8)
-            atoms.append(Atom(name, (y0 + cy0, y0 + cy1, x0 + cx0, x0 + cx1), old, new))
+            atoms.append(Atom(name, Box(y0 + cy0, y0 + cy1, x0 + cx0, x0 + cx1), old, new))
         return atoms
 
     def result_name(self, index: int) -> str:
@@ -539,13 +425,22 @@ class Document:
             self.results.insert(min(entry.result_index, len(self.results)), r)
         if (add is not None and not forward) or (rem is not None and forward):
             r = add if not forward else rem
-            self.results.remove(r)  # type: ignore[arg-type]
+            assert r is not None
+            self.results.remove(r)
         if entry.visibility is not None:
             idx, vis = entry.visibility
             self.results[idx].visible = vis if forward else not vis
+        strokes = False
         if entry.strokes_after is not None and entry.strokes_before is not None:
             self.strokes = entry.strokes_after if forward else entry.strokes_before
+            strokes = True
         self.revision += 1
+        for atom in entry.atoms:
+            self._changed("layer", atom.layer, atom.bbox)
+        if strokes:
+            self._changed("strokes")
+        if add is not None or rem is not None or entry.visibility is not None:
+            self._changed("results")
 
     def undo(self) -> Entry | None:
         if not self.undo_stack:
@@ -573,19 +468,3 @@ class Document:
 
     def set_next_uid(self, uid: int) -> None:
         self._next_uid = max(self._next_uid, uid)
-
-
-def entry_bbox(entry: Entry) -> BBox | None:
-    """Photo box an entry changed (what the canvas must repaint)."""
-    box: BBox | None = None
-    for a in entry.atoms:
-        box = union_box(box, a.bbox)
-    for r in (entry.result_added, entry.result_removed):
-        if r is not None:
-            box = union_box(box, r.bbox)
-    if entry.strokes_before is not None and entry.strokes_after is not None:
-        from .strokes import stroke_bbox
-
-        changed = set(entry.strokes_before) ^ set(entry.strokes_after)
-        box = union_box(box, stroke_bbox(changed, 2.0))
-    return box

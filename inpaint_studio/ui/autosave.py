@@ -8,8 +8,9 @@ is written when the journal has grown large, every minute while there is journal
 fold in, and at the first edit of a session; it names its own journal, and older
 journals are deleted only once it is on disk.
 
-The document's arrays are copied (fast memcpy) on the GUI thread; one writer thread does
-all file work in order, so a journal record never lands before its base.
+The document's arrays are copied (fast memcpy) on the GUI thread; one writer thread (a
+``background.TaskThread``) does all file work in order, so a journal record never lands
+before its base.
 
 An autosave exists only while a session has unsaved work; a clean exit removes it, so
 any file found at start-up is from a crash and recovery is offered.
@@ -23,7 +24,7 @@ import logging
 import os
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -31,6 +32,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..core import journal
 from ..core.document import Document, Entry
 from ..core.project import PROJECT_SUFFIX, read_project_meta, save_project
+from .background import TaskThread
 from .settings import data_dir
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ def snapshot(doc: Document) -> Document:
         snap.layers[st.layer][y0:y1, x0:x1] = st.old_pixels()
     snap._stroke = None
     snap.listener = None
+    snap._observers = []  # the views watch the live document, not this copy
     snap.visible = dict(doc.visible)
     snap.results = [copy.copy(r) for r in doc.results]
     snap.undo_stack = deque(doc.undo_stack, maxlen=doc.undo_stack.maxlen)
@@ -127,7 +130,6 @@ class Autosaver(QObject):
 
     saved = Signal(str)
     failed = Signal(str)
-    _broken = Signal(int)  # from the writer thread: this journal id can no longer be trusted
 
     #: A new base is written once the journal holds this many bytes of pixels.
     JOURNAL_LIMIT = 64 << 20
@@ -143,10 +145,8 @@ class Autosaver(QObject):
         self._journal_bytes = 0
         self._journal_records = 0
         self._visible: dict[str, bool] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
-        self._pending: Future | None = None
+        self._writer = TaskThread("autosave", self)
         self._dead_ids: set[int] = set()  # writer thread only
-        self._broken.connect(self._on_broken)
         self._period = QTimer(self)
         self._period.setInterval(period_ms)
         self._period.timeout.connect(self.save_now)
@@ -203,7 +203,7 @@ class Autosaver(QObject):
             self._journal("visible", None)
             self._journal_records += 1
 
-    def mark_unsaved(self) -> Future | None:
+    def mark_unsaved(self) -> int | None:
         """The whole document is unsaved work (just recovered): write it as a base now."""
         return self._write_base()
 
@@ -221,17 +221,15 @@ class Autosaver(QObject):
         try:
             journal.append(path, journal.encode(op, entry, visible))
         except BaseException:
-            self._dead_ids.add(jid)
-            self._broken.emit(jid)
+            self._dead_ids.add(jid)  # the GUI thread hears of it through the task's error
             raise
 
-    def _base_job(self, path: Path, snap: Document, jid: int, pristine: bool) -> str:
+    def _base_job(self, path: Path, jid: int, snap: Document, pristine: bool) -> str:
         try:
             save_project(path, snap, self.photo_path,
                          extra={"autosave": True, "journal": jid, "pristine": pristine})
         except BaseException:
             self._dead_ids.add(jid)
-            self._broken.emit(jid)
             raise
         for old in _journals(path):
             if old != journal_path(path, jid):
@@ -241,7 +239,7 @@ class Autosaver(QObject):
                     pass
         return str(path)
 
-    def _write_base(self, pristine: bool = False) -> Future | None:
+    def _write_base(self, pristine: bool = False) -> int | None:
         doc, path = self.doc, self.path
         if doc is None or path is None:
             return None
@@ -252,24 +250,19 @@ class Autosaver(QObject):
         self._journal_bytes = self._journal_records = 0
         self._saved_revision = doc.revision
         self._visible = dict(doc.visible)
-        return self._submit(self._base_job, path, snap, self._base_id, pristine, saved=True)
+        return self._submit(self._base_job, path, self._base_id, snap, pristine, saved=True)
 
-    def _submit(self, fn: object, *args: object, saved: bool = False) -> Future:
-        fut = self._pool.submit(fn, *args)  # type: ignore[arg-type]
-        fut.add_done_callback(self._done_base if saved else self._done)
-        self._pending = fut
-        return fut
-
-    def _done(self, fut: Future) -> None:
-        exc = fut.exception()
-        if exc is not None:
+    def _submit(self, fn: Callable[..., object], path: Path, jid: int, *args: object, saved: bool = False) -> int:
+        def failed(exc: BaseException) -> None:
             log.warning("autosave failed: %s", exc)
+            self._on_broken(jid)
             self.failed.emit(str(exc))
 
-    def _done_base(self, fut: Future) -> None:
-        self._done(fut)
-        if fut.exception() is None:
-            self.saved.emit(str(fut.result()))
+        def done(result: object) -> None:
+            if saved:
+                self.saved.emit(str(result))
+
+        return self._writer.call("Autosave", fn, path, jid, *args, on_done=done, on_error=failed)
 
     def _on_broken(self, jid: int) -> None:
         if self._base_id == jid:
@@ -277,7 +270,7 @@ class Autosaver(QObject):
             self._saved_revision = -1
 
     # -- control ------------------------------------------------------------------------------
-    def save_now(self) -> Future | None:
+    def save_now(self) -> int | None:
         """Write a new base now (folding the journal in), if anything changed since the last."""
         doc = self.doc
         if doc is None or self.path is None or doc.stroking:
@@ -290,11 +283,7 @@ class Autosaver(QObject):
 
     def wait(self, timeout: float = 30.0) -> None:
         """Until every queued write is done (one writer thread: the last one is enough)."""
-        if self._pending is not None:
-            try:
-                self._pending.result(timeout)
-            except Exception:  # noqa: BLE001 - reported through `failed`
-                pass
+        self._writer.wait(timeout)
 
     def discard(self) -> None:
         """Forget the current autosave (clean exit, or the user saved elsewhere)."""
@@ -306,5 +295,4 @@ class Autosaver(QObject):
 
     def shutdown(self) -> None:
         self._period.stop()
-        self.wait()
-        self._pool.shutdown(wait=True)
+        self._writer.shutdown(wait_ms=60000)

@@ -2,11 +2,8 @@
 
 Scene coordinates are photo pixels (the photo item sits at (0, 0) unscaled), so a
 mouse position maps to a pixel with one ``mapToScene`` and no bookkeeping of zoom.
-
-Why the overlay is one ARGB image that wraps a numpy buffer: converting a 24 MP layer
-to a QImage per stroke would take hundreds of milliseconds.  A brush dab only recomposes
-the pixels of its dirty box into that buffer and calls ``update(rect)``; with
-``DeviceCoordinateCache`` Qt repaints just that rectangle.
+The canvas subscribes to its document's change events and redraws only what changed
+(a dab's box of the overlay, the strokes, the fills): editors never repaint it by hand.
 """
 
 from __future__ import annotations
@@ -14,45 +11,31 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QImage,
-    QKeyEvent,
-    QMouseEvent,
-    QPainter,
-    QPen,
-    QPixmap,
-    QWheelEvent,
-)
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
     QGraphicsEllipseItem,
-    QGraphicsItem,
     QGraphicsLineItem,
     QGraphicsPixmapItem,
-    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
     QLineEdit,
-    QStyleOptionGraphicsItem,
     QWidget,
 )
 
-from ..core.document import MASK_THRESHOLD, BBox, Document, Entry, ResultLayer
+from ..core.document import BBox, Change, Document
+from .fill_items import FillItems
+from .pixmaps import OVERLAY_STYLE, OverlayItem, PreviewImage, draw_checkerboard, draw_hint, qimage_from_array
 
 if TYPE_CHECKING:
     from .select_tools import SelectTool
+    from .stroke_tools import StrokesItem
 
-#: Overlay colours (RGB) and opacity per paint layer, drawn bottom to top.
-OVERLAY_STYLE: dict[str, tuple[tuple[int, int, int], float]] = {
-    "mask": ((255, 40, 40), 0.45),
-    "edges": ((40, 255, 120), 0.95),
-    "sketch": ((255, 215, 0), 1.0),
-}
+__all__ = ["OVERLAY_STYLE", "EMPTY_HINT", "ImageCanvas", "PreviewImage"]
+
 MIN_ZOOM, MAX_ZOOM = 0.01, 64.0
 #: Any of these held turns the wheel into brush size instead of zoom.
 BRUSH_WHEEL_MODIFIERS = (
@@ -60,126 +43,6 @@ BRUSH_WHEEL_MODIFIERS = (
 )
 #: Shown on the empty canvas before a photo is opened.
 EMPTY_HINT = "Open a photo to start\n\nCtrl+O, drag and drop a file here, or paste (Ctrl+V)"
-
-
-def to_display_rgb8(pixels: np.ndarray) -> np.ndarray:
-    """8-bit contiguous copy for display (16-bit photos are shown at 8 bits)."""
-    if pixels.dtype == np.uint16:
-        pixels = (pixels >> 8).astype(np.uint8)
-    return np.ascontiguousarray(pixels)
-
-
-def qimage_from_array(arr: np.ndarray) -> QImage:
-    """Deep-copied QImage from an RGB/RGBA uint8 array (the array may then be freed)."""
-    arr = to_display_rgb8(arr)
-    h, w = arr.shape[:2]
-    fmt = QImage.Format.Format_RGBA8888 if arr.shape[2] == 4 else QImage.Format.Format_RGB888
-    return QImage(arr.data, w, h, arr.strides[0], fmt).copy()
-
-
-class PreviewImage:
-    """A fill's hole as a premultiplied ARGB image, ready to become a pixmap at once.
-
-    Made off the GUI thread (``QImage`` may be, ``QPixmap`` may not): for a hole over a
-    24 MP photo the per-pixel work takes a good part of a second, which on the GUI
-    thread would freeze the editor just as the preview arrives.
-    """
-
-    def __init__(self, pixels: np.ndarray, hole: np.ndarray) -> None:
-        import cv2
-
-        from ..core.document import mask_bbox
-
-        self.box = mask_bbox(hole)
-        self.image: QImage | None = None
-        if self.box is None:
-            return
-        y0, y1, x0, x1 = self.box
-        px = to_display_rgb8(pixels[y0:y1, x0:x1])
-        inside = np.ascontiguousarray(hole[y0:y1, x0:x1]).view(np.uint8)
-        # B, G, R, A byte order = Format_ARGB32_Premultiplied on little-endian machines.
-        bgra = cv2.cvtColor(np.ascontiguousarray(px[..., :3]), cv2.COLOR_RGB2BGRA)
-        if px.shape[2] == 4:
-            # Fills never change alpha: where the photo is transparent the fill is too.
-            bgra[..., 3] = px[..., 3]
-            a = bgra[..., 3:].astype(np.uint16)
-            bgra[..., :3] = ((bgra[..., :3] * a + 127) // 255).astype(np.uint8)
-        self._buf = cv2.bitwise_and(bgra, bgra, mask=inside)  # nothing outside the hole
-        h, w = self._buf.shape[:2]
-        self.image = QImage(self._buf.data, w, h, self._buf.strides[0], QImage.Format.Format_ARGB32_Premultiplied)
-
-
-class OverlayItem(QGraphicsItem):
-    """Mask/sketch/edges drawn from one premultiplied ARGB buffer kept in sync by box."""
-
-    def __init__(self, doc: Document) -> None:
-        super().__init__()
-        self.doc = doc
-        h, w = doc.shape
-        # B, G, R, A byte order = Format_ARGB32_Premultiplied on little-endian machines.
-        self.buf = np.zeros((h, w, 4), np.uint8)
-        self.image = QImage(self.buf.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.refresh(None)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self.doc.width, self.doc.height)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        # The exposed part, grown by more than one device pixel: its edges fall between
-        # device pixels at most zooms, and a source rect cut there left those pixels half
-        # drawn (1-px seams after partial updates).  The painter's clip keeps the rest.
-        scale = max(1e-6, min(abs(painter.worldTransform().m11()), abs(painter.worldTransform().m22())))
-        m = int(np.ceil(2.0 / scale)) + 1
-        r = option.exposedRect.toAlignedRect().adjusted(-m, -m, m, m)
-        r = r.intersected(self.boundingRect().toAlignedRect())
-        if not r.isEmpty():
-            painter.drawImage(r, self.image, r)
-
-    def refresh(self, box: BBox | None) -> None:
-        """Recompose ``box`` (None = everything) from the document's layers."""
-        if box is None:
-            # In bands, so a 24 MP recomposition never holds 4 float copies of the photo.
-            h = self.doc.height
-            for y in range(0, h, 512):
-                self._compose((y, min(h, y + 512), 0, self.doc.width))
-            self.update()
-            return
-        self._compose(box)
-        y0, y1, x0, x1 = box
-        self.update(QRectF(x0, y0, x1 - x0, y1 - y0))
-
-    def _compose(self, box: BBox) -> None:
-        y0, y1, x0, x1 = box
-        if not any(
-            self.doc.visible.get(n, True) and self.doc.layers[n][y0:y1, x0:x1].any() for n in OVERLAY_STYLE
-        ):
-            self.buf[y0:y1, x0:x1] = 0  # nothing to show here: skip the float maths
-            return
-        acc_c = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
-        acc_a = np.zeros((y1 - y0, x1 - x0), np.float32)
-        for name, (rgb, opacity) in OVERLAY_STYLE.items():
-            if not self.doc.visible.get(name, True):
-                continue
-            v = self.doc.layers[name][y0:y1, x0:x1]
-            if name == "mask":
-                # Exactly the pixels a fill replaces, at one strength: a soft mask (Feather,
-                # an older project) drawn soft showed red where nothing would be filled.
-                v = np.where(v >= MASK_THRESHOLD, np.uint8(255), np.uint8(0))
-            if not v.any():
-                continue
-            a = v.astype(np.float32) * np.float32(opacity / 255.0)
-            keep = 1.0 - a
-            acc_c *= keep[..., None]
-            acc_c += a[..., None] * np.asarray(rgb, np.float32)
-            acc_a *= keep
-            acc_a += a
-        out = self.buf[y0:y1, x0:x1]
-        out[..., 0] = np.rint(acc_c[..., 2]).astype(np.uint8)
-        out[..., 1] = np.rint(acc_c[..., 1]).astype(np.uint8)
-        out[..., 2] = np.rint(acc_c[..., 0]).astype(np.uint8)
-        out[..., 3] = np.rint(acc_a * 255.0).astype(np.uint8)
 
 
 class ImageCanvas(QGraphicsView):
@@ -212,13 +75,9 @@ class ImageCanvas(QGraphicsView):
         self.doc: Document | None = None
         self.photo_item: QGraphicsPixmapItem | None = None
         self.overlay: OverlayItem | None = None
-        self.results_clip: QGraphicsRectItem | None = None
-        self.preview_clip: QGraphicsRectItem | None = None
+        self.fills: FillItems | None = None
+        self.strokes_item: StrokesItem | None = None
         self.split_line: QGraphicsLineItem | None = None
-        self._result_items: dict[int, QGraphicsPixmapItem] = {}
-        self.preview_item: QGraphicsPixmapItem | None = None
-        #: Result images made off the GUI thread, by result uid, taken by ``sync_results``.
-        self._prepared: dict[int, PreviewImage] = {}
         self.cursor_item = QGraphicsEllipseItem()
         self.cursor_item2 = QGraphicsEllipseItem()
         pen = QPen(QColor(0, 0, 0, 200), 0)
@@ -243,32 +102,30 @@ class ImageCanvas(QGraphicsView):
         self._size_wheel = 0
         #: Object or outline select (ui/select_tools.py) when active; None = the brush.
         self.select_tool: SelectTool | None = None
+        self._cursor_scene: QPointF | None = None  # the pointer on the photo, None: off the canvas
+        self._fit_mode = False
 
     # -- document ---------------------------------------------------------------------------
     def set_document(self, doc: Document | None) -> None:
-        """Show ``doc`` (one photo conversion per document, never per stroke)."""
+        """Show ``doc`` (one photo conversion per document, never per stroke); from now on
+        the canvas redraws itself from the document's change events."""
         sc = self.scene()
         for it in (self.cursor_item, self.cursor_item2):
             if it.scene() is sc:
                 sc.removeItem(it)
         if self.select_tool is not None:
             self.select_tool.detach()  # its guides belong to the old photo
+        if self.doc is not None:
+            self.doc.unsubscribe(self._on_change)
         sc.clear()
-        self._result_items.clear()
-        self._prepared.clear()
-        self.preview_item: QGraphicsPixmapItem | None = None
         self.doc = doc
-        self.photo_item = self.overlay = self.results_clip = self.split_line = self.preview_clip = None
-        self.strokes_item = None
+        self.photo_item = self.overlay = self.split_line = self.fills = self.strokes_item = None
         if doc is None:
             return
         self.photo_item = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(doc.photo)))
         self.photo_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         sc.addItem(self.photo_item)
-        self.results_clip = QGraphicsRectItem(QRectF(0, 0, doc.width, doc.height))
-        self.results_clip.setPen(QPen(Qt.PenStyle.NoPen))
-        self.results_clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
-        sc.addItem(self.results_clip)
+        self.fills = FillItems(sc, doc)
         self.overlay = OverlayItem(doc)
         self.overlay.setZValue(10)
         sc.addItem(self.overlay)
@@ -277,13 +134,6 @@ class ImageCanvas(QGraphicsView):
         self.strokes_item = StrokesItem(doc)
         sc.addItem(self.strokes_item)
         self.strokes_item.refresh()
-        # The quick preview is drawn above the mask overlay (under it, the red hid the
-        # very pixels the preview is there to show), clipped like the results.
-        self.preview_clip = QGraphicsRectItem(QRectF(0, 0, doc.width, doc.height))
-        self.preview_clip.setPen(QPen(Qt.PenStyle.NoPen))
-        self.preview_clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
-        self.preview_clip.setZValue(15)
-        sc.addItem(self.preview_clip)
         self.split_line = QGraphicsLineItem()
         self.split_line.setPen(QPen(QColor(255, 255, 255, 220), 0))
         self.split_line.setZValue(20)
@@ -294,56 +144,36 @@ class ImageCanvas(QGraphicsView):
         self.sync_results()
         self.set_split(self._split)
         self.fit()
+        doc.subscribe(self._on_change)
+
+    def _on_change(self, change: Change) -> None:
+        """Redraw what the document says changed."""
+        if change.kind == "layer":
+            if self.overlay is not None:
+                self.overlay.refresh(change.box)
+        elif change.kind == "visibility":
+            self.refresh_overlay()
+        elif change.kind == "strokes":
+            if self.strokes_item is not None:
+                self.strokes_item.refresh()
+        elif change.kind == "results":
+            self.sync_results()
+
+    @property
+    def preview_item(self) -> QGraphicsPixmapItem | None:
+        return self.fills.preview_item if self.fills is not None else None
 
     def sync_results(self) -> None:
-        """Make result items match ``doc.results`` (crops are converted once each)."""
-        if self.doc is None or self.results_clip is None:
-            return
-        live = {r.uid: (i, r) for i, r in enumerate(self.doc.results)}
-        for uid in list(self._result_items):
-            if uid not in live:
-                it = self._result_items.pop(uid)
-                it.setParentItem(None)
-                self.scene().removeItem(it)
-        for uid, (i, r) in live.items():
-            it = self._result_items.get(uid)
-            if it is None:
-                pv = self._prepared.pop(uid, None)
-                if pv is not None and pv.image is not None and pv.box == r.bbox:
-                    it = self._item_from_image(pv, self.results_clip)
-                else:
-                    it = self._make_result_item(r)
-                self._result_items[uid] = it
-            it.setZValue(i)
-            it.setVisible(r.visible)
+        if self.fills is not None:
+            self.fills.sync()
 
     def offer_result_image(self, uid: int, image: PreviewImage) -> None:
         """The image of result ``uid``, made in the worker from the filled photo and hole
         (a :class:`PreviewImage` of the final), so adding the layer does not convert a
-        24 MP crop on the GUI thread.  Used once, when the layer's item is made."""
-        self._prepared = {uid: image}
-
-    def _item_from_image(self, pv: PreviewImage, parent: QGraphicsItem | None) -> QGraphicsPixmapItem:
-        assert pv.image is not None and pv.box is not None
-        it = QGraphicsPixmapItem(QPixmap.fromImage(pv.image), parent)
-        it.setOffset(pv.box[2], pv.box[0])
-        if self.zoom() < 3.0:
-            it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        return it
-
-    def _make_result_item(self, r: ResultLayer) -> QGraphicsPixmapItem:
-        px = to_display_rgb8(r.pixels)
-        rgba = np.empty(px.shape[:2] + (4,), np.uint8)
-        rgba[..., :3] = px[..., :3]
-        # Fills never change alpha: where the photo is transparent the fill is too (as in
-        # the exported file), instead of an opaque patch over the checkerboard.
-        alpha = px[..., 3] if px.shape[2] == 4 else np.uint8(255)
-        rgba[..., 3] = np.where(r.mask, alpha, 0)
-        it = QGraphicsPixmapItem(QPixmap.fromImage(qimage_from_array(rgba)), self.results_clip)
-        it.setOffset(r.bbox[2], r.bbox[0])
-        if self.zoom() < 3.0:
-            it.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        return it
+        24 MP crop on the GUI thread.  Used once, when the layer's item is made: offer it
+        before the layer is added."""
+        if self.fills is not None:
+            self.fills.offer(uid, image)
 
     def show_preview(self, pixels: np.ndarray | PreviewImage, hole: np.ndarray | None = None) -> None:
         """A temporary, not-undoable view of a preview fill (replaced by the result).
@@ -352,38 +182,24 @@ class ImageCanvas(QGraphicsView):
         them beforehand, off the GUI thread.  Opaque: it is drawn over the red mask, and
         it shows the layout the final fill keeps (the status bar says it is a preview).
         """
-        self.clear_preview()
-        if self.doc is None or self.preview_clip is None:
+        if self.fills is None:
             return
-        pv = pixels if isinstance(pixels, PreviewImage) else PreviewImage(pixels, hole)  # type: ignore[arg-type]
-        if pv.image is None or pv.box is None:
-            return
-        self.preview_item = self._item_from_image(pv, self.preview_clip)
+        if isinstance(pixels, PreviewImage):
+            pv = pixels
+        else:
+            assert hole is not None
+            pv = PreviewImage(pixels, hole)
+        self.fills.show_preview(pv)
 
     def clear_preview(self) -> None:
-        it = getattr(self, "preview_item", None)
-        if it is not None:
-            it.setParentItem(None)
-            if it.scene() is not None:
-                it.scene().removeItem(it)
-        self.preview_item = None
+        if self.fills is not None:
+            self.fills.clear_preview()
 
     def refresh_overlay(self, box: BBox | None = None) -> None:
         if self.overlay is not None:
             self.overlay.refresh(box)
-        if box is None and getattr(self, "strokes_item", None) is not None:
+        if box is None and self.strokes_item is not None:
             self.strokes_item.refresh()
-
-    def apply_entry_view(self, entry: Entry | None) -> None:
-        """Repaint what an undo/redo of ``entry`` changed."""
-        if entry is None:
-            return
-        for a in entry.atoms:
-            self.refresh_overlay(a.bbox)
-        if entry.strokes_after is not None and getattr(self, "strokes_item", None) is not None:
-            self.strokes_item.refresh()
-        if entry.result_added or entry.result_removed or entry.visibility:
-            self.sync_results()
 
     # -- view -------------------------------------------------------------------------------
     def _pick_sampling(self, z: float) -> None:
@@ -393,10 +209,8 @@ class ImageCanvas(QGraphicsView):
         mode = Qt.TransformationMode.SmoothTransformation if smooth else Qt.TransformationMode.FastTransformation
         if self.photo_item is not None:
             self.photo_item.setTransformationMode(mode)
-        for it in self._result_items.values():
-            it.setTransformationMode(mode)
-        if self.preview_item is not None:
-            self.preview_item.setTransformationMode(mode)
+        if self.fills is not None:
+            self.fills.set_smooth(smooth)
 
     def zoom(self) -> float:
         return float(self.transform().m11())
@@ -422,7 +236,7 @@ class ImageCanvas(QGraphicsView):
 
     def resizeEvent(self, event: object) -> None:  # type: ignore[override]
         super().resizeEvent(event)  # type: ignore[arg-type]
-        if getattr(self, "_fit_mode", False):
+        if self._fit_mode:
             self.fit()
 
     def actual_size(self) -> None:
@@ -475,12 +289,11 @@ class ImageCanvas(QGraphicsView):
     def set_comparing(self, on: bool) -> None:
         """Show the untouched photo (results and overlays hidden) while ``on``."""
         self._comparing = on
-        for clip in (self.results_clip, self.preview_clip):
-            if clip is not None:
-                clip.setVisible(not on)
+        if self.fills is not None:
+            self.fills.set_visible(not on)
         if self.overlay is not None:
             self.overlay.setVisible(not on)
-        if getattr(self, "strokes_item", None) is not None:
+        if self.strokes_item is not None:
             self.strokes_item.setVisible(not on and self.doc is not None and self.doc.visible.get("edges", True))
         if self.split_line is not None:
             self.split_line.setVisible(not on and self._split > 0)
@@ -488,12 +301,10 @@ class ImageCanvas(QGraphicsView):
     def set_split(self, fraction: float) -> None:
         """Left ``fraction`` of the photo shows *before*, the rest *after* (0 = all after)."""
         self._split = max(0.0, min(1.0, fraction))
-        if self.doc is None or self.results_clip is None or self.split_line is None:
+        if self.doc is None or self.fills is None or self.split_line is None:
             return
         x = self._split * self.doc.width
-        self.results_clip.setRect(QRectF(x, 0, self.doc.width - x, self.doc.height))
-        if self.preview_clip is not None:
-            self.preview_clip.setRect(self.results_clip.rect())
+        self.fills.set_split(x)
         self.split_line.setLine(x, 0, x, self.doc.height)
         self.split_line.setVisible(self._split > 0 and not self._comparing)
 
@@ -504,12 +315,12 @@ class ImageCanvas(QGraphicsView):
     def _update_cursor_item(self, scene_pos: QPointF | None = None) -> None:
         if scene_pos is not None:
             self._cursor_scene = scene_pos
-        pos = getattr(self, "_cursor_scene", None)
+        pos = self._cursor_scene
         show = (pos is not None and self.doc is not None and not self._panning and not self._space
                 and self.select_tool is None)
         for it in (self.cursor_item, self.cursor_item2):
             it.setVisible(bool(show))
-        if not show:
+        if not show or pos is None:
             return
         r = self.current_diameter() / 2.0
         rect = QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r)
@@ -542,8 +353,7 @@ class ImageCanvas(QGraphicsView):
             layer = self.active_layer
             if not self.doc.visible.get(layer, True):
                 # Painting on a hidden layer would be invisible work; show it first.
-                self.doc.visible[layer] = True
-                self.refresh_overlay()
+                self.doc.set_visible(layer, True)
             self.doc.begin_stroke(layer, erase=erase)
             p = self._scene_xy(event)
             self._last = p
@@ -603,9 +413,8 @@ class ImageCanvas(QGraphicsView):
     def _dab(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
         assert self.doc is not None
         # Hard everywhere: the mask is binary (see Document.stroke_to), lines are crisp.
-        box = self.doc.stroke_to(p0, p1, self.current_diameter() / 2.0, 1.0)
-        if box is not None:
-            self.refresh_overlay(box)
+        # The dab's box is redrawn from the document's change event.
+        self.doc.stroke_to(p0, p1, self.current_diameter() / 2.0, 1.0)
 
     # -- keys -------------------------------------------------------------------------------
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
@@ -665,22 +474,10 @@ class ImageCanvas(QGraphicsView):
             return
         super().keyReleaseEvent(event)
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802 - Qt's name
         super().drawBackground(painter, rect)
         if self.doc is None:
             # Empty window: say how to start instead of showing a blank grey area.
-            painter.save()
-            painter.resetTransform()
-            painter.setPen(QColor(190, 190, 196))
-            f = painter.font()
-            f.setPointSizeF(f.pointSizeF() * 1.3)
-            painter.setFont(f)
-            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
-            painter.restore()
-            return
-        if self.doc is not None and self.doc.photo.shape[2] == 4:
-            # Checkerboard under transparent photos.
-            painter.save()
-            painter.setClipRect(QRectF(0, 0, self.doc.width, self.doc.height))
-            painter.fillRect(rect, QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern))
-            painter.restore()
+            draw_hint(painter, self.viewport().rect(), EMPTY_HINT)
+        elif self.doc.photo.shape[2] == 4:
+            draw_checkerboard(painter, rect, self.doc.width, self.doc.height)  # under transparent photos

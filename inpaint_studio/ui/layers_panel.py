@@ -1,7 +1,8 @@
 """Layers list (visibility, active paint layer, results) and per-layer actions.
 
-Rows are rebuilt from the document after each change instead of being kept in sync
-edit by edit: there are only a handful, and it cannot drift from the model.
+Rows are rebuilt from the document whenever it says its results or a layer's visibility
+changed (its change events), instead of being kept in sync edit by edit: there are
+only a handful, and it cannot drift from the model.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.document import Document
-from .canvas import OVERLAY_STYLE
+from ..core.document import Change, Document
+from .pixmaps import OVERLAY_STYLE
 
 ROLE_KIND = int(Qt.ItemDataRole.UserRole)
 ROLE_KEY = ROLE_KIND + 1
@@ -34,7 +35,7 @@ def _swatch(rgb: tuple[int, int, int]) -> QIcon:
 
 
 class LayersPanel(QWidget):
-    """Emits user intents; the main window changes the document and calls ``refresh``."""
+    """Emits user intents; shows the document it was given and follows its changes."""
 
     paintVisibilityChanged = Signal(str, bool)
     resultVisibilityChanged = Signal(int, bool)
@@ -52,6 +53,7 @@ class LayersPanel(QWidget):
         self.list.currentItemChanged.connect(self._on_current)
         self._building = False
         self._active = "mask"
+        self.doc: Document | None = None
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -101,11 +103,32 @@ class LayersPanel(QWidget):
         g2.addWidget(clear_sketch, 1, 1)
         lay.addWidget(guide_box)
         # Buttons never keep keyboard focus: Space must pan the canvas, not re-click them.
-        for b in self.findChildren(QAbstractButton):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for button in self.findChildren(QAbstractButton):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._update_buttons()  # nothing selected yet: "Remove fill" starts disabled
 
     # -- model -> view ----------------------------------------------------------------------
+    def set_document(self, doc: Document | None, active: str | None = None) -> None:
+        if self.doc is not None:
+            self.doc.unsubscribe(self._on_change)
+        self.doc = doc
+        if doc is not None:
+            doc.subscribe(self._on_change)
+        self.refresh(doc, active)
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind == "results":
+            self.refresh(self.doc)
+        elif change.kind == "visibility" and self.doc is not None:
+            # In place, not rebuilt: the change may come from ticking that very row.
+            on = self.doc.visible.get(change.name, True)
+            for i in range(self.list.count()):
+                it = self.list.item(i)
+                if it.data(ROLE_KIND) == "paint" and it.data(ROLE_KEY) == change.name:
+                    self._building = True
+                    it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+                    self._building = False
+
     def refresh(self, doc: Document | None, active: str | None = None) -> None:
         if active is not None:
             self._active = active

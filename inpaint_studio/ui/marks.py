@@ -104,15 +104,15 @@ class MarkTools(QObject):
         self.win = win
         self.mark: Watermark | None = None
         self.mark_note = ""
-        self.act_detect_text = win._action(
+        self.act_detect_text = win.action(
             "Detect &text", self.detect_text, "Ctrl+T",
             "Add the text in the photo (captions, date stamps, signs) to the mask, cut to the letters",
         )
-        self.act_watermark = win._action(
+        self.act_watermark = win.action(
             "Remove &watermark using sibling photos…", self.remove_watermark,
             tip="Estimate the mark this photo shares with the other photos in a folder and undo it",
         )
-        self.act_show_mark = win._action("Show estimated watermark", self.show_mark)
+        self.act_show_mark = win.action("Show estimated watermark", self.show_mark)
         self.act_show_mark.setEnabled(False)
         for a in win.menuBar().actions():
             if a.menu() is not None and a.text().replace("&", "") == "Inpaint":
@@ -153,8 +153,8 @@ class MarkTools(QObject):
             return
         new = doc.layers["mask"].copy()
         new[tm.mask] = 255
-        win._push(doc.set_layer("mask", new, "Detect text"))
-        win.set_active_layer("mask")
+        win.push(doc.set_layer("mask", new, "Detect text"))
+        win.masking.set_active_layer("mask")
         win.statusBar().showMessage(
             f"Text found: {len(tm.boxes)} line(s) added to the mask ({', '.join(repr(t) for t in tm.texts)}); "
             "edit it if needed, then Fill", 10000
@@ -233,9 +233,7 @@ class MarkTools(QObject):
             f"This photo: {inv.match.describe()}; {100 * inv.recovered_share:.0f}% of the mark's pixels "
             f"recovered by inverting it, {int(inv.fill.sum())} px filled."
         )
-        win._push(doc.add_result(out.pixels, inv.footprint, out.method, out.device, out.warnings, clear_paint=True))
-        win.canvas.sync_results()
-        win.layers.refresh(doc)
+        win.push(doc.add_result(out.pixels, inv.footprint, out.method, out.device, out.warnings, clear_paint=True))
         if out.warnings:
             win.show_notice("Watermark removed with warnings:\n" + "\n".join(out.warnings), "warning")
         else:

@@ -6,7 +6,7 @@ itself is computed by ``core/selection.py`` off the GUI thread, and lands as one
 ordinary mask edit (one undo step), added or, with Alt or Ctrl (or the right button),
 subtracted.
 
-Why the lasso's maps come from a one-thread queue and not the editor's worker: each
+Why the lasso's maps come from their own task thread and not the editor's worker: each
 anchor needs its own scissors map, and the worker is *latest wins* (a new job cancels
 the running one), so quick clicks would lose the maps of the anchors before them.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +23,7 @@ from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
 
 from ..core.selection import ScissorsMap, scissors_image
+from .background import TaskThread, error_message
 
 if TYPE_CHECKING:
     from .canvas import ImageCanvas
@@ -188,44 +188,36 @@ class MapBuilder(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scissors")
-        self._small: tuple[np.ndarray, float] | None = None  # touched in the pool thread only
-        self._last: Future | None = None
+        self._thread = TaskThread("scissors", self)
+        self._small: tuple[np.ndarray, float] | None = None  # touched in the task thread only
 
     def prepare(self, image: np.ndarray) -> None:
         """Base the next maps on ``image`` (the photo as shown, fills included)."""
-        self._last = self._pool.submit(self._prepare, image)
+        self._thread.call("Outline select", self._prepare, image)  # a failure shows at the build
 
     def _prepare(self, image: np.ndarray) -> None:
         self._small = scissors_image(image)
 
     def build(self, session: int, k: int, anchor: tuple[float, float]) -> None:
-        fut = self._pool.submit(self._build, anchor)
-        fut.add_done_callback(lambda f, s=session, i=k: self._deliver(s, i, f))
-        self._last = fut
+        def built(scissors: ScissorsMap) -> None:
+            self.built.emit(session, k, scissors)
+
+        self._thread.call("Outline select", self._build, anchor, on_error=self._failed, on_done=built)
 
     def _build(self, anchor: tuple[float, float]) -> ScissorsMap:
         assert self._small is not None, "prepare() first"
         small, scale = self._small
         return ScissorsMap(small, scale, anchor)
 
-    def _deliver(self, session: int, k: int, fut: Future) -> None:
-        exc = fut.exception()
-        if exc is not None:
-            log.error("scissors map failed: %s", exc)
-            self.failed.emit(f"Outline select failed: {type(exc).__name__}: {exc}")
-            return
-        self.built.emit(session, k, fut.result())  # queued to the GUI thread
+    def _failed(self, exc: BaseException) -> None:
+        log.error("scissors map failed: %s", exc)
+        self.failed.emit(error_message("Outline select", exc))
 
     def wait(self, timeout: float = 30.0) -> None:
-        if self._last is not None:
-            try:
-                self._last.result(timeout)
-            except Exception:  # noqa: BLE001 - reported through `failed`
-                pass
+        self._thread.wait(timeout)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._thread.shutdown()
 
 
 class OutlineSelect(SelectTool):

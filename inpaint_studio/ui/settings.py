@@ -127,8 +127,8 @@ class AppSettings:
     def recent_files(self) -> list[str]:
         v = self.qs.value("files/recent", [])
         if isinstance(v, str):
-            v = [v] if v else []
-        return [str(x) for x in (v or [])]
+            return [v] if v else []
+        return [str(x) for x in v] if isinstance(v, (list, tuple)) else []
 
     def add_recent(self, path: str | os.PathLike[str]) -> list[str]:
         p = str(Path(path).resolve())

@@ -180,9 +180,7 @@ class StrokeTool(SelectTool):
         if item is None or doc is None:
             return False
         x, y, tol = p.x(), p.y(), self._tol()
-        if not doc.visible.get("edges", True):
-            doc.visible["edges"] = True
-            item.refresh()
+        doc.set_visible("edges", True)  # the strokes item redraws from the change event
         sel = item.selected
         if event.button() == Qt.MouseButton.RightButton:
             hit = stroke_at(doc.strokes, x, y, tol)

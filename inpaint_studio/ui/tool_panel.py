@@ -215,8 +215,8 @@ class ToolPanel(QWidget):
         lay.addWidget(cmp_box)
         lay.addStretch(1)
         # Buttons never keep keyboard focus: Space must pan the canvas, not re-click them.
-        for b in self.findChildren(QAbstractButton):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for button in self.findChildren(QAbstractButton):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def set_tool(self, tool: str) -> None:
         with QSignalBlocker(self.tool_group):

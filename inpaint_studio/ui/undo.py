@@ -4,54 +4,48 @@ The document already applied an edit when its Entry reaches the stack (a stroke 
 painted live), so the first ``redo`` of a command does nothing.  Both stacks move in
 lockstep: ``undo`` here is ``Document.undo``, which pops the same entry.  The Qt stack
 gives Ctrl+Z/Ctrl+Y, the undo view and the clean state; the document's copy makes the
-history testable without Qt and savable in a project.
+history testable without Qt and savable in a project.  Nothing is repainted here: the
+views follow the document's change events.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.document import Document, Entry
 
-Refresh = Callable[[Entry | None], None]
-
 
 class DocCommand(QUndoCommand):
     """One document Entry (a stroke, a fill, a mask operation...)."""
 
-    def __init__(self, doc: Document, entry: Entry, refresh: Refresh) -> None:
+    def __init__(self, doc: Document, entry: Entry) -> None:
         super().__init__(entry.text)
         self.doc = doc
         self.entry = entry
-        self._refresh = refresh
         self._applied = True
 
     def redo(self) -> None:
         if self._applied:
             self._applied = False  # the edit happened before push()
             return
-        e = self.doc.redo()
-        self._refresh(e)
+        self.doc.redo()
 
     def undo(self) -> None:
-        e = self.doc.undo()
-        self._refresh(e)
+        self.doc.undo()
 
 
-def push_entry(stack: QUndoStack, doc: Document, entry: Entry | None, refresh: Refresh) -> None:
+def push_entry(stack: QUndoStack, doc: Document, entry: Entry | None) -> None:
     if entry is not None:
-        stack.push(DocCommand(doc, entry, refresh))
+        stack.push(DocCommand(doc, entry))
 
 
-def rebuild_stack(stack: QUndoStack, doc: Document, refresh: Refresh) -> None:
+def rebuild_stack(stack: QUndoStack, doc: Document) -> None:
     """Mirror a loaded document's history (undo and redo entries) into ``stack``."""
     stack.clear()
     n_undo = len(doc.undo_stack)
     while doc.redo_stack:  # walk to the newest state so every command starts applied
         doc.redo()
     for entry in list(doc.undo_stack):
-        stack.push(DocCommand(doc, entry, refresh))
+        stack.push(DocCommand(doc, entry))
     stack.setIndex(n_undo)  # undoes back through Document.undo to where the user was
     stack.setClean()

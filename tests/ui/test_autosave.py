@@ -118,7 +118,7 @@ def test_bases_fold_the_journal_in_and_a_stroke_in_progress_is_never_half_saved(
     doc.stroke_to((20.0, 250.0), (380.0, 260.0), 10.0)
     assert saver.save_now() is None  # the minute timer waits for the stroke to end
     assert np.array_equal(snapshot(doc).layers["mask"], want)
-    window._push(doc.end_stroke())
+    window.push(doc.end_stroke())
     want = doc.layers["mask"].copy()
     assert saver.save_now() is not None  # folds the journal into a new base
     saver.wait()

@@ -17,7 +17,7 @@ def test_bad_project_keeps_the_current_work(qtbot, window, photo_file: Path, tmp
     doc, painted = window.doc, window.doc.layers["mask"].copy()
     assert painted.any()
     good = tmp_path / "good.isproj"
-    assert window.save_project_to(good)
+    assert window.files.save_project_to(good)
     with zipfile.ZipFile(good) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
     meta = json.loads(members["project.json"])

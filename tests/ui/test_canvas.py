@@ -67,7 +67,7 @@ def test_sketch_and_edges_layers_are_separate(qtbot, window, photo_file: Path) -
     drag(qtbot, c, [(10.5, 30.5), (60.5, 30.5)])
     assert window.doc.layers["edges"][30, 30] == 255
     # Hiding a layer hides its overlay but keeps its pixels.
-    window._on_paint_visibility("sketch", False)
+    window.masking.on_paint_visibility("sketch", False)
     assert c.overlay.buf[10, 30, 3] == 0 and window.doc.layers["sketch"][10, 30] == 255
 
 
@@ -102,12 +102,12 @@ def test_mask_operations_are_undoable(qtbot, window, photo_file: Path) -> None:
     drag(qtbot, window.canvas, [(200.5, 150.5)])
     base = window.doc.layers["mask"].copy()
     n = int((base >= 128).sum())
-    window.mask_op("grow")
+    window.masking.mask_op("grow")
     assert int(window.doc.hole().sum()) > n
-    window.mask_op("shrink")
-    window.mask_op("shrink")
+    window.masking.mask_op("shrink")
+    window.masking.mask_op("shrink")
     assert int(window.doc.hole().sum()) < n
-    window.mask_op("clear")
+    window.masking.mask_op("clear")
     assert not window.doc.layers["mask"].any()
     for _ in range(4):
         window.undo_stack.undo()
@@ -134,11 +134,11 @@ def test_hold_tab_shows_original_and_split_slider(qtbot, window, photo_file: Pat
     c = window.canvas
     c.setFocus()
     qtbot.keyPress(c, Qt.Key.Key_Tab)
-    assert not c.results_clip.isVisible() and not c.overlay.isVisible()
+    assert not c.fills.results_clip.isVisible() and not c.overlay.isVisible()
     qtbot.keyRelease(c, Qt.Key.Key_Tab)
-    assert c.results_clip.isVisible() and c.overlay.isVisible()
+    assert c.fills.results_clip.isVisible() and c.overlay.isVisible()
     window.tools.split_slider.setValue(50)
-    assert c.results_clip.rect().left() == pytest.approx(200)
+    assert c.fills.results_clip.rect().left() == pytest.approx(200)
     assert c.split_line.isVisible()
 
 
@@ -185,5 +185,5 @@ def test_history_limit_keeps_qt_and_document_stacks_in_step(qtbot, window, photo
     for i in range(DEFAULT_HISTORY_LIMIT + 5):
         doc.begin_stroke("mask")
         doc.stroke_to((float(i % 400), 5.0), (float(i % 400), 5.0), 1.0)
-        window._push(doc.end_stroke())
+        window.push(doc.end_stroke())
     assert window.undo_stack.count() == len(doc.undo_stack) == DEFAULT_HISTORY_LIMIT

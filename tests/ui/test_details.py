@@ -49,7 +49,7 @@ def test_fill_layers_are_numbered_by_what_exists(qtbot, window, photo_file: Path
     assert _fill_rows(window) == ["Fill 1 (telea)"]
     _fill(qtbot, window)
     assert _fill_rows(window) == ["Fill 2 (telea)", "Fill 1 (telea)"]  # top of the stack first
-    window._remove_result(0)
+    window.masking.remove_result(0)
     assert _fill_rows(window) == ["Fill 1 (telea)"]
     assert window.undo_stack.text(window.undo_stack.index() - 1) == "Remove Fill 1 (telea)"
 
@@ -82,7 +82,7 @@ def test_export_starts_in_the_original_format(qtbot, window, tmp_path: Path, mon
     monkeypatch.setattr(ExportDialog, "exec", fake_exec)
     window.settings.export_format = "png"  # left by an earlier export of another photo
     window.open_path(src)
-    window.export_dialog()
+    window.files.export_dialog()
     dlg = seen[-1]
     assert dlg.fmt() == "keep" and dlg.path().suffix == ".jpg"
 

@@ -47,7 +47,7 @@ def test_project_round_trips_all_layers_and_history(qtbot, window, photo_file: P
     _edit(qtbot, window, photo_file)
     doc = window.doc
     proj = tmp_path / "session.isproj"
-    assert window.save_project_to(proj)
+    assert window.files.save_project_to(proj)
     from inpaint_studio.ui.main_window import MainWindow
 
     win2 = MainWindow()
@@ -74,16 +74,16 @@ def test_project_round_trips_all_layers_and_history(qtbot, window, photo_file: P
 def test_export_writes_a_copy_and_never_silently_replaces(qtbot, window, photo_file: Path, tmp_path: Path) -> None:
     _edit(qtbot, window, photo_file)
     original = photo_file.read_bytes()
-    out = window.export_to(tmp_path / "out.jpg", "jpg", 90)
+    out = window.files.export_to(tmp_path / "out.jpg", "jpg", 90)
     assert out is not None and load_image(out).format == "JPEG"
     questions: list[str] = []
     window.ask_yes_no = lambda title, text: questions.append(text) or False
     window.ask_replace_original = lambda title, text: questions.append(text) or False
-    assert window.export_to(photo_file, "keep") is None
+    assert window.files.export_to(photo_file, "keep") is None
     assert "ORIGINAL" in questions[-1] and photo_file.read_bytes() == original
-    assert window.export_to(tmp_path / "out.jpg", "jpg", 90) is None  # declined
+    assert window.files.export_to(tmp_path / "out.jpg", "jpg", 90) is None  # declined
     window.ask_yes_no = lambda title, text: True
-    p = window.export_to(tmp_path / "out.png", "png")
+    p = window.files.export_to(tmp_path / "out.png", "png")
     assert p is not None
     assert np.array_equal(np.asarray(Image.open(p).convert("RGB")), window.doc.composite())
 
@@ -92,9 +92,9 @@ def test_mask_file_round_trip(qtbot, window, photo_file: Path, tmp_path: Path) -
     window.open_path(photo_file)
     drag(qtbot, window.canvas, [(100.5, 100.5), (180.5, 120.5)])
     hole = window.doc.hole()
-    assert window.save_mask_file(tmp_path / "m.png")
-    window.mask_op("clear")
-    assert window.load_mask_file(tmp_path / "m.png")
+    assert window.masking.save_mask_file(tmp_path / "m.png")
+    window.masking.mask_op("clear")
+    assert window.masking.load_mask_file(tmp_path / "m.png")
     assert np.array_equal(window.doc.hole(), hole)
 
 
@@ -146,7 +146,7 @@ def test_paste_and_array_open(qtbot, window) -> None:
     img = QImage(64, 48, QImage.Format.Format_RGB888)
     img.fill(0x336699)
     QGuiApplication.clipboard().setImage(img)
-    window.paste()
+    window.files.paste()
     assert window.doc is not None and window.doc.shape == (48, 64)
     assert tuple(window.doc.photo[0, 0]) == (0x33, 0x66, 0x99)
     assert window.windowTitle().startswith("pasted image (64×48)")

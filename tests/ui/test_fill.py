@@ -41,7 +41,7 @@ def test_fill_adds_a_toggleable_result_layer(qtbot, window, photo_file: Path) ->
     window.undo_stack.undo()  # the fill itself
     assert doc.results == [] and np.array_equal(doc.hole(), hole)
     window.undo_stack.redo()
-    assert len(doc.results) == 1 and len(window.canvas._result_items) == 1
+    assert len(doc.results) == 1 and len(window.canvas.fills.items) == 1
 
 
 def test_cancel_stops_a_fill(qtbot, window, photo_file: Path) -> None:
@@ -111,13 +111,13 @@ def test_edges_are_predicted_edited_and_used_by_fill(qtbot, window, photo_file: 
     grown = cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
     drawn = rasterize(strokes, hole.shape) > 0
     assert drawn[hole].any() and not (drawn & ~grown).any()  # in and next to the hole only
-    assert window.tool == "strokes"
+    assert window.masking.tool == "strokes"
     # Edit: delete the first stroke with the Strokes tool, then draw a raster edge line too.
-    window._stroke_tool.select(0)
+    window.masking.stroke_tool.select(0)
     qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
     assert window.doc.strokes == strokes[1:]
-    window.set_active_layer("edges")
-    window.set_tool("brush")
+    window.masking.set_active_layer("edges")
+    window.masking.set_tool("brush")
     drag(qtbot, window.canvas, [(160.5, 150.5), (240.5, 150.5)])
     assert window.doc.layers["edges"].any()
     window.undo_stack.undo()
@@ -217,7 +217,7 @@ def test_guided_preview_shows_first_then_the_final_replaces_it_in_one_undo_step(
     assert g > 200 and r < 60 and b < 60, (r, g, b)  # the guide's green, over the red mask
     # Before/after still works while the preview is up: Tab shows the untouched photo.
     window.canvas.set_comparing(True)
-    assert not window.canvas.preview_clip.isVisible()
+    assert not window.canvas.fills.preview_clip.isVisible()
     window.canvas.set_comparing(False)
 
     qtbot.waitUntil(lambda: len(doc.results) == 1, timeout=10000)
@@ -267,14 +267,14 @@ def test_a_preview_of_the_previous_photo_is_never_shown_on_the_next(qtbot, windo
     hole = _mask(qtbot, window, photo_file)
     choose(window, "test-guide-first")
     window.fill()
-    seq = window._fill_seq
+    seq = window.fills.fill_seq
     qtbot.waitUntil(lambda: window.canvas.preview_item is not None, timeout=5000)  # running, refining
     green = window.doc.photo.copy()
     green[hole] = (0, 255, 0)
     res = InpaintResult(green, hole, "test", "cpu", -1, 0.0)
     window.open_array(np.zeros((300, 400, 3), np.uint8))  # cancels the fill
     assert window.worker.busy  # its outcome has not come back yet: a preview could still land
-    window._relay.preview.emit(seq, res, PreviewImage(green, hole))  # its preview, late
+    window.fills.relay.preview.emit(seq, res, PreviewImage(green, hole))  # its preview, late
     assert window.canvas.preview_item is None
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=5000)
 
@@ -301,10 +301,12 @@ def test_the_final_layers_image_is_made_in_the_worker(qtbot, window, photo_file:
     def on_gui_thread(*_a: object) -> None:
         raise AssertionError("the result's image was made on the GUI thread")
 
-    monkeypatch.setattr(window.canvas, "_make_result_item", on_gui_thread)
+    from inpaint_studio.ui.pixmaps import PreviewImage
+
+    monkeypatch.setattr(PreviewImage, "of_result", on_gui_thread)  # the layer's own conversion
     window.fill()
     qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=10000)
-    assert len(window.canvas._result_items) == 1 and not window.canvas._prepared
+    assert len(window.canvas.fills.items) == 1 and not window.canvas.fills.prepared
     r, g, b = _viewport_rgb(window, 200.5, 150.5)
     assert b > 200 and g < 60, (r, g, b)
     assert np.array_equal(window.doc.composite()[~hole], window.doc.photo[~hole])

@@ -51,7 +51,7 @@ def test_detect_text_adds_the_text_to_the_mask_in_one_undo_step(qtbot, window) -
 def test_detect_text_on_a_plain_photo_says_so(qtbot, window) -> None:
     pytest.importorskip("rapidocr")
     window.open_array(synthetic_photo(200, 300, np.random.default_rng(9)), "plain")
-    window.mask_op("text")  # the Layers panel's Detect text button
+    window.masking.mask_op("text")  # the Layers panel's Detect text button
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=60000)
     qtbot.wait(50)
     assert not window.doc.hole().any()

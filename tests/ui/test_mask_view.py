@@ -42,7 +42,7 @@ def test_a_soft_mask_shows_exactly_what_will_be_filled(qtbot, window, photo_file
     yy, xx = np.mgrid[0:300, 0:400]
     d = np.hypot(xx - 200, yy - 150)
     m[:] = np.clip((60 - d) / 30 * 255, 0, 255).astype(np.uint8)  # a feathered disc (old project)
-    window._push(window.doc.set_layer("mask", m, "Load soft mask"))
+    window.push(window.doc.set_layer("mask", m, "Load soft mask"))
     assert np.array_equal(_shown(window), window.doc.hole())
 
 
@@ -54,7 +54,7 @@ def test_a_fill_leaves_no_mask_behind(qtbot, window, photo_file: Path) -> None:
     soft = np.zeros((300, 400), np.uint8)
     yy, xx = np.mgrid[0:300, 0:400]
     soft[:] = np.clip((40 - np.hypot(xx - 300, yy - 100)) / 30 * 255, 0, 255).astype(np.uint8)
-    window._push(window.doc.set_layer("mask", np.maximum(window.doc.layers["mask"], soft), "soft part"))
+    window.push(window.doc.set_layer("mask", np.maximum(window.doc.layers["mask"], soft), "soft part"))
     hole = window.doc.hole()
     window.fill()
     qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=15000)

@@ -17,10 +17,10 @@ def _open_with_strokes(window, tmp_path: Path) -> None:  # noqa: ANN001
     p = tmp_path / "kerb.png"
     save_image(p, LoadedImage(pixels=_two_tone(120, 160), format="PNG"))
     window.open_path(p)
-    window._push(window.doc.set_strokes(
+    window.push(window.doc.set_strokes(
         [make_stroke([(20.5, 60.5), (80.5, 60.5), (140.5, 60.5)]),
          make_stroke([(20.5, 20.5), (140.5, 20.5)], source="user")], "Predict strokes"))
-    window.set_tool("strokes")
+    window.masking.set_tool("strokes")
 
 
 def test_select_drag_a_point_and_delete_are_one_undo_step_each(qtbot, window, tmp_path: Path) -> None:
@@ -68,12 +68,12 @@ def test_predicted_strokes_replace_the_old_predicted_ones_and_keep_the_users(qtb
     window.canvas.refresh_overlay()
     window.tools.edge_combo.setCurrentIndex(window.tools.edge_combo.findData("canny"))
     n = window.undo_stack.index()
-    window.hallucinate_edges()
+    window.fills.hallucinate_edges()
     qtbot.waitUntil(lambda: not window.worker.busy and window.undo_stack.index() == n + 1, timeout=20000)
     strokes = window.doc.strokes
     assert any(s.source == "user" for s in strokes)
     assert original_gone(strokes)
-    assert window.tool == "strokes"
+    assert window.masking.tool == "strokes"
     # The kerb's continuation crosses the hole.
     drawn = np.zeros((120, 160), bool)
     from inpaint_studio.core.strokes import rasterize
@@ -89,7 +89,7 @@ def original_gone(strokes: tuple) -> bool:
 def test_clear_edges_removes_the_strokes_in_one_step(qtbot, window, tmp_path: Path) -> None:
     _open_with_strokes(window, tmp_path)
     n = window.undo_stack.index()
-    window._edges_op("clear")
+    window.masking.edges_op("clear")
     assert window.doc.strokes == () and window.undo_stack.index() == n + 1
     window.undo_stack.undo()
     assert len(window.doc.strokes) == 2

@@ -21,20 +21,20 @@ def _stroke(qtbot, window) -> None:  # noqa: ANN001
 def test_undoing_back_to_the_saved_state_is_not_unsaved_work(qtbot, window, photo_file: Path, tmp_path: Path) -> None:
     window.prompt_on_close = True
     assert window.open_path(photo_file)
-    assert not window.is_modified() and not window.isWindowModified()
+    assert not window.files.is_modified() and not window.isWindowModified()
     assert "photo.png" in window.windowTitle() and "[*]" in window.windowTitle()
     _stroke(qtbot, window)
-    assert window.is_modified() and window.isWindowModified()
+    assert window.files.is_modified() and window.isWindowModified()
     window.act_undo.trigger()
-    assert not window.is_modified() and not window.isWindowModified()
-    assert window._confirm_discard()  # no question: nothing to lose (ask_* would raise)
+    assert not window.files.is_modified() and not window.isWindowModified()
+    assert window.files.confirm_discard()  # no question: nothing to lose (ask_* would raise)
     _stroke(qtbot, window)
-    assert window.save_project_to(tmp_path / "s.isproj")
+    assert window.files.save_project_to(tmp_path / "s.isproj")
     assert "s.isproj" in window.windowTitle() and not window.isWindowModified()
     window.act_undo.trigger()
-    assert window.is_modified()
+    assert window.files.is_modified()
     window.act_redo.trigger()  # back at the saved state
-    assert not window.is_modified()
+    assert not window.files.is_modified()
     window.prompt_on_close = False
 
 
@@ -46,7 +46,7 @@ def test_a_file_that_cannot_be_opened_never_asks_about_or_costs_current_work(qtb
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     assert not window.open_path(bad)  # ask_save_changes would raise if it were asked
-    assert window.doc is doc and window.is_modified()
+    assert window.doc is doc and window.files.is_modified()
     assert window.notice.level == "error" and "bad.jpg" in window.notice.label.text()
     other = tmp_path / "other.png"
     save_image(other, LoadedImage(pixels=photo(50, 60), format="PNG"))
@@ -95,7 +95,7 @@ def test_transparent_pixels_stay_transparent_in_the_fill_view(qtbot, window, tmp
     window.fill()
     qtbot.waitUntil(lambda: len(window.doc.results) == 1, timeout=15000)
     r = window.doc.results[0]
-    item = window.canvas._result_items[r.uid]
+    item = window.canvas.fills.items[r.uid]
     img = item.pixmap().toImage()
     y0, _y1, x0, _x1 = r.bbox
     ys, xs = np.nonzero(r.mask)
@@ -103,7 +103,7 @@ def test_transparent_pixels_stay_transparent_in_the_fill_view(qtbot, window, tmp
     photo_alpha = px[ys + y0, xs + x0, 3]
     assert all(a == 0 for a, pa in zip(alphas, photo_alpha) if pa == 0)
     assert all(a == 255 for a, pa in zip(alphas, photo_alpha) if pa == 255)
-    out = window.export_to(tmp_path / "out.png", "png")
+    out = window.files.export_to(tmp_path / "out.png", "png")
     assert np.array_equal(load_image(out).pixels[..., 3], px[..., 3])
 
 
@@ -136,7 +136,7 @@ def test_fresh_window_hints_and_disabled_actions(qtbot, window, photo_file: Path
 def test_export_from_the_dialog_runs_off_the_gui_thread(qtbot, window, photo_file: Path, tmp_path: Path) -> None:
     import threading
 
-    import inpaint_studio.ui.main_window as mw
+    import inpaint_studio.ui.files_controller as mw
 
     window.open_path(photo_file)
     _stroke(qtbot, window)
@@ -149,12 +149,12 @@ def test_export_from_the_dialog_runs_off_the_gui_thread(qtbot, window, photo_fil
 
     mw.save_image = spy
     try:
-        out = window.export_to(tmp_path / "bg.png", "png", background=True)
+        out = window.files.export_to(tmp_path / "bg.png", "png", background=True)
         assert out == tmp_path / "bg.png"
         qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=10000)
         assert out.exists() and threads and threads[0] != threading.main_thread().name
         # A failure in the background is a notice, not a crash.
-        window.export_to(tmp_path / "nodir" / "x" / "\0bad.png", "png", background=True)
+        window.files.export_to(tmp_path / "nodir" / "x" / "\0bad.png", "png", background=True)
         qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=10000)
         assert window.notice.level == "error"
     finally:
@@ -182,7 +182,7 @@ def test_edges_on_a_smooth_area_say_none_were_found(qtbot, window, tmp_path: Pat
     window.tools.size_spin.setValue(20)
     drag(qtbot, window.canvas, [(40.5, 60.5), (120.5, 60.5)])
     window.tools.edge_combo.setCurrentIndex(window.tools.edge_combo.findData("canny"))
-    window.hallucinate_edges()
+    window.fills.hallucinate_edges()
     qtbot.waitUntil(lambda: not window.worker.busy and window.notice.isVisible(), timeout=15000)
     assert "No edges" in window.notice.label.text()
 
@@ -197,7 +197,7 @@ def test_a_project_whose_photo_moved_finds_or_asks_for_it(qtbot, window, tmp_pat
     projdir = tmp_path / "projects"
     projdir.mkdir()
     proj = projdir / "pic.isproj"
-    assert window.save_project_to(proj)
+    assert window.files.save_project_to(proj)
     mask = window.doc.layers["mask"].copy()
     # Moved next to the project: found without a question.
     ph.rename(projdir / "pic.png")
@@ -206,14 +206,14 @@ def test_a_project_whose_photo_moved_finds_or_asks_for_it(qtbot, window, tmp_pat
     # Moved somewhere else: the user is asked where it is.
     elsewhere = tmp_path / "elsewhere.png"
     (projdir / "pic.png").rename(elsewhere)
-    window.save_project_to(proj)  # references projdir/pic.png, now gone
+    window.files.save_project_to(proj)  # references projdir/pic.png, now gone
     asked: list[str] = []
     window.choose_open_path = lambda title, filt, kind: asked.append(title) or elsewhere
     assert window.open_path(proj)
     assert asked and "pic.png" in asked[0] and window.photo_path == elsewhere
     # Declined: a readable error, the current work stays.
     elsewhere.rename(tmp_path / "gone.png")
-    window.save_project_to(proj)
+    window.files.save_project_to(proj)
     doc = window.doc
     window.choose_open_path = lambda title, filt, kind: None
     assert not window.open_path(proj)

@@ -101,7 +101,7 @@ def test_the_mask_overlay_has_no_seams_after_many_small_updates(qtbot, window, z
 
 
 def test_a_notice_floats_over_the_canvas_and_goes_when_stale(qtbot, window, photo_file, monkeypatch) -> None:  # noqa: ANN001
-    from inpaint_studio.ui.main_window import NoticeBar
+    from inpaint_studio.ui.widgets import NoticeBar
     from tests.ui.util import drag
 
     window.open_path(photo_file)

@@ -47,3 +47,25 @@ def test_smoke_fill_counts_its_result_even_when_the_handoff_is_slow(qtbot, qapp,
     win.show()
     assert _smoke(qapp, win, fill=True) == 0
     assert "fill ok" in capsys.readouterr().out
+
+
+def test_a_task_thread_keeps_every_task_in_order_and_answers_on_the_gui_thread(qtbot, qapp) -> None:  # noqa: ANN001
+    import threading
+
+    from inpaint_studio.ui.background import TaskThread
+
+    tasks = TaskThread("test-tasks")
+    got: list[tuple[int, str]] = []
+    errors: list[BaseException] = []
+    try:
+        for i in range(5):  # not latest wins: none is dropped
+            tasks.call("task", lambda i=i: (time.sleep(0.01), i)[1],
+                        on_done=lambda v: got.append((v, threading.current_thread().name)))
+        tasks.call("broken", lambda: 1 / 0, on_error=errors.append)
+        assert tasks.wait(10)
+        qtbot.waitUntil(lambda: not tasks.busy, timeout=10000)
+        assert [v for v, _ in got] == [0, 1, 2, 3, 4]
+        assert {name for _, name in got} == {threading.main_thread().name}
+        assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
+    finally:
+        assert tasks.shutdown()

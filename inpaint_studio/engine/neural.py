@@ -89,7 +89,7 @@ def _load_prepared(path: Path, device: str) -> tuple[torch.device, object, dict]
     """Weights -> eval model on ``device``, channels-last, threads set.
 
     Channels-last reaches oneDNN's kernels at once; in NCHW the dilated convolutions
-    start on a slow path (about 10 s per call until warm, measured on the 2-core CPU).
+    start on a slow path until warm (docs/BENCHMARKS.md has the numbers).
     """
     import torch
 

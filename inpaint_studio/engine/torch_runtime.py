@@ -1,10 +1,9 @@
 """How a torch network is run for inference: layout, precision, threads, warm-up.
 
-Measured on the 2-core CPU (see docs/BENCHMARKS.md): in the default NCHW layout the
-first calls of the generator hit slow dilated-convolution paths (about 10 s each at
-160 px) before oneDNN kernels are cached, while channels-last goes to oneDNN at once
-and is also faster in steady state; bf16 autocast on CPUs with AVX-512 BF16 cuts a
-512 px fill further.  These choices live here so every neural method makes them the
+In the default NCHW layout the first calls of the generator hit slow
+dilated-convolution paths before oneDNN kernels are cached, while channels-last goes to
+oneDNN at once and is also faster in steady state; bf16 autocast on CPUs with AVX-512
+BF16 cuts a fill further (docs/BENCHMARKS.md has the numbers).  These choices live here so every neural method makes them the
 same way.
 """
 
@@ -120,11 +119,9 @@ def configure_allocator(mmap_threshold: int = 256 << 20, trim_threshold: int = 5
 
     glibc serves blocks above its mmap threshold (at most 32 MiB, adaptive) with fresh
     ``mmap`` calls and unmaps them on free, so every large activation of every forward
-    is new memory the kernel has to fault in and zero.  Measured on the 2-core CPU at
-    512 px: 15,000-50,000 page faults and 0.05-0.15 s of system time per fill.  With
-    the thresholds raised, freed blocks go back to the heap and the next layer reuses
-    them: about 100 faults, and the fill 5-20 % faster over four alternating process
-    pairs (the machine drifts too much for one number).  glibc returns free memory
+    is new memory the kernel has to fault in and zero.  With the thresholds raised, freed
+    blocks go back to the heap and the next layer reuses them (docs/BENCHMARKS.md has the
+    page faults and times).  glibc returns free memory
     beyond ``trim_threshold``, so an idle editor does not sit on a 24 MP fill's peak.
     Linux/glibc only; a no-op elsewhere, when the user set any ``MALLOC_*`` variable, or with ``INPAINT_STUDIO_MALLOC=system``.
     Returns whether the settings were applied (once per process).

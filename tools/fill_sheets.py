@@ -21,29 +21,27 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inpaint_studio.engine import Engine, InpaintOptions  # noqa: E402
+from inpaint_studio.engine import Engine  # noqa: E402
 from inpaint_studio.training.evaluate import (  # noqa: E402
-    FILES_PREFIX,
+    Contender,
+    contender,
     fills_file,
-    label,
     label_tile,
     load_pair,
     read_pairs,
-    split_spec,
 )
 
 
-def _fill(engine: Engine, spec: str, pair, img: np.ndarray, mask: np.ndarray) -> np.ndarray:  # noqa: ANN001
-    if spec.startswith(FILES_PREFIX):
-        return cv2.cvtColor(cv2.imread(str(fills_file(spec, pair))), cv2.COLOR_BGR2RGB)
-    name, edges = split_spec(spec)
+def _fill(engine: Engine, c: Contender, pair, img: np.ndarray, mask: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    if c.options is None:
+        assert c.folder is not None
+        return cv2.cvtColor(cv2.imread(str(fills_file(c.folder, pair))), cv2.COLOR_BGR2RGB)
     blank = img.copy()
     blank[mask] = 0
-    opts = InpaintOptions(method=name, auto_edges=bool(edges), edge_method=edges or "auto", feather=0)
-    return engine.inpaint(blank, mask, options=opts).pixels
+    return engine.inpaint(blank, mask, options=c.options).pixels
 
 
-def row(engine: Engine, pair, methods: list[str], margin: int, max_side: int) -> np.ndarray:  # noqa: ANN001
+def row(engine: Engine, pair, methods: list[Contender], margin: int, max_side: int) -> np.ndarray:  # noqa: ANN001
     img, mask = load_pair(pair)
     ys, xs = np.nonzero(mask)
     h, w = mask.shape
@@ -53,9 +51,9 @@ def row(engine: Engine, pair, methods: list[str], margin: int, max_side: int) ->
     shown = img.copy()
     shown[mask] = (255, 255, 255)
     tiles = [label_tile(shown[y0:y1, x0:x1], f"{pair.image.stem} {pair.bin}")]
-    for spec in methods:
-        out = _fill(engine, spec, pair, img, mask)
-        tiles.append(label_tile(out[y0:y1, x0:x1], label(spec)))
+    for c in methods:
+        out = _fill(engine, c, pair, img, mask)
+        tiles.append(label_tile(out[y0:y1, x0:x1], c.label))
     tiles.append(label_tile(img[y0:y1, x0:x1], "truth"))
     gap = np.full((y1 - y0, 4, 3), 255, np.uint8)
     parts = []
@@ -69,17 +67,20 @@ def main() -> int:
     ap.add_argument("--data", required=True)
     ap.add_argument("--pairs", required=True)
     ap.add_argument("--pick", required=True, help="comma-separated IMAGE:MASK names from the pairs file")
-    ap.add_argument("--methods", default="telea,patchmatch,guided")
+    ap.add_argument("--methods", default="telea,patchmatch,guided", help="fill methods (or files:DIR), as eval names them")
+    ap.add_argument("--edges", default="off", help="the last method follows these edges (as eval --edges)")
     ap.add_argument("--margin", type=int, default=24)
     ap.add_argument("--max-side", type=int, default=360, help="crop at most this many pixels each way")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     pairs = {(p.image.name, p.mask.name): p for p in read_pairs(args.data, args.pairs)}
     engine = Engine()
+    names = args.methods.split(",")
+    methods = [contender(n, args.edges if i == len(names) - 1 else "off") for i, n in enumerate(names)]
     rows = []
     for item in args.pick.split(","):
         image, _, mask = item.partition(":")
-        rows.append(row(engine, pairs[(image, mask)], args.methods.split(","), args.margin, args.max_side))
+        rows.append(row(engine, pairs[(image, mask)], methods, args.margin, args.max_side))
     width = max(r.shape[1] for r in rows)
     sheet = np.concatenate([np.pad(r, ((0, 6), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows])
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -34,8 +34,7 @@ def main() -> int:
     photo, stroke = Path(sys.argv[1]), [tuple(map(int, p.split(","))) for p in sys.argv[2].split(";")]
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     tmp = Path(tempfile.mkdtemp(prefix="preview-shots-"))
-    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp / "cfg"), INPAINT_STUDIO_DATA_DIR=str(tmp / "data"),
-               INPAINT_STUDIO_NO_RECOVERY="1", QT_QPA_PLATFORM="xcb")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp / "cfg"), INPAINT_STUDIO_DATA_DIR=str(tmp / "data"), QT_QPA_PLATFORM="xcb")
 
     def xdo(*a: object) -> str:
         return subprocess.run(["xdotool", *map(str, a)], env=env, capture_output=True, text=True).stdout.strip()

@@ -23,7 +23,6 @@ import numpy as np
 
 os.environ["QT_QPA_PLATFORM"] = "xcb"
 os.environ.setdefault("INPAINT_STUDIO_DATA_DIR", tempfile.mkdtemp(prefix="is-shots-"))
-os.environ.setdefault("INPAINT_STUDIO_NO_RECOVERY", "1")
 
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 

@@ -143,12 +143,14 @@ def run(args: argparse.Namespace) -> int:
         print("error: --device cuda but no CUDA GPU is available (use --device auto or cpu)", file=sys.stderr)
         return 2
     try:
-        if args.model != "auto":
-            fill_info(args.model)
-        if args.edges not in ("off", "auto"):
-            from ..engine.registry import edge_info
-
-            edge_info(args.edges)
+        options = InpaintOptions(
+            method=args.model,
+            device=args.device,
+            dilate=args.dilate,
+            seed=args.seed,
+            auto_edges=args.edges != "off",
+            edge_method="auto" if args.edges in ("off", "auto") else args.edges,
+        )
         plan_masks = None if (args.watermark or args.auto_mask) else args.masks
         items = plan_batch(args.input, plan_masks, args.out, args.format, args.overwrite)
         if not any(i.is_photo for i in items):
@@ -162,14 +164,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     engine = Engine()
-    options = InpaintOptions(
-        method=args.model,
-        device=args.device,
-        dilate=args.dilate,
-        seed=args.seed,
-        auto_edges=args.edges != "off",
-        edge_method="auto" if args.edges == "off" else args.edges,
-    )
     todo = sum(1 for i in items if not i.skip_reason)
     method = engine.resolve_method(args.model)
     header = f"{sum(i.is_photo for i in items)} photos, {todo} to process, model={method}" + (

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the parser is built for every subcommand: no engine imports here
     from ..engine.batch import BatchItem, BatchSummary, ItemOutcome, ItemSettings
-    from ..engine.engine import InpaintOptions
+    from ..engine.request import InpaintOptions
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

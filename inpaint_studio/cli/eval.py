@@ -14,8 +14,10 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument("--pairs", required=True, metavar="CSV", help="pairs.csv: image,mask,hole_ratio_bin")
     p.add_argument("--model", required=True, metavar="NAME",
                    help="fill method to measure, by the name `inpaint-studio models` lists (guided is the app's "
-                   "default); NAME@EDGES fills guided by the edges EDGES predicts for the hole (e.g. "
-                   "guided@edgeconnect); files:DIR reads fills made elsewhere from DIR/<image>__<mask>.png")
+                   "default); files:DIR reads fills made elsewhere from DIR/<image>__<mask>.png")
+    p.add_argument("--edges", default="off", metavar="off|auto|NAME",
+                   help="as batch --edges: the model's fill follows the edges NAME (or the default edge "
+                   "model, auto) predicts for the hole, the editor's overlay unedited (default off)")
     p.add_argument("--baseline", default="telea,patchmatch",
                    help="method(s) to compare against, comma-separated, named as --model is "
                    "(default telea,patchmatch)")
@@ -38,27 +40,22 @@ def run(args: argparse.Namespace) -> int:
     except (RuntimeError, ValueError, OSError, KeyError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
-    baselines = [b for b in args.baseline.split(",") if b and b not in ("none", args.model)]
-    methods = [args.model, *dict.fromkeys(baselines)]
-    from ..core.errors import UnknownMethodError
-    from ..engine.registry import edge_info, fill_info
-    from ..training.evaluate import FILES_PREFIX, split_spec
+    same = args.edges == "off"
+    baselines = [b for b in args.baseline.split(",") if b and b != "none" and not (same and b == args.model)]
+    from ..core.errors import InpaintStudioError
+    from ..training.evaluate import contender
 
     try:
-        for m in methods:
-            if not m.startswith(FILES_PREFIX):
-                name, edges = split_spec(m)
-                fill_info(name)
-                if edges:
-                    edge_info(edges)
-    except UnknownMethodError as exc:
+        contenders = [contender(args.model, args.edges, device),
+                      *(contender(b, "off", device) for b in dict.fromkeys(baselines))]
+    except (InpaintStudioError, FileNotFoundError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
     from ..core.errors import WeightsError
 
     try:
-        result, rows = evaluate(pairs, methods, device=device, samples=args.samples, jobs=max(1, args.jobs))
-    except (RuntimeError, FileNotFoundError, WeightsError, KeyError) as exc:
+        result, rows = evaluate(pairs, contenders, device=device, samples=args.samples, jobs=max(1, args.jobs))
+    except (RuntimeError, ValueError, FileNotFoundError, WeightsError, KeyError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 1
     command = "inpaint-studio " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 
 def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
@@ -12,7 +11,6 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p.add_argument(
         "--smoke-test",
         action="store_true",
-        default=bool(os.environ.get("INPAINT_STUDIO_SMOKE_TEST")),
         help="open the window, process events and exit 0 (checks a packaged build starts)",
     )
     p.add_argument("--no-recovery", action="store_true", help="do not offer to recover autosaved work")

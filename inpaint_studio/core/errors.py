@@ -45,3 +45,7 @@ class UnknownMethodError(InpaintStudioError):
 
 class CancelledError(InpaintStudioError):
     """The user cancelled the running job; partial results are discarded."""
+
+
+class RequestError(InpaintStudioError):
+    """A fill request with a value out of range or of the wrong kind (names the field)."""

@@ -1,7 +1,7 @@
 """Request -> result: device, cancellation, progress, method registry. No Qt here."""
 
 from .cancel import CancelToken, ProgressCallback
-from .engine import Engine, InpaintOptions, InpaintResult
+from .engine import Engine, InpaintResult
 from .registry import (
     MethodInfo,
     build_edges,
@@ -13,9 +13,11 @@ from .registry import (
     register_edges,
     register_fill,
 )
+from .request import Device, InpaintOptions
 
 __all__ = [
     "CancelToken",
+    "Device",
     "Engine",
     "InpaintOptions",
     "InpaintResult",

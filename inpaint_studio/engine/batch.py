@@ -11,7 +11,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -366,7 +366,7 @@ def process_item(
             mask = ~mask
     if options.dilate > 0:
         mask = dilate(mask, options.dilate)
-        options = replace(options, dilate=0)
+        options = options.replace(dilate=0)
     if max_hole is not None and provider is None:
         check_hole_ratio(mask, max_hole, item.mask)
     result = engine.inpaint(pixels, mask, None, options, cancel=cancel)

@@ -28,49 +28,13 @@ from .registry import (
     edge_info,
     fill_info,
 )
+from .request import InpaintOptions
 from .torch_runtime import trim_heap_if_grown
 
 log = logging.getLogger(__name__)
 
 #: Share of a guide-first fill's progress bar taken by laying out the guides.
 GUIDE_SHARE = 0.2
-
-
-@dataclass
-class InpaintOptions:
-    """What the user chose; every field has a sensible default.
-
-    Attributes:
-        method: registered fill name, or ``"auto"`` for the best one available.
-        device: ``auto``, ``cpu`` or ``cuda``.
-        working_size: longest side a crop is scaled to; ``None`` = the method's own.
-        context: margin around each hole, as a fraction of the hole size.
-        feather: seam width in photo pixels inside the hole, blending the fill with the
-            photo's own hole pixels.  Off by default: those pixels are the object being
-            removed, and blending them back leaves a faint halo of it.
-        use_edges: pass edge guidance to methods that take it.
-        dilate: grow the mask by this many pixels first (covers halos of objects).
-    """
-
-    method: str = "auto"
-    device: str = "auto"
-    working_size: int | None = None
-    context: float = 0.5
-    feather: int = 0
-    use_edges: bool = True
-    dilate: int = 0
-    edge_method: str = "auto"
-    #: Predict the hole's edges with ``edge_method`` first and fill guided by them
-    #: (what the GUI does in two steps, overlay in between; batch does it in one).
-    #: Used only when no ``edges`` are passed.
-    auto_edges: bool = False
-    #: Longest side of the quick first pass delivered to ``on_preview`` (0 = no preview).
-    preview_size: int = 0
-    #: Regions filled per call of a method's ``fill_batch`` (when it has one).
-    batch_size: int = 8
-    #: Which of the plausible fills a method that makes its choices at random gives
-    #: (``guided``); the same seed gives the same pixels, another seed another fill.
-    seed: int = 0
 
 
 @dataclass

@@ -108,21 +108,33 @@ class DeepFillMethod:
 
     name = "deepfill"
 
-    def __init__(self, device: str = "cpu", path: Path | None = None) -> None:
+    def __init__(
+        self,
+        device: str = "cpu",
+        path: Path | None = None,
+        *,
+        precision: str = "auto",
+        ensemble: int | None = None,
+        exact_attention: bool = False,
+    ) -> None:
+        """``precision``, ``ensemble`` and ``exact_attention`` are for benchmarks and
+        tests that compare the fast paths with the reference ones; the registry builds
+        the method with the defaults."""
         from . import torch_runtime as rt
 
         self.path = path or weights_dir() / DEEPFILL_FILE
         self.device, self.model, self.info = _load_prepared(self.path, device)
         # bf16 halves the work where the CPU has native bf16 (eval within 0.006 dB).
-        self.precision = rt.resolve_precision(str(self.device), os.environ.get("INPAINT_STUDIO_PRECISION", "auto"))
+        self.precision = rt.resolve_precision(str(self.device), precision)
         self.working_size = int(self.info.get("working_size", 512))
         #: Average the fills of the crop and its mirror images (1: none, 2: left-right,
         #: 4: also upside down).  The guesses err differently, so their mean has lower
-        #: squared error (+PSNR) at that many times the compute.  ``INPAINT_STUDIO_ENSEMBLE``
-        #: overrides the weights' choice (e.g. 1 for speed).
+        #: squared error (+PSNR) at that many times the compute.  ``ensemble`` overrides
+        #: the weights' choice.
+        if ensemble is not None and ensemble not in (1, 2, 4):
+            raise ValueError(f"ensemble must be 1, 2 or 4, not {ensemble}")
         default = int(self.info.get("ensemble", 2 if self.info.get("flip_average", True) else 1))
-        env = os.environ.get("INPAINT_STUDIO_ENSEMBLE", "")
-        self.ensemble = int(env) if env in ("1", "2", "4") else (default if default in (1, 2, 4) else 2)
+        self.ensemble = ensemble or (default if default in (1, 2, 4) else 2)
         #: Crops are padded up to a multiple of this and crops of one padded size share
         #: a network call.  8 is the padding the net needs anyway, so on CPU (where
         #: batching buys nothing) every fill is exactly what it would be alone.  On CUDA
@@ -140,10 +152,10 @@ class DeepFillMethod:
         solver = self.info.get("harmonic_solver")
         if isinstance(solver, dict) and hasattr(self.model, "harmonic_solver"):
             self.model.harmonic_solver = {k: solver[k] for k in ("iters", "coarse_iters", "sor") if k in solver}
-        # ``INPAINT_STUDIO_ATTENTION_ROWS=all`` turns off the attention shortcut (score
-        # rows only near the hole): the reference path for checking the fast one.
+        # ``exact_attention`` turns off the attention shortcut (score rows only near the
+        # hole): the reference path for checking the fast one.
         refine = getattr(self.model, "refine", None)
-        if refine is not None and os.environ.get("INPAINT_STUDIO_ATTENTION_ROWS", "") == "all":
+        if refine is not None and exact_attention:
             refine.attention_margin = None
 
     def fill(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> np.ndarray:

@@ -39,9 +39,6 @@ def resolve_precision(device: str, precision: str = "auto") -> str:
         return precision
     if device.startswith("cuda"):
         return "bf16"
-    env = os.environ.get("INPAINT_STUDIO_CPU_PRECISION")
-    if env in ("fp32", "bf16"):
-        return env
     return "bf16" if cpu_supports_bf16() else "fp32"
 
 
@@ -123,14 +120,14 @@ def configure_allocator(mmap_threshold: int = 256 << 20, trim_threshold: int = 5
     blocks go back to the heap and the next layer reuses them (docs/BENCHMARKS.md has the
     page faults and times).  glibc returns free memory
     beyond ``trim_threshold``, so an idle editor does not sit on a 24 MP fill's peak.
-    Linux/glibc only; a no-op elsewhere, when the user set any ``MALLOC_*`` variable, or with ``INPAINT_STUDIO_MALLOC=system``.
+    Linux/glibc only; a no-op elsewhere, when the user set any ``MALLOC_*`` variable.
     Returns whether the settings were applied (once per process).
     """
     global _allocator_configured
     if _allocator_configured is not None:
         return _allocator_configured
     _allocator_configured = False
-    if os.environ.get("INPAINT_STUDIO_MALLOC", "") == "system" or any(k.startswith("MALLOC_") for k in os.environ):
+    if any(k.startswith("MALLOC_") for k in os.environ):
         return False
     import platform
 

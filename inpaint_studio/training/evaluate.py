@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..engine import InpaintOptions
 from .metrics import hole_detail, mean_l1, psnr, ssim, swd
 
 
@@ -64,41 +65,60 @@ def load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
     return img, m
 
 
-#: A method spec naming a folder of fills made elsewhere (another tool, another version
-#: of this one): ``files:DIR`` reads ``DIR/<image stem>__<mask stem>.png`` for each pair.
+#: A ``--model`` or ``--baseline`` naming a folder of fills made elsewhere (another tool,
+#: another version of this one): ``files:DIR`` reads ``DIR/<image stem>__<mask stem>.png``.
 FILES_PREFIX = "files:"
 
 
-def split_spec(spec: str) -> tuple[str, str | None]:
-    """``"NAME[@EDGES]"`` -> ``(NAME, EDGES or None)``.
+@dataclass(frozen=True)
+class Contender:
+    """One column of the eval: a fill request run through the engine, or a folder of fills.
 
-    ``deepfill@edgeconnect`` fills guided by the edges edgeconnect predicts for the hole
-    (the GUI's overlay, unedited).  A ``files:DIR`` spec is returned whole.
+    Requests are :class:`~inpaint_studio.engine.InpaintOptions`, so eval names methods
+    and edge predictors as the editor and ``batch`` do and checks them the same way.
     """
-    if spec.startswith(FILES_PREFIX):
-        return spec, None
-    name, _, edges = spec.partition("@")
-    return name, (edges or None)
+
+    label: str
+    options: InpaintOptions | None = None
+    folder: Path | None = None
 
 
-def label(spec: str) -> str:
-    """A short column title: ``files:runs/old`` -> ``old``."""
-    return Path(spec[len(FILES_PREFIX):]).name if spec.startswith(FILES_PREFIX) else spec
+def contender(name: str, edges: str = "off", device: str = "cpu") -> Contender:
+    """The column for fill method ``name`` (or ``files:DIR``), with ``edges`` as ``batch --edges``
+    takes it: ``off``, ``auto`` or a registered edge predictor whose edges the fill follows.
+
+    Raises:
+        UnknownMethodError: ``name`` or ``edges`` is not registered.
+        FileNotFoundError: a ``files:`` folder that does not exist.
+    """
+    if name.startswith(FILES_PREFIX):
+        folder = Path(name[len(FILES_PREFIX):])
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{name}: no such folder of fills")
+        return Contender(folder.name, folder=folder)
+    # No seam feathering: it blends the fill with the *original* hole pixels, which here
+    # would be the ground truth leaking into the scaled (neural) fills only.
+    options = InpaintOptions(method=name, device=device, feather=0, auto_edges=edges != "off",
+                             edge_method="auto" if edges in ("off", "auto") else edges)
+    return Contender(name if edges == "off" else f"{name} (edges: {edges})", options)
 
 
-def fills_file(spec: str, pair: Pair) -> Path:
-    return Path(spec[len(FILES_PREFIX):]) / f"{pair.image.stem}__{pair.mask.stem}.png"
+def fills_file(folder: Path, pair: Pair) -> Path:
+    """Where a folder of fills made elsewhere holds the fill of ``pair``."""
+    return folder / f"{pair.image.stem}__{pair.mask.stem}.png"
 
 
 def evaluate(
     pairs: list[Pair],
-    methods: list[str],
+    contenders: list[Contender],
     device: str = "cpu",
     progress: bool = True,
     samples: int = 0,
     jobs: int = 1,
 ) -> tuple[dict, list[np.ndarray]]:
-    """Metrics per method and bin; ``samples`` > 0 also returns that many comparison rows.
+    """Metrics per contender and bin; ``samples`` > 0 also returns that many comparison rows.
+
+    The result's ``methods`` are the contenders' labels, the first the one measured.
 
     ``jobs`` > 1 scores the pairs in that many processes (CPU only): one torch process
     with two threads leaves a 2-core machine half idle in the single-threaded parts of a
@@ -111,6 +131,9 @@ def evaluate(
     """
     from tqdm import tqdm
 
+    methods = [c.label for c in contenders]
+    if len(set(methods)) != len(methods):
+        raise ValueError(f"two columns would have the same title: {', '.join(methods)}")
     acc: dict[str, dict[str, dict[str, list[float]]]] = {
         m: defaultdict(lambda: defaultdict(list)) for m in methods
     }
@@ -126,10 +149,10 @@ def evaluate(
         # spawn, not fork: a forked child inherits torch's OpenMP pool in a broken state.
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(methods, device, max(1, (os.cpu_count() or 1) // jobs))) as pool:
+                                 initargs=(contenders, max(1, (os.cpu_count() or 1) // jobs))) as pool:
             scored = list(tqdm(pool.map(_score_in_worker, tasks), total=len(tasks), disable=not progress, unit="pair"))
     else:
-        scorer = _Scorer(methods, device)
+        scorer = _Scorer(contenders)
         scored = [scorer.score(*t) for t in tqdm(tasks, disable=not progress, unit="pair")]
     for pair, (metrics, secs, row) in zip(pairs, scored):
         for m in methods:
@@ -152,65 +175,54 @@ def evaluate(
 
 
 class _Scorer:
-    """One engine filling pairs with every method; one per process."""
+    """One engine filling pairs with every contender; one per process."""
 
-    def __init__(self, methods: list[str], device: str) -> None:
+    def __init__(self, contenders: list[Contender]) -> None:
         from ..engine import Engine
         from ..engine.registry import edge_info
 
         self.engine = Engine()
-        self.methods = methods
-        self.device = device
-        for m in methods:
-            if m.startswith(FILES_PREFIX):
-                folder = Path(m[len(FILES_PREFIX):])
-                if not folder.is_dir():
-                    raise FileNotFoundError(f"{m}: no such folder of fills")
-                continue
-            _, edge_method = split_spec(m)
-            if edge_method:
+        self.contenders = contenders
+        for c in contenders:
+            opts = c.options
+            if opts is not None and opts.auto_edges and opts.edge_method != "auto":
                 # Built here so a missing edge model stops the eval instead of
                 # quietly measuring the Canny fallback under its name.
-                self.engine.load("edges", edge_method, device if edge_info(edge_method).kind == "neural" else "cpu")
+                kind = edge_info(opts.edge_method).kind
+                self.engine.load("edges", opts.edge_method, opts.device if kind == "neural" else "cpu")
 
     def score(self, i: int, pair: Pair, sample: bool) -> tuple[dict, dict, np.ndarray | None]:
-        from ..engine import InpaintOptions
-
         img, mask = load_pair(pair)
-        # The methods get the photo with the hole blanked, and no seam feathering: the
-        # engine's feather blends the fill with the *original* hole pixels, which here
-        # would be the ground truth leaking into the scaled (neural) fills only.
+        # The methods get the photo with the hole blanked (and no feathering, ``contender``).
         blanked = img.copy()
         blanked[mask] = 0
         metrics: dict[str, dict[str, float]] = {}
         secs: dict[str, float] = {}
         outs = []
-        for m in self.methods:
+        for c in self.contenders:
             t0 = time.perf_counter()
-            if m.startswith(FILES_PREFIX):
-                out = _read_fill(fills_file(m, pair), img.shape)
+            if c.options is None:
+                assert c.folder is not None
+                out = _read_fill(fills_file(c.folder, pair), img.shape)
             else:
-                name, edge_method = split_spec(m)
-                options = InpaintOptions(method=name, auto_edges=bool(edge_method), edge_method=edge_method or "auto",
-                                         device=self.device, feather=0)
-                res = self.engine.inpaint(blanked, mask, edges=None, options=options)
-                if res.method != name:
-                    raise RuntimeError(f"{name} fell back to {res.method}: {'; '.join(res.warnings)}")
+                res = self.engine.inpaint(blanked, mask, edges=None, options=c.options)
+                if res.method != c.options.method:
+                    raise RuntimeError(f"{c.options.method} fell back to {res.method}: {'; '.join(res.warnings)}")
                 if res.warnings:
                     # e.g. the guided fill without its network: numbers under a false name
-                    raise RuntimeError(f"{m}: {'; '.join(res.warnings)}")
+                    raise RuntimeError(f"{c.label}: {'; '.join(res.warnings)}")
                 out = res.pixels
-            secs[m] = time.perf_counter() - t0
+            secs[c.label] = time.perf_counter() - t0
             outs.append(out)
-            metrics[m] = {"psnr": psnr(out, img), "ssim": ssim(out, img), "l1": mean_l1(out, img),
-                          "detail": hole_detail(out, img, mask), "swd": swd(out, img, mask)}
+            metrics[c.label] = {"psnr": psnr(out, img), "ssim": ssim(out, img), "l1": mean_l1(out, img),
+                                "detail": hole_detail(out, img, mask), "swd": swd(out, img, mask)}
         row = None
         if sample:
             shown = img.copy()
             shown[mask] = 255
             # input (hole white) | baselines, last first | model | truth
             tiles = [shown, *outs[::-1], img]
-            titles = [f"{pair.image.stem} {pair.bin}", *[label(m) for m in self.methods[::-1]], "truth"]
+            titles = [f"{pair.image.stem} {pair.bin}", *[c.label for c in self.contenders[::-1]], "truth"]
             row = np.concatenate([label_tile(t, title) for t, title in zip(tiles, titles)], axis=1)
         return metrics, secs, row
 
@@ -227,7 +239,7 @@ def _read_fill(path: Path, shape: tuple[int, ...]) -> np.ndarray:
 _worker: _Scorer | None = None
 
 
-def _init_worker(methods: list[str], device: str, threads: int) -> None:
+def _init_worker(contenders: list[Contender], threads: int) -> None:
     global _worker
     # Before torch loads: the engine gives torch every core unless OMP_NUM_THREADS is
     # set, and processes whose threads outnumber the cores wait on each other.
@@ -236,7 +248,7 @@ def _init_worker(methods: list[str], device: str, threads: int) -> None:
 
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
-    _worker = _Scorer(methods, device)
+    _worker = _Scorer(contenders)
 
 
 def _score_in_worker(task: tuple[int, Pair, bool]) -> tuple[dict, dict, np.ndarray | None]:
@@ -262,7 +274,7 @@ def _bins(result: dict) -> list[str]:
 def markdown_table(result: dict, key: str = "psnr", fmt: str = "{:.2f}") -> str:
     """One row per bin, one column per method, for one metric."""
     methods = result["methods"]
-    lines = ["| hole ratio | n | " + " | ".join(label(m) for m in methods) + " |",
+    lines = ["| hole ratio | n | " + " | ".join(methods) + " |",
              "|---|---|" + "---|" * len(methods)]
     for b in _bins(result):
         n = result["metrics"][methods[0]].get(b, {}).get("n", 0)
@@ -284,7 +296,7 @@ def versus(result: dict, model: str, baseline: str, bins: tuple[str, ...] = ("10
         lower = 100 * (1 - m["swd"] / max(r["swd"], 1e-12))
         cells.append(f"{b}: SWD {abs(lower):.0f} % {'lower' if lower >= 0 else 'higher'}, "
                      f"PSNR {m['psnr'] - r['psnr']:+.2f} dB")
-    return f"{label(model)} against {label(baseline)}: " + "; ".join(cells)
+    return f"{model} against {baseline}: " + "; ".join(cells)
 
 
 def label_tile(tile: np.ndarray, text: str, scale: float = 0.45) -> np.ndarray:

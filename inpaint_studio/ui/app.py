@@ -84,13 +84,12 @@ def run_gui(image: str | None = None, smoke_test: bool = False, recover: bool = 
     if smoke_test:
         win.prompt_on_close = False
         win.save_settings_on_close = False  # a headless check must not shrink the user's window
-        os.environ["INPAINT_STUDIO_NO_RECOVERY"] = "1"
     win.show()
     if image:
         win.open_path(image)
     if smoke_test:
         return _smoke(app, win, fill=not image)
-    if recover and not image and not os.environ.get("INPAINT_STUDIO_NO_RECOVERY"):
+    if recover and not image:
         QTimer.singleShot(0, win.offer_recovery)
     try:
         return int(app.exec())

@@ -8,7 +8,6 @@ queued signal; the table row of each file shows ok / failed (with the reason) / 
 from __future__ import annotations
 
 import html
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +78,11 @@ def describe_options(opts: InpaintOptions) -> str:
     shown (or not) without this dialog knowing it: a share in 0..1 reads as a percent.
     """
     parts = []
-    for f in fields(opts):
-        if f.name in _SHOWN_ELSEWHERE:
+    for key in type(opts).model_fields:
+        if key in _SHOWN_ELSEWHERE:
             continue
-        v = getattr(opts, f.name)
-        name = f.name.replace("_", " ")
+        v = getattr(opts, key)
+        name = key.replace("_", " ")
         if v is None:
             parts.append(f"{name}: the model's default")
         elif isinstance(v, bool):

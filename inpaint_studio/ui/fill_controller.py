@@ -78,15 +78,15 @@ class FillController(QObject):
         # worked out in the worker, after the fill (on a 24 MP mask it takes a while).
         paint = {name: doc.layers[name].copy() for name in PAINT_LAYERS}
         strokes = tuple(doc.strokes)
-        opts = win.options()
         engine = win.engine
+        opts = win.options()
         try:
             neural = fill_info(engine.resolve_method(opts.method)).kind == "neural"
         except InpaintStudioError:
             neural = False
         # Slow (neural) fills show a preview first: guided its guide, others a quick
         # low-resolution pass.
-        opts.preview_size = PREVIEW_SIZE if neural else 0
+        opts = opts.replace(preview_size=PREVIEW_SIZE if neural else 0)
         self.fill_seq += 1
         seq, relay = self.fill_seq, self.relay
         win.canvas.clear_preview()  # a fill still running is superseded (latest wins): its preview goes

@@ -10,12 +10,9 @@ def test_precision_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert rt.resolve_precision("cuda", "auto") == "bf16"
     assert rt.resolve_precision("cpu", "fp32") == "fp32"
     monkeypatch.setattr(rt, "cpu_supports_bf16", lambda: False)
-    monkeypatch.delenv("INPAINT_STUDIO_CPU_PRECISION", raising=False)
     assert rt.resolve_precision("cpu", "auto") == "fp32"
     monkeypatch.setattr(rt, "cpu_supports_bf16", lambda: True)
     assert rt.resolve_precision("cpu", "auto") == "bf16"
-    monkeypatch.setenv("INPAINT_STUDIO_CPU_PRECISION", "fp32")
-    assert rt.resolve_precision("cpu", "auto") == "fp32"
     with pytest.raises(ValueError, match="precision"):
         rt.resolve_precision("cpu", "int3")
 
@@ -69,10 +66,6 @@ def test_deepfill_full_resolution_layers_run_nchw_and_match() -> None:
 
 def test_allocator_setting_respects_the_users_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rt, "_allocator_configured", None)
-    monkeypatch.setenv("INPAINT_STUDIO_MALLOC", "system")
-    assert rt.configure_allocator() is False
-    monkeypatch.setattr(rt, "_allocator_configured", None)
-    monkeypatch.delenv("INPAINT_STUDIO_MALLOC")
     monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
     assert rt.configure_allocator() is False
     monkeypatch.setattr(rt, "_allocator_configured", None)

@@ -101,9 +101,8 @@ def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
     torch.manual_seed(0)
     net = DeepFillGenerator(cnum=8)
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
-    monkeypatch.setenv("INPAINT_STUDIO_PRECISION", "fp32")
     save_weights(net, tmp_path / "deepfill.safetensors", {"working_size": 64, "ensemble": ensemble}, half=False)
-    method = DeepFillMethod("cpu")
+    method = DeepFillMethod("cpu", precision="fp32")
     assert method.ensemble == ensemble
     rgb = photo(32, 48).astype(np.float32) / 255
     hole = box_mask(32, 48, 8, 24, 10, 30)

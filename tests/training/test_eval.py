@@ -175,19 +175,24 @@ def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkey
 
 
 def test_eval_with_predicted_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``deepfill@EDGES`` fills from the edges EDGES predicts; a missing edge model stops it."""
+    """``--edges EDGES`` fills from the edges EDGES predicts; a missing edge model stops it."""
     from inpaint_studio.models import EdgeGenerator
 
     _untrained_deepfill(tmp_path, monkeypatch)
     data, pairs = _bench(tmp_path)
     args = ["eval", "--data", str(data), "--pairs", str(pairs), "--limit", "2", "--device", "cpu", "--samples", "0"]
-    assert main([*args, "--model", "deepfill@edgeconnect", "--out", str(tmp_path / "r0")]) == 1
+    assert main([*args, "--model", "deepfill", "--edges", "edgeconnect", "--out", str(tmp_path / "r0")]) == 1
     save_weights(EdgeGenerator(8, 1), tmp_path / "w" / "edgeconnect.safetensors", {"working_size": 64})
     out = tmp_path / "r1"
-    assert main([*args, "--model", "deepfill@edgeconnect", "--baseline", "deepfill,deepfill@canny", "--out", str(out)]) == 0
+    assert main([*args, "--model", "deepfill", "--edges", "edgeconnect", "--baseline", "deepfill", "--out", str(out)]) == 0
     res = json.loads((out / "eval.json").read_text())
-    assert res["methods"] == ["deepfill@edgeconnect", "deepfill", "deepfill@canny"]
+    assert res["methods"] == ["deepfill (edges: edgeconnect)", "deepfill"]
     psnrs = [res["metrics"][m]["all"]["psnr"] for m in res["methods"]]
+    out = tmp_path / "r2"
+    assert main([*args, "--model", "deepfill", "--edges", "canny", "--baseline", "deepfill", "--out", str(out)]) == 0
+    res = json.loads((out / "eval.json").read_text())
+    assert res["methods"] == ["deepfill (edges: canny)", "deepfill"]
+    psnrs += [res["metrics"][m]["all"]["psnr"] for m in res["methods"]]
     assert len(set(psnrs)) > 1  # the edge channel reached the generator
 
 
@@ -213,13 +218,25 @@ def test_edge_eval_scores_each_threshold(tmp_path: Path, monkeypatch: pytest.Mon
     assert set(single) == {"canny"}
 
 
-def test_split_spec_reads_edges_and_keeps_file_specs_whole() -> None:
-    from inpaint_studio.training.evaluate import label, split_spec
+def test_eval_names_methods_as_everywhere_else(tmp_path: Path) -> None:
+    from inpaint_studio.core.errors import UnknownMethodError
+    from inpaint_studio.training.evaluate import contender
 
-    assert split_spec("guided") == ("guided", None)
-    assert split_spec("guided@edgeconnect") == ("guided", "edgeconnect")
-    assert split_spec("files:runs/a@b") == ("files:runs/a@b", None)
-    assert label("files:runs/old_default") == "old_default" and label("telea") == "telea"
+    plain = contender("guided")
+    assert plain.label == "guided" and plain.options is not None and not plain.options.auto_edges
+    assert plain.options.feather == 0  # no ground truth leaks into a fill through the seam
+    edged = contender("guided", "canny")
+    assert edged.label == "guided (edges: canny)" and edged.options is not None
+    assert edged.options.auto_edges and edged.options.edge_method == "canny"
+    with pytest.raises(UnknownMethodError):
+        contender("guided@edgeconnect")  # no grammar of its own: the registry's names
+    with pytest.raises(UnknownMethodError):
+        contender("guided", "nope")
+    (tmp_path / "old_default").mkdir()
+    files = contender(f"files:{tmp_path / 'old_default'}")
+    assert files.label == "old_default" and files.options is None
+    with pytest.raises(FileNotFoundError):
+        contender(f"files:{tmp_path / 'missing'}")
 
 
 def test_eval_scores_fills_made_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,7 +256,7 @@ def test_eval_scores_fills_made_elsewhere(tmp_path: Path, monkeypatch: pytest.Mo
     assert main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", f"files:{saved}",
                  "--baseline", "telea", "--out", str(out), "--device", "cpu", "--samples", "0"]) == 0
     res = json.loads((out / "eval.json").read_text())
-    mine, telea = res["metrics"][f"files:{saved}"]["all"], res["metrics"]["telea"]["all"]
+    mine, telea = res["metrics"][saved.name]["all"], res["metrics"]["telea"]["all"]
     for k in ("psnr", "ssim", "l1", "detail", "swd"):
         assert mine[k] == pytest.approx(telea[k]), k
     # A missing fill is an error, not a silent skip.

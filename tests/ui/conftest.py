@@ -25,7 +25,6 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(d))
     monkeypatch.setenv("INPAINT_STUDIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("INPAINT_STUDIO_NO_RECOVERY", "1")
     yield d
 
 

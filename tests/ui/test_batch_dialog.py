@@ -151,8 +151,6 @@ def test_batch_edge_guidance_checkbox_reaches_the_engine_options(qtbot, window) 
 def test_the_dialog_shows_the_fill_settings_the_batch_uses(qtbot, window, tmp_path: Path) -> None:
     """Every setting a batch fills with is a control of the dialog: nothing is taken
     from the main window unseen (and the line that would say so stays hidden)."""
-    from dataclasses import fields, replace
-
     from inpaint_studio.engine import InpaintOptions
 
     window.settings.edge_method = "canny"
@@ -162,8 +160,8 @@ def test_the_dialog_shows_the_fill_settings_the_batch_uses(qtbot, window, tmp_pa
     opts = dlg.options()
     own = {"method": opts.method, "device": opts.device, "auto_edges": opts.auto_edges,
            "edge_method": opts.edge_method, "seed": 3}
-    assert opts == replace(InpaintOptions(), **own)
-    assert {f.name for f in fields(opts)} >= set(own)
+    assert opts == InpaintOptions().replace(**own)
+    assert set(InpaintOptions.model_fields) >= set(own)
     assert not dlg.settings_label.isVisibleTo(dlg) and dlg.settings_label.text() == ""
     # The edge method for "guide by edges" is a control of the dialog, not a hidden setting.
     assert dlg.edge_combo.currentData() == "canny" == opts.edge_method

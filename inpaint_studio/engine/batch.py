@@ -53,9 +53,9 @@ class Prepared:
     """What a per-photo provider (``engine.batch_marks``) hands the fill: the photo to
     fill (possibly already partly restored), the hole, and every pixel it changed."""
 
-    pixels: object
-    mask: object
-    changed: object = None
+    pixels: np.ndarray
+    mask: np.ndarray
+    changed: np.ndarray | None = None
     note: str = ""
 
 
@@ -65,7 +65,7 @@ class ItemSkipped(InpaintStudioError):
 
 #: ``provider(item, image) -> Prepared``: makes the mask (and any restoration) per photo
 #: instead of reading ``item.mask``; raises :class:`ItemSkipped` to leave a photo alone.
-MaskProvider = Callable[["BatchItem", object], Prepared]
+MaskProvider = Callable[["BatchItem", np.ndarray], Prepared]
 
 
 @dataclass
@@ -131,6 +131,7 @@ def _scan(root: Path, exclude: Path | None = None) -> _Scan:
         if exclude is not None and exclude in p.resolve().parents:
             continue  # the output folder inside the input: our own results
         suffix = p.suffix.lower()
+        fmt: str | None
         if suffix in IMAGE_SUFFIXES and suffix not in _MAY_ANIMATE:
             fmt, frames = SUFFIX_FORMAT[suffix], 1  # a JPEG/BMP name: its loader says the rest
         else:

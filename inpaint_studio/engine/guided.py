@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -141,7 +142,7 @@ def _build(device: str) -> GuidedFill:
         # progress) do not lay out the default fill; ``--model deepfill`` still uses them.
         return GuidedFill(fill_info("harmonic").factory("cpu"), "harmonic")
     try:
-        net = info.factory(device)
+        net: Any = info.factory(device)  # DeepFillMethod, or a test's stand-in
         # One pass: the mirror average buys the network alone a little PSNR at twice the
         # time, but only the guide's low band is used here.
         net.ensemble = GUIDE_ENSEMBLE

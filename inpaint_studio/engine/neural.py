@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -85,7 +85,7 @@ def _grow_scaled_hole(hole: np.ndarray, margin: int) -> np.ndarray:
     return cv2.dilate(hole.astype(np.uint8), k) > 0
 
 
-def _load_prepared(path: Path, device: str) -> tuple[torch.device, object, dict]:
+def _load_prepared(path: Path, device: str) -> tuple[torch.device, Any, dict]:
     """Weights -> eval model on ``device``, channels-last, threads set.
 
     Channels-last reaches oneDNN's kernels at once; in NCHW the dilated convolutions
@@ -218,8 +218,8 @@ class DeepFillMethod:
             batch_in = [torch.cat([tf(t, d) for d in flips]) for t in ins]
             unflip = lambda t: sum(tf(t[k * n : (k + 1) * n], d) for k, d in enumerate(flips)) / len(flips)  # noqa: E731
             _, _, all_out = self.model(*batch_in)
-            res = unflip(all_out)
-        res = ((res.float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
+            mean = cast("torch.Tensor", unflip(all_out))
+        res = ((mean.float().cpu().permute(0, 2, 3, 1).numpy() + 1.0) * 0.5).clip(0.0, 1.0)
         # The network composites already; keep the known pixels exactly as given.
         out = []
         for k, hole in enumerate(holes):

@@ -192,9 +192,9 @@ def _merge_at_junctions(chains: list[np.ndarray], max_angle: float = 40.0) -> li
                     if i == j:
                         continue
                     # Both tangents point away from the junction: straight on is -1.
-                    c = -float(_tangent_in(chains[i], si) @ _tangent_in(chains[j], sj))
-                    if c >= cos_lim:
-                        cands.append((c, i, si, j, sj))
+                    cos = -float(_tangent_in(chains[i], si) @ _tangent_in(chains[j], sj))
+                    if cos >= cos_lim:
+                        cands.append((cos, i, si, j, sj))
         if not cands:
             return chains
         cands.sort(key=lambda t: -t[0])
@@ -366,8 +366,8 @@ def pair_cost(a: End, b: End) -> float | None:
     tb = math.degrees(math.acos(float(np.clip(np.dot(b.direction, -u), -1, 1))))
     if ta > MAX_TURN or tb > MAX_TURN:
         return None
-    col = 0.5 * (np.linalg.norm(np.subtract(a.left, b.right)) + np.linalg.norm(np.subtract(a.right, b.left)))
-    contrast = min(np.linalg.norm(np.subtract(a.left, a.right)), np.linalg.norm(np.subtract(b.left, b.right)))
+    col = 0.5 * float(np.linalg.norm(np.subtract(a.left, b.right)) + np.linalg.norm(np.subtract(a.right, b.left)))
+    contrast = min(float(np.linalg.norm(np.subtract(a.left, a.right))), float(np.linalg.norm(np.subtract(b.left, b.right))))
     # Two edges with the same colour pair swapped across (a dark band) are not one edge;
     # the colour term says so once the contrast is clear of the noise.
     return (ta / MAX_TURN) ** 2 + (tb / MAX_TURN) ** 2 + (col / max(COLOUR_SCALE, 0.5 * contrast)) ** 2

@@ -245,8 +245,7 @@ def _text_colour(crop: np.ndarray, cand: np.ndarray, diff: np.ndarray, hgt: floa
     k = min(3, data.shape[0])
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     cv2.setRNGSeed(7)
-    # OpenCV's stubs want bestLabels, which KMEANS_PP_CENTERS lets be None.
-    _c, labels, centres = cv2.kmeans(data, k, None, crit, 3, cv2.KMEANS_PP_CENTERS)  # type: ignore[call-overload]
+    _c, labels, centres = cv2.kmeans(data, k, None, crit, 3, cv2.KMEANS_PP_CENTERS)
     labels = labels.ravel()
     lab_img = np.full(cand.shape, -1, np.int32)
     lab_img[cand] = labels

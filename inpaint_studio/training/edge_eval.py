@@ -59,7 +59,8 @@ def evaluate_edges(
             for t in thr:
                 sums[keys[(m, t)]] += edge_scores(prob >= t, truth, hole)
     out = {}
-    for m, (mp, np_, mt, nt) in sums.items():
+    for m, s in sums.items():
+        mp, np_, mt, nt = (int(v) for v in s)
         precision = mp / max(1, np_)
         recall = mt / max(1, nt)
         f1 = 2 * precision * recall / max(1e-9, precision + recall)

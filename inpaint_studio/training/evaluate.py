@@ -61,8 +61,8 @@ def load_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
     if img is None or m is None:
         raise FileNotFoundError(f"cannot read {pair.image} or {pair.mask}")
     img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    m = cv2.resize(m, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST) > 127
-    return img, m
+    hole = cv2.resize(m, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST) > 127
+    return img, hole
 
 
 #: A ``--model`` or ``--baseline`` naming a folder of fills made elsewhere (another tool,

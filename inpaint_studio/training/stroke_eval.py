@@ -22,6 +22,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -109,7 +110,7 @@ def evaluate_strokes(pairs: list, method: str = "auto", device: str = "cpu", bas
         cache.write_text(json.dumps(pm_cache))
     sz = np.array(sizes) if sizes else np.zeros(1)
     rz = np.array(raw_sizes) if raw_sizes else np.zeros(1)
-    out = {
+    out: dict[str, Any] = {
         "pairs": len(pairs),
         "network_map": {**_f1(sums["network_map"]), "median_px": float(np.median(rz)),
                         "share_under_8px": float((rz < 8).mean())},

@@ -127,7 +127,7 @@ class BatchDialog(QDialog):
         self._relay = _Relay(self)
         self._relay.item.connect(self._on_item)
         self._relay.mark.connect(self._on_mark)
-        self.mark = None
+        self.mark: object = None
         self.hint: Path | None = None
 
         form = self._form = QFormLayout()
@@ -151,7 +151,9 @@ class BatchDialog(QDialog):
         row = self._with_browse(self.mask_edit, folder=True)
         one = QPushButton("One mask…")
         one.clicked.connect(lambda: self._browse_file(self.mask_edit))
-        row.layout().addWidget(one)
+        lay = row.layout()
+        assert lay is not None
+        lay.addWidget(one)
         self.mask_label = QLabel("Masks (folder or one file)")
         self.mask_row = row
         form.addRow(self.mask_label, row)
@@ -382,18 +384,17 @@ class BatchDialog(QDialog):
         mode, hint = self.mode(), self.hint
 
         def job(progress: Any, cancel: Any) -> BatchSummary:
-            provider = None
+            from .client import MaskProvider, TextProvider, WatermarkProvider
+
+            provider: MaskProvider | None = None
             inner = progress
             if mode == "text":
-                from .client import TextProvider
-
                 provider = TextProvider(cancel=cancel)
             elif mode == "watermark":
-                from .client import WatermarkProvider
-
-                provider = WatermarkProvider(hint)
+                marks = WatermarkProvider(hint)
                 todo = [it.source for it in items if not it.skip_reason] or [it.source for it in items]
-                relay.mark.emit(provider.estimate(todo, lambda f, m: progress(0.3 * f, m), cancel))
+                relay.mark.emit(marks.estimate(todo, lambda f, m: progress(0.3 * f, m), cancel))
+                provider = marks
                 inner = lambda f, m: progress(0.3 + 0.7 * f, m)  # noqa: E731
             return run_batch(
                 items, engine, opts, overwrite=overwrite,

@@ -234,7 +234,7 @@ class ImageCanvas(QGraphicsView):
         self._fit_mode = True  # keep fitting as the window resizes, until the user zooms
         self.zoomChanged.emit(self.zoom())
 
-    def resizeEvent(self, event: object) -> None:  # type: ignore[override]
+    def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         if self._fit_mode:
             self.fit()
@@ -394,7 +394,7 @@ class ImageCanvas(QGraphicsView):
             if entry is not None:
                 self.strokeFinished.emit(entry)
 
-    def enterEvent(self, event: object) -> None:  # type: ignore[override]
+    def enterEvent(self, event: object) -> None:
         # Space (pan), Tab (compare), [ ] and F must reach the canvas when the pointer is
         # over it, not the brush-size box typed into last (Tab moved focus to the next box,
         # Space opened a combo's list).  Only real text fields keep their focus.
@@ -405,7 +405,7 @@ class ImageCanvas(QGraphicsView):
             self.setFocus(Qt.FocusReason.MouseFocusReason)
         super().enterEvent(event)  # type: ignore[arg-type]
 
-    def leaveEvent(self, event: object) -> None:  # type: ignore[override]
+    def leaveEvent(self, event: object) -> None:
         self._cursor_scene = None
         self._update_cursor_item()
         super().leaveEvent(event)  # type: ignore[arg-type]

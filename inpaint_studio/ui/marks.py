@@ -9,13 +9,14 @@ a result layer for the watermark.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMenu, QVBoxLayout, QWidget
 
 from ..core.image_formats import IMAGE_SUFFIXES
 from ..core.image_io import load_image
@@ -24,6 +25,7 @@ from .client import TEXT_INSTALL_HINT as INSTALL_HINT
 from .client import text_detection_available as available
 
 if TYPE_CHECKING:
+    from ..core.document import Document
     from .main_window import MainWindow
 
 #: Sibling photos read to estimate a mark for one photo.
@@ -115,8 +117,8 @@ class MarkTools(QObject):
         self.act_show_mark = win.action("Show estimated watermark", self.show_mark)
         self.act_show_mark.setEnabled(False)
         for a in win.menuBar().actions():
-            if a.menu() is not None and a.text().replace("&", "") == "Inpaint":
-                menu = a.menu()
+            menu = a.menu()
+            if isinstance(menu, QMenu) and a.text().replace("&", "") == "Inpaint":
                 menu.addSeparator()
                 menu.addActions([self.act_detect_text, self.act_watermark, self.act_show_mark])
         #: Tests answer the folder question; a real run asks with a dialog.
@@ -139,12 +141,12 @@ class MarkTools(QObject):
 
         return win.worker.submit(
             "Detect text", job,
-            on_done=lambda tm, d=doc: self._text_done(d, tm),
+            on_done=partial(self._text_done, doc),
             on_error=lambda msg: win.show_notice(f"Detect text failed: {msg}", "error"),
             on_cancel=lambda: win.statusBar().showMessage("Detect text cancelled", 5000),
         )
 
-    def _text_done(self, doc: Any, tm: Any) -> None:
+    def _text_done(self, doc: Document, tm: Any) -> None:
         win = self.win
         if doc is not win.doc:
             return
@@ -212,12 +214,12 @@ class MarkTools(QObject):
 
         return win.worker.submit(
             "Remove watermark", job,
-            on_done=lambda out, d=doc: self._watermark_done(d, out),
+            on_done=partial(self._watermark_done, doc),
             on_error=lambda msg: win.show_notice(f"Watermark not removed: {msg}", "warning"),
             on_cancel=lambda: win.statusBar().showMessage("Watermark removal cancelled", 5000),
         )
 
-    def _watermark_done(self, doc: Any, out: WatermarkOutcome) -> None:
+    def _watermark_done(self, doc: Document, out: WatermarkOutcome) -> None:
         win = self.win
         self.mark = out.mark
         self.act_show_mark.setEnabled(True)

@@ -44,7 +44,7 @@ CONSUME_MARGIN = 2
 #: Undo depth; each entry holds only the pixels it changed.
 DEFAULT_HISTORY_LIMIT = 200
 
-ChangeKind = Literal["layer", "strokes", "results", "visibility"]
+ChangeKind = Literal["layer", "strokes", "results", "visibility", "history"]
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,16 @@ class Change:
 
     ``layer``: pixels of paint layer ``name`` changed inside ``box`` (None: anywhere);
     ``visibility``: paint layer ``name`` was shown or hidden; ``strokes``: the edge
-    strokes; ``results``: a result layer was added, removed, shown or hidden.
+    strokes; ``results``: a result layer was added, removed, shown or hidden;
+    ``history``: a history step ``op`` (``push``, ``undo`` or ``redo``; ``entry`` for a
+    push), sent once the document is in its new state (the autosave journals it).
     """
 
     kind: ChangeKind
     name: str = ""
     box: BBox | None = None
+    op: str = ""
+    entry: Entry | None = None
 
 
 Observer = Callable[[Change], None]
@@ -87,9 +91,6 @@ class Document:
         self._next_uid = 1
         #: Bumped on every change; autosave compares it with the last saved revision.
         self.revision = 0
-        #: Told of every history step as ``(op, entry)``, op ``push``/``undo``/``redo``,
-        #: once the document is in its new state (autosave journals them).
-        self.listener: Callable[[str, Entry | None], None] | None = None
         self._observers: list[Observer] = []
 
     # -- change events ------------------------------------------------------------------
@@ -102,9 +103,11 @@ class Document:
         if fn in self._observers:
             self._observers.remove(fn)
 
-    def _changed(self, kind: ChangeKind, name: str = "", box: BBox | None = None) -> None:
+    def _changed(self, kind: ChangeKind, name: str = "", box: BBox | None = None, op: str = "",
+                 entry: Entry | None = None) -> None:
+        change = Change(kind, name, box, op, entry)
         for fn in list(self._observers):
-            fn(Change(kind, name, box))
+            fn(change)
 
     def set_visible(self, layer: str, on: bool) -> None:
         """Show or hide a paint layer (a view setting, not a history step)."""
@@ -404,8 +407,7 @@ class Document:
         self._tell("push", entry)
 
     def _tell(self, op: str, entry: Entry | None) -> None:
-        if self.listener is not None:
-            self.listener(op, entry)
+        self._changed("history", op=op, entry=entry)
 
     def replay_push(self, entry: Entry) -> None:
         """Redo an edit recorded elsewhere (a journal) as if it had just been made here."""

@@ -30,7 +30,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core import journal
-from ..core.document import Document, Entry
+from ..core.document import Change, Document, Entry
 from ..core.project import PROJECT_SUFFIX, read_project_meta, save_project
 from .background import TaskThread
 from .settings import data_dir
@@ -57,7 +57,6 @@ def snapshot(doc: Document) -> Document:
         y0, y1, x0, x1 = st.bbox
         snap.layers[st.layer][y0:y1, x0:x1] = st.old_pixels()
     snap._stroke = None
-    snap.listener = None
     snap._observers = []  # the views watch the live document, not this copy
     snap.visible = dict(doc.visible)
     snap.results = [copy.copy(r) for r in doc.results]
@@ -154,8 +153,8 @@ class Autosaver(QObject):
 
     def attach(self, doc: Document | None, photo_path: Path | None, session_key: str | None = None) -> None:
         self.discard()
-        if self.doc is not None and self.doc.listener == self._on_history:
-            self.doc.listener = None
+        if self.doc is not None:
+            self.doc.unsubscribe(self._on_change)
         self.doc = doc
         self.photo_path = photo_path
         self._saved_revision = doc.revision if doc is not None else -1
@@ -168,7 +167,7 @@ class Autosaver(QObject):
             key += f"-{os.getpid()}-{time.time_ns()}"
             self.path = autosave_dir() / (hashlib.sha1(key.encode()).hexdigest()[:16] + PROJECT_SUFFIX)
         if doc is not None:
-            doc.listener = self._on_history
+            doc.subscribe(self._on_change)
             self._visible = dict(doc.visible)
             # The base is written as the document opens, not at the first edit: writing
             # it takes a second at 24 MP, and strokes made meanwhile would wait behind it.
@@ -176,6 +175,10 @@ class Autosaver(QObject):
             self._write_base(pristine=True)
 
     # -- what the document tells -----------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        if change.kind == "history":
+            self._on_history(change.op, change.entry)
+
     def _on_history(self, op: str, entry: Entry | None) -> None:
         doc = self.doc
         if doc is None or self.path is None:
@@ -192,7 +195,7 @@ class Autosaver(QObject):
 
     def changed(self) -> None:
         """Call after edits that are not history steps (layer visibility); history steps
-        arrive through the document's listener."""
+        arrive as the document's ``history`` change events."""
         doc = self.doc
         if doc is None or self.path is None:
             return

@@ -9,11 +9,35 @@ from inpaint_studio.core.strokes import EdgeStroke
 from tests.helpers import photo
 
 
+class _ViewEvents(list):
+    """Collects what a view hears: every change but the history steps (the autosave's)."""
+
+    def append(self, change: Change) -> None:
+        if change.kind != "history":
+            super().append(change)
+
+
 def _watched() -> tuple[Document, list[Change]]:
+    doc = Document(photo(64, 80))
+    seen = _ViewEvents()
+    doc.subscribe(seen.append)
+    return doc, seen
+
+
+def test_history_steps_follow_the_view_events_of_the_step() -> None:
     doc = Document(photo(64, 80))
     seen: list[Change] = []
     doc.subscribe(seen.append)
-    return doc, seen
+    m = np.zeros(doc.shape, np.uint8)
+    m[5:9, 10:20] = 255
+    entry = doc.set_layer("mask", m, "box")
+    doc.undo()
+    doc.redo()
+    steps = [c for c in seen if c.kind == "history"]
+    assert [c.op for c in steps] == ["push", "undo", "redo"]
+    assert steps[0].entry is entry
+    # Each step's history event comes once the document is in its new state.
+    assert [c.kind for c in seen].count("layer") == 3
 
 
 def test_a_dab_reports_its_box_on_its_layer() -> None:

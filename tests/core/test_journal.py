@@ -45,7 +45,7 @@ def test_a_base_plus_its_journal_is_the_session(tmp_path: Path) -> None:
     base = tmp_path / "a.isproj"
     save_project(base, doc, None)
     jpath = tmp_path / "a.1.journal"
-    doc.listener = lambda op, e: journal.append(jpath, journal.encode(op, e, doc.visible))
+    doc.subscribe(lambda c: c.kind == "history" and journal.append(jpath, journal.encode(c.op, c.entry, doc.visible)))
     _stroke(doc, 40)
     _stroke(doc, 10, "sketch")
     hole = doc.hole()
@@ -76,7 +76,7 @@ def test_a_base_plus_its_journal_is_the_session(tmp_path: Path) -> None:
 def test_a_torn_or_damaged_tail_is_dropped(tmp_path: Path) -> None:
     doc = Document(photo(40, 60))
     jpath = tmp_path / "j.journal"
-    doc.listener = lambda op, e: journal.append(jpath, journal.encode(op, e, doc.visible))
+    doc.subscribe(lambda c: c.kind == "history" and journal.append(jpath, journal.encode(c.op, c.entry, doc.visible)))
     for y in (5.0, 15.0, 25.0):
         _stroke(doc, y)
     data = jpath.read_bytes()
@@ -93,7 +93,7 @@ def test_a_torn_or_damaged_tail_is_dropped(tmp_path: Path) -> None:
 def test_a_journal_of_another_document_stops_at_the_first_misfit(tmp_path: Path) -> None:
     doc = Document(photo(40, 60))
     jpath = tmp_path / "j.journal"
-    doc.listener = lambda op, e: journal.append(jpath, journal.encode(op, e, doc.visible))
+    doc.subscribe(lambda c: c.kind == "history" and journal.append(jpath, journal.encode(c.op, c.entry, doc.visible)))
     _stroke(doc, 5)
     other = Document(photo(20, 20))
     assert journal.replay(other, journal.read(jpath)) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from pydantic import ValidationError
 
 from inpaint_studio.core.errors import InpaintStudioError, RequestError, UnknownMethodError
 from inpaint_studio.engine import Device, InpaintOptions
@@ -42,7 +43,7 @@ def test_device_is_an_enum_that_reads_as_its_name() -> None:
 
 def test_a_request_is_immutable_and_replace_checks_the_change() -> None:
     opts = InpaintOptions(seed=4)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         opts.seed = 5  # type: ignore[misc]
     again = opts.replace(preview_size=256)
     assert again.preview_size == 256 and again.seed == 4 and opts.preview_size == 0

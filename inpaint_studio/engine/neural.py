@@ -124,7 +124,8 @@ class DeepFillMethod:
 
         self.path = path or weights_dir() / DEEPFILL_FILE
         self.device, self.model, self.info = _load_prepared(self.path, device)
-        # bf16 halves the work where the CPU has native bf16 (eval within 0.006 dB).
+        # bf16 halves the work where the CPU has native bf16; the fills barely move
+        # (docs/BENCHMARKS.md compares the two).
         self.precision = rt.resolve_precision(str(self.device), precision)
         self.working_size = int(self.info.get("working_size", 512))
         #: Average the fills of the crop and its mirror images (1: none, 2: left-right,

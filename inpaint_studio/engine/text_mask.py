@@ -80,8 +80,8 @@ def _get_detector():  # noqa: ANN202 - rapidocr's own type
 
 
 #: A detected line counts as text only if the recogniser reads it this surely.  On
-#: the benchmark's photos real captions and date stamps read at 0.96-1.0 and the
-#: textures the detector also fires on (grass, crowds, foliage) at 0.66 or less.
+#: the benchmark's photos real captions and date stamps read almost surely and the
+#: textures the detector also fires on (grass, crowds, foliage) well below this.
 MIN_READ = 0.8
 
 

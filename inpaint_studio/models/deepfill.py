@@ -126,8 +126,8 @@ class DeepFillGenerator(nn.Module):
         With PyTorch's default init the ELU × sigmoid(≈0.5) product shrinks the signal
         at every one of the ~17 layers per stage, so the untrained net outputs a near
         constant and learns slowly.  He-init doubled on the feature half (to undo the
-        ~0.5 gate) and small gate weights keep activations at unit scale; that measured
-        faster early L1 descent on 2 CPU cores, where every step counts.
+        ~0.5 gate) and small gate weights keep activations at unit scale, so the loss
+        falls from the first steps, which counts where steps are few (CPU training).
         """
         for m in self.modules():
             if isinstance(m, G):
@@ -143,8 +143,8 @@ class DeepFillGenerator(nn.Module):
                     nn.init.zeros_(m.conv.bias)
         if self.prefill is not None:
             # Residual heads start small, not at zero: a zero head also zeroes every
-            # gradient behind it, and a 2-core run measured the deep layers frozen for
-            # thousands of steps that way.  Small heads cost a few dB for ~100 steps.
+            # gradient behind it, and the deep layers then stay frozen until the heads
+            # grow.  Small heads cost a little, and only at the start.
             for head in self._heads():
                 with torch.no_grad():
                     head.conv.weight.mul_(1.0 / 3.0)  # 0.3 above -> 0.1 x He
@@ -176,8 +176,8 @@ class DeepFillGenerator(nn.Module):
 
         On CPU these run faster in NCHW than channels-last: with so few channels the
         gate's elementwise passes over a channels-last half have an inner loop of 8
-        floats and cost twice the convolution (measured: the whole 512 px forward
-        0.65 -> 0.60 s on the 2-core CPU with these in NCHW, the rest channels-last).
+        floats and cost more than the convolution (docs/BENCHMARKS.md has the forward
+        times both ways).
         ``torch_runtime.prepare_model`` uses this; the maths is the same either way.
         """
         c, r = self.coarse, self.refine

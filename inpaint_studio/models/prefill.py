@@ -121,9 +121,9 @@ def harmonic_fill(
     return filled
 
 
-#: Solver settings for a converged harmonic fill (about 1 % RMS of the exact solution on
-#: a 300 px hole, where the 20 Jacobi sweeps the networks were trained with are 7 %).
-#: On the validation photos the shipped generator scores +0.05 dB with it (weights/deepfill.md).
+#: Solver settings for a converged harmonic fill: close to the exact solution on large
+#: holes, where the 20 Jacobi sweeps the networks were trained with are still far from
+#: it.  The shipped generator does better with it (weights/deepfill.md).
 CONVERGED: dict = {"iters": 10, "coarse_iters": 20, "sor": True}
 
 

@@ -47,7 +47,9 @@ def best(fn: object, n: int = 3) -> float:
 
 
 def main() -> None:
-    print("| photo | box select | IoU (grow 0) | scissors map | journal append, one stroke | full project save | ratio |")
+    print(
+        "| photo | box select | IoU (grow 0) | scissors map | journal append, one stroke | full project save | ratio |"
+    )
     print("|---|---|---|---|---|---|---|")
     for h, w in ((480, 640), (2000, 3000), (4000, 6000)):
         img, obj = photo(h, w)
@@ -68,7 +70,9 @@ def main() -> None:
             jp = os.path.join(d, "a.journal")
             t_j = best(lambda: journal.append(jp, journal.encode("push", entry, doc.visible)), 5)
             t_s = best(lambda: save_project(os.path.join(d, "a.isproj"), doc, None), 2)
-        print(f"| {w}×{h} | {t_sel:.2f} s | {iou:.3f} | {t_map:.2f} s | {t_j * 1000:.1f} ms | {t_s:.2f} s | {t_s / t_j:.0f}× |")
+        print(
+            f"| {w}×{h} | {t_sel:.2f} s | {iou:.3f} | {t_map:.2f} s | {t_j * 1000:.1f} ms | {t_s:.2f} s | {t_s / t_j:.0f}× |"
+        )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def _photo(path: Path, side: int) -> np.ndarray:
 def grainy_photo(path: Path, w: int, h: int) -> np.ndarray:
     """``path`` scaled to ``w`` x ``h`` with camera-like grain, so the JPEG and the
     synthesis see texture, not an upscale's smoothness."""
-    img = cv2.resize(cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB), (w, h),
-                     interpolation=cv2.INTER_CUBIC)
+    img = cv2.resize(
+        cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB), (w, h), interpolation=cv2.INTER_CUBIC
+    )
     rng = np.random.default_rng(1)
     return np.clip(img.astype(np.int16) + rng.integers(-6, 7, img.shape, dtype=np.int16), 0, 255).astype(np.uint8)
 
@@ -86,10 +87,21 @@ def bench_1024(photos: list[Path], repeats: int) -> list[dict]:
                 tp.append(time.perf_counter() - t0)
             assert res.method == "guided" and np.array_equal(res.pixels[~mask], img[~mask])
             g, p = float(np.median(tg)), float(np.median(tp))
-            rows.append({"photo": path.name, "size": f"{w}x{h}", "hole": float(mask.mean()), "guided_s": g,
-                         "patchmatch_s": p, "ratio": g / p})
-            print(f"{path.name[:32]:32s} {w}x{h} hole {mask.mean():4.0%}: guided {g:6.2f} s, "
-                  f"PyPatchMatch {p:6.2f} s, ratio {g / p:.2f}", flush=True)
+            rows.append(
+                {
+                    "photo": path.name,
+                    "size": f"{w}x{h}",
+                    "hole": float(mask.mean()),
+                    "guided_s": g,
+                    "patchmatch_s": p,
+                    "ratio": g / p,
+                }
+            )
+            print(
+                f"{path.name[:32]:32s} {w}x{h} hole {mask.mean():4.0%}: guided {g:6.2f} s, "
+                f"PyPatchMatch {p:6.2f} s, ratio {g / p:.2f}",
+                flush=True,
+            )
     return rows
 
 
@@ -127,16 +139,24 @@ def bench_24mp(photo: Path, repeats: int) -> list[dict]:
     rows = []
     for what in ("io", "guided", "telea"):
         for k in range(repeats):
-            code = CHILD_24MP.format(root=str(ROOT), src=str(src), mask=str(tmp / "mask.png"),
-                                     out=str(tmp / f"out_{what}.jpg"), what=what)
+            code = CHILD_24MP.format(
+                root=str(ROOT), src=str(src), mask=str(tmp / "mask.png"), out=str(tmp / f"out_{what}.jpg"), what=what
+            )
             r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
             if r.returncode != 0:
                 rows.append({"what": what, "error": r.stderr.strip().splitlines()[-1:]})
                 break
-            row = {"what": what, "run": k, "hole": float((mask > 0).mean()), **json.loads(r.stdout.strip().splitlines()[-1])}
+            row = {
+                "what": what,
+                "run": k,
+                "hole": float((mask > 0).mean()),
+                **json.loads(r.stdout.strip().splitlines()[-1]),
+            }
             rows.append(row)
-            print(f"24 MP, 5 % hole, {what:6s} run {k}: {row['seconds']:.2f} s, peak RSS {row['peak_rss_mb']:.0f} MB",
-                  flush=True)
+            print(
+                f"24 MP, 5 % hole, {what:6s} run {k}: {row['seconds']:.2f} s, peak RSS {row['peak_rss_mb']:.0f} MB",
+                flush=True,
+            )
     return rows
 
 
@@ -150,12 +170,16 @@ def main() -> int:
     args = ap.parse_args()
     files = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
     picked = [files[i * len(files) // args.n] for i in range(args.n)]
-    result = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                          "python": platform.python_version()}}
+    result = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+        }
+    }
     rows = bench_1024(picked, args.repeats)
     ratios = [r["ratio"] for r in rows]
-    print(f"\n1024 px: guided / PyPatchMatch median {np.median(ratios):.2f}, worst {max(ratios):.2f} "
-          f"(target <= 0.5)")
+    print(f"\n1024 px: guided / PyPatchMatch median {np.median(ratios):.2f}, worst {max(ratios):.2f} (target <= 0.5)")
     result["1024"] = rows
     if not args.skip_24mp:
         result["24mp"] = bench_24mp(picked[0], max(2, args.repeats))

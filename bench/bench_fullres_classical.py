@@ -84,16 +84,25 @@ def main() -> int:
                 times[k].append(v)
         # The first run of the first fraction includes loading the model (a fresh app or
         # batch run pays it once); the median is the steady state of an open app.
-        row = {"hole": frac, "model": res.method, **{k: float(np.median(v)) for k, v in times.items()},
-               "first_total": times["total"][0], "totals": times["total"]}
+        row = {
+            "hole": frac,
+            "model": res.method,
+            **{k: float(np.median(v)) for k, v in times.items()},
+            "first_total": times["total"][0],
+            "totals": times["total"],
+        }
         rows.append(row)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+    )
     print("| hole | model | load s | mask s | fill s | save s | total s (median) | first run s |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['hole']:.0%} | {r['model']} | {r['load']:.2f} | {r['mask']:.2f} | {r['fill']:.2f} | {r['save']:.2f} "
-              f"| **{r['total']:.2f}** | {r['first_total']:.2f} |")
+        print(
+            f"| {r['hole']:.0%} | {r['model']} | {r['load']:.2f} | {r['mask']:.2f} | {r['fill']:.2f} | {r['save']:.2f} "
+            f"| **{r['total']:.2f}** | {r['first_total']:.2f} |"
+        )
     print(f"peak RSS: {peak_mb:.0f} MB (median of {args.repeats} runs each)")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "peak_rss_mb": peak_mb}, indent=2))

@@ -86,8 +86,10 @@ def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
 
 def bench_watermark(data: Path, engine: Engine, jpeg: int | None = None) -> list[str]:
     rng = np.random.default_rng(2017)
-    rows = ["| set | photos found | PSNR in footprint, estimated + inverted (dB) | template fill at the true place (dB) | recovered by inversion | changed > 60 px away | seconds (estimate, per photo) |",  # noqa: E501 - a table row
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| set | photos found | PSNR in footprint, estimated + inverted (dB) | template fill at the true place (dB) | recovered by inversion | changed > 60 px away | seconds (estimate, per photo) |",  # noqa: E501 - a table row
+        "|---|---|---|---|---|---|---|",
+    ]
     for si, (name, colour) in enumerate([("white mark", (1.0, 1.0, 1.0)), ("dark mark", (0.08, 0.07, 0.06))]):
         clean = _photos(data, 12, offset=si * 7)
         mark = make_mark(200, 72, colour=colour, opacity=(0.3, 0.6))
@@ -123,8 +125,16 @@ def bench_watermark(data: Path, engine: Engine, jpeg: int | None = None) -> list
     return rows
 
 
-CAPTIONS = ["Summer at the lake", "Grand Canyon 2019", "Happy birthday Anna!", "Sunset over the bay",
-            "Family trip", "Winter in the mountains", "Our new house", "First day of school"]
+CAPTIONS = [
+    "Summer at the lake",
+    "Grand Canyon 2019",
+    "Happy birthday Anna!",
+    "Sunset over the bay",
+    "Family trip",
+    "Winter in the mountains",
+    "Our new house",
+    "First day of school",
+]
 FONTS = [cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_COMPLEX]
 
 
@@ -144,8 +154,13 @@ def bench_text(data: Path, engine: Engine) -> list[str]:
         dfs = float(rng.uniform(0.6, 0.9))
         (dw, _), _ = cv2.getTextSize(date, cv2.FONT_HERSHEY_SIMPLEX, dfs, 2)
         dy = H - 20 if cy < H // 2 else 40
-        st2 = draw_text(st.image, [(date, (W - dw - 20, dy), dfs)], colour=(255, 150, 30), outline=None,
-                        font=cv2.FONT_HERSHEY_SIMPLEX)
+        st2 = draw_text(
+            st.image,
+            [(date, (W - dw - 20, dy), dfs)],
+            colour=(255, 150, 30),
+            outline=None,
+            font=cv2.FONT_HERSHEY_SIMPLEX,
+        )
         image = st2.image
         text = np.any(image != p, axis=-1)
         band = st.band | st2.band
@@ -162,7 +177,9 @@ def bench_text(data: Path, engine: Engine) -> list[str]:
         d_psnr.append(b - a)
         far_changed += int(np.any(fill_auto != image, axis=-1)[_far(text)].sum())
         plain_hits += int(detect_text_mask(p).mask.sum() > 0)
-        print(f"  photo {i}: coverage {cov[-1]:.3f}, area x{area[-1]:.2f}, PSNR auto {a:.2f} perfect {b:.2f}", flush=True)
+        print(
+            f"  photo {i}: coverage {cov[-1]:.3f}, area x{area[-1]:.2f}, PSNR auto {a:.2f} perfect {b:.2f}", flush=True
+        )
     rows = [
         "| photos | text pixels in mask (mean, min) | mask area / text area (mean, max) | PSNR in text band: auto mask, perfect mask, gap (mean; median, max) | changed > 60 px away | text found on the clean photos | seconds per detection |",  # noqa: E501 - a table row
         "|---|---|---|---|---|---|---|",
@@ -178,8 +195,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=["watermark", "text", "all"], default="all")
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train")
-    ap.add_argument("--jpeg", type=int, default=None, metavar="Q",
-                    help="watermark: save each marked photo as JPEG at quality Q first, as marked photos on the web are")
+    ap.add_argument(
+        "--jpeg",
+        type=int,
+        default=None,
+        metavar="Q",
+        help="watermark: save each marked photo as JPEG at quality Q first, as marked photos on the web are",
+    )
     args = ap.parse_args()
     if not args.data.is_dir():
         print(f"error: {args.data}: no such folder (pass --data)", file=sys.stderr)

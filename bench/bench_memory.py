@@ -20,8 +20,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("rgb8.png", "grey8.png", "grey16.png", "rgb16.png", "rgba8.png", "rgba16.png", "palette.png",
-         "rgb8.jpg", "grey8.jpg", "cmyk.jpg", "rgb16.tif")
+KINDS = (
+    "rgb8.png",
+    "grey8.png",
+    "grey16.png",
+    "rgb16.png",
+    "rgba8.png",
+    "rgba16.png",
+    "palette.png",
+    "rgb8.jpg",
+    "grey8.jpg",
+    "cmyk.jpg",
+    "rgb16.tif",
+)
 
 
 def make(kind: str, folder: Path, h: int, w: int) -> Path:
@@ -103,8 +114,12 @@ def main() -> int:
         for kind in kinds:
             src = make(kind, folder, h, w)
             out = folder / ("out_" + kind)
-            res = subprocess.run([sys.executable, __file__, "--child", str(src), str(folder / "mask.png"), str(out),
-                                  args.method], capture_output=True, text=True, check=False)
+            res = subprocess.run(
+                [sys.executable, __file__, "--child", str(src), str(folder / "mask.png"), str(out), args.method],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if res.returncode != 0:
                 print(f"{kind}: failed\n{res.stderr}", file=sys.stderr)
                 return 1
@@ -113,7 +128,9 @@ def main() -> int:
             rows.append((kind, r["peak_mb"], r["peak_mb"] / ref, r["seconds"], src.stat().st_size / 2**20))
             src.unlink()
             out.unlink()
-            print(f"{kind:<12} peak {r['peak_mb']:7.0f} MB  x{r['peak_mb'] / ref:4.2f}  {r['seconds']:5.1f} s", flush=True)
+            print(
+                f"{kind:<12} peak {r['peak_mb']:7.0f} MB  x{r['peak_mb'] / ref:4.2f}  {r['seconds']:5.1f} s", flush=True
+            )
     print(f"\n{w}x{h} ({w * h / 1e6:.0f} MP), method {args.method}; ratio = peak / peak of rgb8.png")
     print("| file | peak RSS | × RGB 8-bit PNG | s |\n|---|---|---|---|")
     for kind, peak, ratio, sec, _mb in rows:

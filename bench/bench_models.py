@@ -50,8 +50,9 @@ def _generator(device: str):  # noqa: ANN202
 
     try:
         method = build_fill("deepfill", device)
-        source = (f"shipped weights, cnum {method.model.cnum}, precision {method.precision}, channels-last"
-                  + ("" if getattr(method.model, "input_channels_last", True) else " (full-size layers NCHW)"))
+        source = f"shipped weights, cnum {method.model.cnum}, precision {method.precision}, channels-last" + (
+            "" if getattr(method.model, "input_channels_last", True) else " (full-size layers NCHW)"
+        )
         net, prec = method.model, method.precision
     except Exception as exc:  # noqa: BLE001 - benchmark still useful with random weights
         from inpaint_studio.engine.torch_runtime import prepare_model
@@ -98,8 +99,14 @@ def bench_forward(sizes: list[int], batch: int, device: str, repeats: int) -> di
 
                 t = _median_time(run, repeats if s <= 512 else max(1, repeats // 2))
             rows.append(
-                {"size": s, "batch": b, "seconds": t, "per_image_s": t / b, "gflop": flops / 1e9,
-                 "gflops_per_s": flops / 1e9 / t}
+                {
+                    "size": s,
+                    "batch": b,
+                    "seconds": t,
+                    "per_image_s": t / b,
+                    "gflop": flops / 1e9,
+                    "gflops_per_s": flops / 1e9 / t,
+                }
             )
     return {"source": source, "rows": rows, "threads": torch.get_num_threads()}
 
@@ -149,8 +156,13 @@ def bench_engine_overhead(device: str, repeats: int) -> dict:
         tn.append(time.perf_counter() - t0)
     t_engine, t_net = float(np.median(te)), float(np.median(tn))
     t_telea = _median_time(lambda: eng.inpaint(img, mask, options=InpaintOptions(method="telea")), repeats)
-    return {"engine_s": t_engine, "network_s": t_net, "overhead": t_engine / t_net - 1, "telea_s": t_telea,
-            "ensemble": ens}
+    return {
+        "engine_s": t_engine,
+        "network_s": t_net,
+        "overhead": t_engine / t_net - 1,
+        "telea_s": t_telea,
+        "ensemble": ens,
+    }
 
 
 def main() -> int:
@@ -163,8 +175,10 @@ def main() -> int:
     args = ap.parse_args()
     import torch
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"threads {torch.get_num_threads()}, device {args.device}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"threads {torch.get_num_threads()}, device {args.device}"
+    )
     result: dict = {"device": args.device, "cores": os.cpu_count()}
     fw = bench_forward([int(s) for s in args.sizes.split(",")], args.batch, args.device, args.repeats)
     result["forward"] = fw
@@ -172,17 +186,21 @@ def main() -> int:
     print("| size | batch | s / call | s / image | GFLOP / call | GFLOP/s |")
     print("|---|---|---|---|---|---|")
     for r in fw["rows"]:
-        print(f"| {r['size']}² | {r['batch']} | {r['seconds']:.3f} | {r['per_image_s']:.3f} | "
-              f"{r['gflop']:.1f} | {r['gflops_per_s']:.0f} |")
+        print(
+            f"| {r['size']}² | {r['batch']} | {r['seconds']:.3f} | {r['per_image_s']:.3f} | "
+            f"{r['gflop']:.1f} | {r['gflops_per_s']:.0f} |"
+        )
     eo = bench_engine_overhead(args.device, args.repeats)
     result["engine"] = eo
     print("\n### Engine end-to-end on a 512² photo\n")
     if "skipped" in eo:
         print(eo["skipped"])
     else:
-        print(f"engine (deepfill) {eo['engine_s']:.3f} s vs bare network (batch {eo['ensemble']}) "
-              f"{eo['network_s']:.3f} s: overhead {eo['overhead'] * 100:+.1f} %; "
-              f"Telea on the same request {eo['telea_s']:.3f} s")
+        print(
+            f"engine (deepfill) {eo['engine_s']:.3f} s vs bare network (batch {eo['ensemble']}) "
+            f"{eo['network_s']:.3f} s: overhead {eo['overhead'] * 100:+.1f} %; "
+            f"Telea on the same request {eo['telea_s']:.3f} s"
+        )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

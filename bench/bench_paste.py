@@ -44,8 +44,10 @@ def main() -> int:
         tb.append(time.perf_counter() - t)
         assert np.array_equal(a, b)
     c, bi = float(np.median(tc)), float(np.median(tb))
-    print(f"{w}x{h}, hole {args.hole:.0%}: copy_where {c * 1000:.1f} ms, boolean indexing {bi * 1000:.1f} ms, "
-          f"ratio {c / bi:.3f}")
+    print(
+        f"{w}x{h}, hole {args.hole:.0%}: copy_where {c * 1000:.1f} ms, boolean indexing {bi * 1000:.1f} ms, "
+        f"ratio {c / bi:.3f}"
+    )
     return 0
 
 

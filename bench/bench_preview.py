@@ -163,8 +163,11 @@ def main() -> int:
     ap.add_argument("--pick", type=int, default=0, help="which photo of the sorted folder")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: 1024 and/or WxH")
-    ap.add_argument("--no-editor-env", action="store_true",
-                    help="leave out the editor's process environment (ui.app.EDITOR_ENV), to compare")
+    ap.add_argument(
+        "--no-editor-env",
+        action="store_true",
+        help="leave out the editor's process environment (ui.app.EDITOR_ENV), to compare",
+    )
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
@@ -191,11 +194,17 @@ def main() -> int:
     win.show()
     probe = _Probe(win)
     rng = np.random.default_rng(0)
-    result: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                                "python": platform.python_version()}, "photo": src.name, "editor_env": env,
-                      "rows": []}
-    print(f"editor environment: {env or 'left out'}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}",
-          flush=True)
+    result: dict = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "photo": src.name,
+        "editor_env": env,
+        "rows": [],
+    }
+    print(f"editor environment: {env or 'left out'}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}", flush=True)
     try:
         # Cold: the first fill of the session pays model load and compile.
         warm = _photo(src, "1024")
@@ -204,8 +213,11 @@ def main() -> int:
         win.open_path(p)
         cold = _one_fill(app, win, probe, _mask(*warm.shape[:2], *HOLES[0], rng))
         result["cold"] = cold
-        print(f"cold (first fill, 1024 px, 5 %): preview {cold['preview_s']:.2f} s, final {cold['final_s']:.2f} s, "
-              f"load {cold['loadavg_1min']:.1f}", flush=True)
+        print(
+            f"cold (first fill, 1024 px, 5 %): preview {cold['preview_s']:.2f} s, final {cold['final_s']:.2f} s, "
+            f"load {cold['loadavg_1min']:.1f}",
+            flush=True,
+        )
         for size in args.sizes.split(","):
             img = _photo(src, size)
             p = tmp / f"photo_{size}.jpg"
@@ -217,25 +229,30 @@ def main() -> int:
                 runs = [_one_fill(app, win, probe, mask) for _ in range(args.repeats)]
                 pv = [r["preview_s"] for r in runs if r["preview_s"] is not None]
                 row = {
-                    "size": f"{w}x{h}", "hole": float(mask.mean()), "runs": runs,
+                    "size": f"{w}x{h}",
+                    "hole": float(mask.mean()),
+                    "runs": runs,
                     "preview_s": float(np.median(pv)) if pv else None,
                     "final_s": float(np.median([r["final_s"] for r in runs])),
                 }
                 row["preview_over_final"] = None if row["preview_s"] is None else row["preview_s"] / row["final_s"]
                 result["rows"].append(row)
                 ok = row["preview_s"] is not None and row["preview_s"] <= TARGET_PREVIEW_S
-                print(f"{w}x{h} hole {mask.mean():4.0%}: preview {row['preview_s'] or float('nan'):5.2f} s "
-                      f"(engine {np.median([r['engine_preview_s'] or np.nan for r in runs]):.2f} s, "
-                      f"CPU {np.median([r['cpu_to_preview_s'] or np.nan for r in runs]):.2f} s), "
-                      f"final {row['final_s']:6.2f} s, preview/final {row['preview_over_final'] or float('nan'):.2f}, "
-                      f"GUI stall max {max(r['gui_stall_ms'] or 0 for r in runs):.0f} ms "
-                      f"(Fill {max(r['gui_fill_call_ms'] for r in runs):.0f}, "
-                      f"preview {max(r['gui_preview_slot_ms'] for r in runs):.0f}, "
-                      f"result {max(r['gui_result_slot_ms'] for r in runs):.0f} ms), "
-                      f"outside equal {all(r.get('preview_equals_final_outside') for r in runs)}, "
-                      f"undo ok {all(r['undo_restores'] for r in runs)}, "
-                      f"target <= {TARGET_PREVIEW_S:.0f} s {'met' if ok else 'NOT met'}, "
-                      f"load {max(r['loadavg_1min'] for r in runs):.1f}", flush=True)
+                print(
+                    f"{w}x{h} hole {mask.mean():4.0%}: preview {row['preview_s'] or float('nan'):5.2f} s "
+                    f"(engine {np.median([r['engine_preview_s'] or np.nan for r in runs]):.2f} s, "
+                    f"CPU {np.median([r['cpu_to_preview_s'] or np.nan for r in runs]):.2f} s), "
+                    f"final {row['final_s']:6.2f} s, preview/final {row['preview_over_final'] or float('nan'):.2f}, "
+                    f"GUI stall max {max(r['gui_stall_ms'] or 0 for r in runs):.0f} ms "
+                    f"(Fill {max(r['gui_fill_call_ms'] for r in runs):.0f}, "
+                    f"preview {max(r['gui_preview_slot_ms'] for r in runs):.0f}, "
+                    f"result {max(r['gui_result_slot_ms'] for r in runs):.0f} ms), "
+                    f"outside equal {all(r.get('preview_equals_final_outside') for r in runs)}, "
+                    f"undo ok {all(r['undo_restores'] for r in runs)}, "
+                    f"target <= {TARGET_PREVIEW_S:.0f} s {'met' if ok else 'NOT met'}, "
+                    f"load {max(r['loadavg_1min'] for r in runs):.1f}",
+                    flush=True,
+                )
     finally:
         win.worker.cancel()
         win.close()

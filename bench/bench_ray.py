@@ -91,14 +91,25 @@ def _local(photos: Path, mask: Path, out: Path, model: str, threads: int | None)
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, __file__, "--local-child", str(photos), str(mask), str(out), model],
-                         env=env, capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, __file__, "--local-child", str(photos), str(mask), str(out), model],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - t0
     child = json.loads(res.stdout.strip().splitlines()[-1])
     stamps = child["stamps"]
-    return {"threads": child["threads"], "wall_s": wall, "ok": child["ok"], "failed": child["failed"],
-            "first_photo_s": stamps[0], "steady_photos_per_s": (len(stamps) - 1) / (stamps[-1] - stamps[0]),
-            "loads": 1}
+    return {
+        "threads": child["threads"],
+        "wall_s": wall,
+        "ok": child["ok"],
+        "failed": child["failed"],
+        "first_photo_s": stamps[0],
+        "steady_photos_per_s": (len(stamps) - 1) / (stamps[-1] - stamps[0]),
+        "loads": 1,
+    }
 
 
 def _local_child(photos: str, mask: str, out: str, model: str) -> None:
@@ -106,10 +117,17 @@ def _local_child(photos: str, mask: str, out: str, model: str) -> None:
 
     stamps: list[float] = []
     t0 = time.perf_counter()
-    summary = run_batch(plan_batch(Path(photos), Path(mask), Path(out), "png"), Engine(), InpaintOptions(method=model),
-                        on_item=lambda *_: stamps.append(time.perf_counter() - t0))
-    print(json.dumps({"stamps": stamps, "ok": len(summary.ok), "failed": len(summary.failed),
-                      "threads": torch.get_num_threads()}))
+    summary = run_batch(
+        plan_batch(Path(photos), Path(mask), Path(out), "png"),
+        Engine(),
+        InpaintOptions(method=model),
+        on_item=lambda *_: stamps.append(time.perf_counter() - t0),
+    )
+    print(
+        json.dumps(
+            {"stamps": stamps, "ok": len(summary.ok), "failed": len(summary.failed), "threads": torch.get_num_threads()}
+        )
+    )
 
 
 def _compare(a: Path, b: Path) -> dict:
@@ -125,8 +143,12 @@ def _compare(a: Path, b: Path) -> dict:
         y = load_image(b / k).pixels.astype(np.int32)
         d = np.abs(x - y).max(axis=2)
         worst, px, total = max(worst, int(d.max())), px + int((d > 0).sum()), total + d.size
-    return {"files": len(fa), "files_differ": len(differ), "max_level_diff": worst,
-            "pixels_differ_share_in_those": px / total if total else 0.0}
+    return {
+        "files": len(fa),
+        "files_differ": len(differ),
+        "max_level_diff": worst,
+        "pixels_differ_share_in_those": px / total if total else 0.0,
+    }
 
 
 def _ray(photos: Path, mask: Path, out: Path, options: InpaintOptions, workers: int) -> dict:
@@ -138,14 +160,21 @@ def _ray(photos: Path, mask: Path, out: Path, options: InpaintOptions, workers: 
         if " ready on " in msg:
             ready.append(time.perf_counter())
 
-    summary = run_batch_ray(plan_batch(photos, mask, out, "png"), options, config=RayConfig(workers=workers),
-                            on_item=lambda *_: stamps.append(time.perf_counter()), on_notice=note)
+    summary = run_batch_ray(
+        plan_batch(photos, mask, out, "png"),
+        options,
+        config=RayConfig(workers=workers),
+        on_item=lambda *_: stamps.append(time.perf_counter()),
+        on_notice=note,
+    )
     wall = time.perf_counter() - t0
     all_ready = max(ready)
     after = [s for s in stamps if s > all_ready]
     steady = (len(after) - 1) / (after[-1] - after[0]) if len(after) > 1 else float("nan")
     return {
-        "wall_s": wall, "ok": len(summary.ok), "failed": len(summary.failed),
+        "wall_s": wall,
+        "ok": len(summary.ok),
+        "failed": len(summary.failed),
         "cluster_start_s": summary.cluster_seconds,
         "workers_ready_s": all_ready - t0,
         "worker_load_s": [w.load_seconds for w in summary.workers],
@@ -173,8 +202,11 @@ def _io_cost(photos: Path, mask: Path, out: Path) -> dict:
         read += it.source.stat().st_size
         written += it.dest.stat().st_size
     n = len(items)
-    return {"io_s_per_photo": (time.perf_counter() - t0) / n, "read_bytes_per_photo": read / n,
-            "written_bytes_per_photo": written / n}
+    return {
+        "io_s_per_photo": (time.perf_counter() - t0) / n,
+        "read_bytes_per_photo": read / n,
+        "written_bytes_per_photo": written / n,
+    }
 
 
 def _dispatch_ceiling(tmp: Path, workers: int, n: int = 400) -> dict:
@@ -190,26 +222,42 @@ def _dispatch_ceiling(tmp: Path, workers: int, n: int = 400) -> dict:
     Image.fromarray(m).save(tmp / "tiny_mask.png")
     telea = InpaintOptions(method="telea")
     stamps: list[float] = []
-    run_batch(plan_batch(d, tmp / "tiny_mask.png", tmp / "tiny_local"), Engine(), telea,
-              on_item=lambda *_: stamps.append(time.perf_counter()))
+    run_batch(
+        plan_batch(d, tmp / "tiny_mask.png", tmp / "tiny_local"),
+        Engine(),
+        telea,
+        on_item=lambda *_: stamps.append(time.perf_counter()),
+    )
     local = (len(stamps) - 1) / (stamps[-1] - stamps[0])
     stamps = []
-    run_batch_ray(plan_batch(d, tmp / "tiny_mask.png", tmp / "tiny_out"), telea,
-                  config=RayConfig(workers=workers), on_item=lambda *_: stamps.append(time.perf_counter()))
+    run_batch_ray(
+        plan_batch(d, tmp / "tiny_mask.png", tmp / "tiny_out"),
+        telea,
+        config=RayConfig(workers=workers),
+        on_item=lambda *_: stamps.append(time.perf_counter()),
+    )
     late = stamps[len(stamps) // 4 :]  # after the workers' start
     fill_rate = (len(late) - 1) / (late[-1] - late[0])
     stamps = []
-    run_batch_ray(plan_batch(d, tmp / "tiny_mask.png", tmp / "noop_out"), telea, process=_noop,
-                  config=RayConfig(workers=workers), on_item=lambda *_: stamps.append(time.perf_counter()))
+    run_batch_ray(
+        plan_batch(d, tmp / "tiny_mask.png", tmp / "noop_out"),
+        telea,
+        process=_noop,
+        config=RayConfig(workers=workers),
+        on_item=lambda *_: stamps.append(time.perf_counter()),
+    )
     late = stamps[len(stamps) // 4 :]
     import pickle
 
     from inpaint_studio.engine.batch import ItemOutcome
 
     item = plan_batch(d, tmp / "tiny_mask.png", tmp / "noop_out")[0]
-    return {"photos_per_s": fill_rate, "local_photos_per_s": local,
-            "noop_photos_per_s": (len(late) - 1) / (late[-1] - late[0]),
-            "message_bytes_per_photo": len(pickle.dumps(item)) + len(pickle.dumps(ItemOutcome("ok", "", 1.0)))}
+    return {
+        "photos_per_s": fill_rate,
+        "local_photos_per_s": local,
+        "noop_photos_per_s": (len(late) - 1) / (late[-1] - late[0]),
+        "message_bytes_per_photo": len(pickle.dumps(item)) + len(pickle.dumps(ItemOutcome("ok", "", 1.0))),
+    }
 
 
 def _noop(item, engine, options, *, overwrite, quality):  # noqa: ANN001, ANN202 - shipped to the workers by value
@@ -253,8 +301,13 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     result = {
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores".strip(),
-        "python": platform.python_version(), "n": args.n, "workers": args.workers, "model": args.model,
-        "rounds": rounds, "io": io, "dispatch_ceiling": ceiling,
+        "python": platform.python_version(),
+        "n": args.n,
+        "workers": args.workers,
+        "model": args.model,
+        "rounds": rounds,
+        "io": io,
+        "dispatch_ceiling": ceiling,
     }
     import ray
 
@@ -264,19 +317,27 @@ def main() -> int:
     for k, r in enumerate(rounds):
         for name in ("local", "local_1_thread"):
             lo = r[name]
-            print(f"| {k + 1} | {name} ({lo['threads']} threads) | {lo['wall_s']:.1f} | {lo['steady_photos_per_s']:.3f} "
-                  f"| 1 | (first photo done at {lo['first_photo_s']:.1f} s) |")
+            print(
+                f"| {k + 1} | {name} ({lo['threads']} threads) | {lo['wall_s']:.1f} | {lo['steady_photos_per_s']:.3f} "
+                f"| 1 | (first photo done at {lo['first_photo_s']:.1f} s) |"
+            )
         ra = r["ray"]
-        print(f"| {k + 1} | ray, {args.workers} workers | {ra['wall_s']:.1f} | {ra['steady_photos_per_s']:.3f} | "
-              f"{ra['loads']} | {', '.join(f'{s:.1f}' for s in ra['worker_load_s'])} |")
+        print(
+            f"| {k + 1} | ray, {args.workers} workers | {ra['wall_s']:.1f} | {ra['steady_photos_per_s']:.3f} | "
+            f"{ra['loads']} | {', '.join(f'{s:.1f}' for s in ra['worker_load_s'])} |"
+        )
     for k, r in enumerate(rounds):
-        print(f"round {k + 1}: ray vs local 1 thread {r['ray_vs_local_1_thread']}; "
-              f"vs local default {r['ray_vs_local_default']}")
-    print(f"\nI/O alone: {io['io_s_per_photo'] * 1000:.0f} ms per photo, {io['read_bytes_per_photo'] / 1e3:.0f} kB read, "
-          f"{io['written_bytes_per_photo'] / 1e3:.0f} kB written; dispatch ceiling "
-          f"{ceiling['photos_per_s']:.0f} photos/s on {args.workers} workers (local, same tiny photos: "
-          f"{ceiling['local_photos_per_s']:.0f} photos/s); with a fill that does nothing "
-          f"{ceiling['noop_photos_per_s']:.0f} photos/s; {ceiling['message_bytes_per_photo']} bytes of messages per photo")
+        print(
+            f"round {k + 1}: ray vs local 1 thread {r['ray_vs_local_1_thread']}; "
+            f"vs local default {r['ray_vs_local_default']}"
+        )
+    print(
+        f"\nI/O alone: {io['io_s_per_photo'] * 1000:.0f} ms per photo, {io['read_bytes_per_photo'] / 1e3:.0f} kB read, "
+        f"{io['written_bytes_per_photo'] / 1e3:.0f} kB written; dispatch ceiling "
+        f"{ceiling['photos_per_s']:.0f} photos/s on {args.workers} workers (local, same tiny photos: "
+        f"{ceiling['local_photos_per_s']:.0f} photos/s); with a fill that does nothing "
+        f"{ceiling['noop_photos_per_s']:.0f} photos/s; {ceiling['message_bytes_per_photo']} bytes of messages per photo"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
     return 0

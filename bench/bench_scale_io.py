@@ -74,9 +74,11 @@ def main() -> int:
             t0 = time.perf_counter()
             save_image(tmp / f"o{k}.png", li)
             times["save png"].append(time.perf_counter() - t0)
-        print(f"{w}x{h} ({w * h / 1e6:.1f} MP) JPEG, {(tmp / 'big.jpg').stat().st_size / 1e6:.1f} MB; "
-              f"spliced JPEG out {(tmp / 'o0.jpg').stat().st_size / 1e6:.1f} MB, PNG out "
-              f"{(tmp / 'o0.png').stat().st_size / 1e6:.1f} MB")
+        print(
+            f"{w}x{h} ({w * h / 1e6:.1f} MP) JPEG, {(tmp / 'big.jpg').stat().st_size / 1e6:.1f} MB; "
+            f"spliced JPEG out {(tmp / 'o0.jpg').stat().st_size / 1e6:.1f} MB, PNG out "
+            f"{(tmp / 'o0.png').stat().st_size / 1e6:.1f} MB"
+        )
         for name, ts in times.items():
             print(f"  {name}: {statistics.median(ts):.2f} s")
     finally:

@@ -60,11 +60,15 @@ def main() -> int:
         res = engine.inpaint(img, mask, options=opts)
         trace[i] = rss_mb()
         if i in marks:
-            print(f"request {i:4d}: RSS {trace[i]:7.1f} MB  ({time.perf_counter() - t0:6.1f} s, {res.method})", flush=True)
+            print(
+                f"request {i:4d}: RSS {trace[i]:7.1f} MB  ({time.perf_counter() - t0:6.1f} s, {res.method})", flush=True
+            )
     base = trace[min(25, args.requests)]
     growth = trace[args.requests] / base - 1.0
-    print(f"\nRSS after request 1: {trace[1]:.0f} MB, after 25: {base:.0f} MB, after {args.requests}: "
-          f"{trace[args.requests]:.0f} MB, max {max(trace.values()):.0f} MB")
+    print(
+        f"\nRSS after request 1: {trace[1]:.0f} MB, after 25: {base:.0f} MB, after {args.requests}: "
+        f"{trace[args.requests]:.0f} MB, max {max(trace.values()):.0f} MB"
+    )
     print(f"growth after request 25: {growth * 100:+.1f} % (target <= +25 %)")
     return 0 if growth <= 0.25 else 1
 

@@ -26,7 +26,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)],
-        check=True, cwd=out, capture_output=True, timeout=120,
+        check=True,
+        cwd=out,
+        capture_output=True,
+        timeout=120,
     )
     (whl,) = out.glob("inpaint_studio-*.whl")
     return whl

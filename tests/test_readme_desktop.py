@@ -13,6 +13,5 @@ def test_readme_lists_the_system_packages_of_qts_xcb_plugin() -> None:
 
 
 def test_readme_documents_the_batch_guards() -> None:
-    for words in ("photo_mask", "--max-hole", "--invert-masks", "--max-megapixels", "--write-sha256",
-                  "animated GIF"):
+    for words in ("photo_mask", "--max-hole", "--invert-masks", "--max-megapixels", "--write-sha256", "animated GIF"):
         assert words in README, words

@@ -21,6 +21,9 @@ def test_mypy_passes_on_the_package() -> None:
     # The cache lives in the checkout (.mypy_cache, ignored), so a second run is quick.
     run = subprocess.run(
         [sys.executable, "-m", "mypy", "--no-error-summary", "--no-color-output"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stdout + run.stderr

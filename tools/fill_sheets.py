@@ -67,7 +67,9 @@ def main() -> int:
     ap.add_argument("--data", required=True)
     ap.add_argument("--pairs", required=True)
     ap.add_argument("--pick", required=True, help="comma-separated IMAGE:MASK names from the pairs file")
-    ap.add_argument("--methods", default="telea,patchmatch,guided", help="fill methods (or files:DIR), as eval names them")
+    ap.add_argument(
+        "--methods", default="telea,patchmatch,guided", help="fill methods (or files:DIR), as eval names them"
+    )
     ap.add_argument("--edges", default="off", help="the last method follows these edges (as eval --edges)")
     ap.add_argument("--margin", type=int, default=24)
     ap.add_argument("--max-side", type=int, default=360, help="crop at most this many pixels each way")

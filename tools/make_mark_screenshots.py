@@ -59,7 +59,9 @@ def main() -> int:
     captioned.mkdir()
     for i, p in enumerate(photos[5:9]):
         st = draw_text(p, [("Summer holidays", (20, 44), 1.1)])
-        st = draw_text(st.image, [(f"2019-08-{10 + i:02d} 17:3{i}", (270, 300), 0.65)], colour=(255, 150, 30), outline=None)
+        st = draw_text(
+            st.image, [(f"2019-08-{10 + i:02d} 17:3{i}", (270, 300), 0.65)], colour=(255, 150, 30), outline=None
+        )
         Image.fromarray(st.image).save(captioned / f"holiday_{i}.png")
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -93,7 +95,15 @@ def main() -> int:
         g = win.frameGeometry()
         # The whole screen as X shows it (menus and dialogs included), cut to the window.
         subprocess.run(
-            ["import", "-window", "root", "-crop", f"{g.width()}x{g.height()}+{g.x()}+{g.y()}", "+repage", str(HERE / name)],
+            [
+                "import",
+                "-window",
+                "root",
+                "-crop",
+                f"{g.width()}x{g.height()}+{g.x()}+{g.y()}",
+                "+repage",
+                str(HERE / name),
+            ],
             check=True,
         )
         print("wrote", HERE / name)
@@ -132,7 +142,10 @@ def main() -> int:
     win.tools.split_slider.setValue(0)
 
     # 3. The batch dialog in both modes.
-    for mode, folder, name in (("watermark", marked, "11-batch-watermark.png"), ("text", captioned, "12-batch-text.png")):
+    for mode, folder, name in (
+        ("watermark", marked, "11-batch-watermark.png"),
+        ("text", captioned, "12-batch-text.png"),
+    ):
         bd = BatchDialog(win.engine, win.worker, win.settings, win)
         bd.resize(1100, 720)
         bd.move(120, 60)

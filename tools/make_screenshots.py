@@ -33,7 +33,7 @@ def synthetic(h: int = 640, w: int = 960) -> np.ndarray:
     img[ground] = np.stack([0.3 + 0.1 * np.sin(xx / 13), 0.55 + 0.05 * np.cos(yy / 7), 0.25 + 0 * xx], 2)[ground]
     pole = (np.abs(xx - w * 0.55) < 10) & (yy > h * 0.2)
     img[pole] = [0.35, 0.3, 0.28]
-    sun = (xx - w * 0.8) ** 2 + (yy - h * 0.2) ** 2 < 50 ** 2
+    sun = (xx - w * 0.8) ** 2 + (yy - h * 0.2) ** 2 < 50**2
     img[sun] = [1.0, 0.9, 0.4]
     return np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
 
@@ -90,7 +90,12 @@ def main() -> int:
         win.push(doc.end_stroke())
         win.canvas.refresh_overlay()
 
-    x0, y0, x1, y1 = args.box or (int(doc.width * 0.5), int(doc.height * 0.25), int(doc.width * 0.6), int(doc.height * 0.85))
+    x0, y0, x1, y1 = args.box or (
+        int(doc.width * 0.5),
+        int(doc.height * 0.25),
+        int(doc.width * 0.6),
+        int(doc.height * 0.85),
+    )
     paint_box((x0, y0, x1, y1))
     r = win.canvas.brush_size / 2
     win.canvas._update_cursor_item(QPointF((x0 + x1) / 2, y1 + r * 1.5))
@@ -125,7 +130,6 @@ def main() -> int:
     win.tools.split_slider.setValue(int(100 * (x0 + x1) / 2 / doc.width))
     shot("05-before-after-split.png")
     win.tools.split_slider.setValue(0)
-
 
     from inpaint_studio.ui.batch_dialog import BatchDialog
 

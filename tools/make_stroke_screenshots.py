@@ -27,8 +27,11 @@ def main() -> int:
     ap.add_argument("photo", type=Path)
     ap.add_argument("--box", required=True, help="hole box x0,y0,x1,y1 in photo pixels")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--drag", default="", help="stroke index,point index,dx,dy to drag "
-                    "(default: the longest stroke's middle point, 6 px down)")
+    ap.add_argument(
+        "--drag",
+        default="",
+        help="stroke index,point index,dx,dy to drag (default: the longest stroke's middle point, 6 px down)",
+    )
     args = ap.parse_args()
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
@@ -85,8 +88,9 @@ def main() -> int:
     def send(kind: QEvent.Type, x: float, y: float, buttons: Qt.MouseButton) -> None:
         pos = QPointF(canvas.mapFromScene(QPointF(x, y)))
         btn = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
-        ev = QMouseEvent(kind, pos, canvas.mapToGlobal(pos.toPoint()).toPointF(), btn, buttons,
-                         Qt.KeyboardModifier.NoModifier)
+        ev = QMouseEvent(
+            kind, pos, canvas.mapToGlobal(pos.toPoint()).toPointF(), btn, buttons, Qt.KeyboardModifier.NoModifier
+        )
         app.sendEvent(vp, ev)
         pump(0.05)
 

@@ -34,7 +34,9 @@ def main() -> int:
     photo, stroke = Path(sys.argv[1]), [tuple(map(int, p.split(","))) for p in sys.argv[2].split(";")]
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     tmp = Path(tempfile.mkdtemp(prefix="preview-shots-"))
-    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp / "cfg"), INPAINT_STUDIO_DATA_DIR=str(tmp / "data"), QT_QPA_PLATFORM="xcb")
+    env = dict(
+        os.environ, XDG_CONFIG_HOME=str(tmp / "cfg"), INPAINT_STUDIO_DATA_DIR=str(tmp / "data"), QT_QPA_PLATFORM="xcb"
+    )
 
     def xdo(*a: object) -> str:
         return subprocess.run(["xdotool", *map(str, a)], env=env, capture_output=True, text=True).stdout.strip()
@@ -89,7 +91,9 @@ def main() -> int:
             changes.append(f)
             last = view
     if len(changes) < 2:
-        print(f"caught {len(changes)} change(s) of the photo in {len(frames)} captures: no preview frame", file=sys.stderr)
+        print(
+            f"caught {len(changes)} change(s) of the photo in {len(frames)} captures: no preview frame", file=sys.stderr
+        )
         return 1
     for src, name in zip(changes, ("16-guided-preview.png", "17-guided-final.png")):
         (HERE / name).write_bytes(src.read_bytes())

@@ -133,8 +133,13 @@ def main() -> int:
     y0, y1, x0, x1 = r.bbox
     filled = np.zeros_like(hole)
     filled[y0:y1, x0:x1] = r.mask
-    print("filled area == red area:", bool(np.array_equal(filled, hole)),
-          "mask left after the fill:", int((win.doc.layers["mask"] > 0).sum()), "px")
+    print(
+        "filled area == red area:",
+        bool(np.array_equal(filled, hole)),
+        "mask left after the fill:",
+        int((win.doc.layers["mask"] > 0).sum()),
+        "px",
+    )
     after = shot("10b-after-fill.png", keep=False)
     side_by_side(before, after, hole, screen, HERE / "10-fill-matches-mask.png")
     win.close()

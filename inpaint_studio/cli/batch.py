@@ -16,8 +16,7 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p = sub.add_parser(
         name,
         help=help_text,
-        description=help_text
-        + ". MASKS is a folder of masks matched by file name (photo.jpg <- photo.png or "
+        description=help_text + ". MASKS is a folder of masks matched by file name (photo.jpg <- photo.png or "
         "photo_mask.png), or one mask file used for every photo (watermark template). "
         "White (or opaque, for transparent masks) marks the hole; a mask of another size is scaled. "
         "Without --masks: --auto-mask text masks the text found in each photo; --watermark estimates "
@@ -45,15 +44,16 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         help="--watermark: how far (px) a photo's mark may sit from its usual place (default 64)",
     )
     p.add_argument(
-        "--save-mark", type=Path, default=None, metavar="PNG",
+        "--save-mark",
+        type=Path,
+        default=None,
+        metavar="PNG",
         help="--watermark: also write the estimated mark (colour + opacity) as an RGBA PNG",
     )
     p.add_argument("--out", "-o", type=Path, required=True, help="output folder (subfolders kept)")
     p.add_argument("--model", default="auto", help="fill method (see `inpaint-studio models`); default: best")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument(
-        "--format", default="keep", choices=list(OUTPUT_FORMATS), help="output format"
-    )
+    p.add_argument("--format", default="keep", choices=list(OUTPUT_FORMATS), help="output format")
     p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality (default: keep source's)")
     p.add_argument("--dilate", type=int, default=0, help="grow each mask by N pixels first")
     p.add_argument(
@@ -80,9 +80,7 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
         help="refuse masks whose hole covers more than this share of the photo (default 60; 100 = no limit): "
         "an all-white or inverted mask would turn the photo into a gradient",
     )
-    p.add_argument(
-        "--invert-masks", action="store_true", help="black marks the hole in the masks (white is kept)"
-    )
+    p.add_argument("--invert-masks", action="store_true", help="black marks the hole in the masks (white is kept)")
     p.add_argument(
         "--max-megapixels",
         type=float,
@@ -223,12 +221,19 @@ def run(args: argparse.Namespace) -> int:
         if args.backend == "ray":
             from . import batch_ray
 
-            summary = batch_ray.run(args, items, options, on_item,
-                                    lambda m: (bar.write if bar else print)(m, file=sys.stderr), settings)
+            summary = batch_ray.run(
+                args, items, options, on_item, lambda m: (bar.write if bar else print)(m, file=sys.stderr), settings
+            )
         else:
             summary = run_batch(
-                items, engine, options, overwrite=args.overwrite, quality=args.quality, on_item=on_item,
-                progress=on_start, **settings.kwargs(),
+                items,
+                engine,
+                options,
+                overwrite=args.overwrite,
+                quality=args.quality,
+                on_item=on_item,
+                progress=on_start,
+                **settings.kwargs(),
             )
     except InpaintStudioError as exc:  # the Ray backend could not run at all
         if bar is not None:

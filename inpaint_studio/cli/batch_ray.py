@@ -90,6 +90,8 @@ def run(
     if summary.workers:
         loads = ", ".join(f"{w.load_seconds:.1f}" for w in summary.workers)
         photos = " + ".join(str(w.photos) for w in summary.workers)
-        say(f"ray: {len(summary.workers)} workers filled {photos} photos; models loaded once per worker "
-            f"({loads} s)" + (f"; {len(summary.retried)} photos retried after a worker died" if summary.retried else ""))
+        say(
+            f"ray: {len(summary.workers)} workers filled {photos} photos; models loaded once per worker "
+            f"({loads} s)" + (f"; {len(summary.retried)} photos retried after a worker died" if summary.retried else "")
+        )
     return summary

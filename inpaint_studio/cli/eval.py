@@ -12,21 +12,35 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
     p = sub.add_parser(name, help=help_text, description=help_text)
     p.add_argument("--data", required=True, help="folder with images/ and masks/")
     p.add_argument("--pairs", required=True, metavar="CSV", help="pairs.csv: image,mask,hole_ratio_bin")
-    p.add_argument("--model", required=True, metavar="NAME",
-                   help="fill method to measure, by the name `inpaint-studio models` lists (guided is the app's "
-                   "default); files:DIR reads fills made elsewhere from DIR/<image>__<mask>.png")
-    p.add_argument("--edges", default="off", metavar="off|auto|NAME",
-                   help="as batch --edges: the model's fill follows the edges NAME (or the default edge "
-                   "model, auto) predicts for the hole, the editor's overlay unedited (default off)")
-    p.add_argument("--baseline", default="telea,patchmatch",
-                   help="method(s) to compare against, comma-separated, named as --model is "
-                   "(default telea,patchmatch)")
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="NAME",
+        help="fill method to measure, by the name `inpaint-studio models` lists (guided is the app's "
+        "default); files:DIR reads fills made elsewhere from DIR/<image>__<mask>.png",
+    )
+    p.add_argument(
+        "--edges",
+        default="off",
+        metavar="off|auto|NAME",
+        help="as batch --edges: the model's fill follows the edges NAME (or the default edge "
+        "model, auto) predicts for the hole, the editor's overlay unedited (default off)",
+    )
+    p.add_argument(
+        "--baseline",
+        default="telea,patchmatch",
+        help="method(s) to compare against, comma-separated, named as --model is (default telea,patchmatch)",
+    )
     p.add_argument("--limit", type=int, default=None, help="only N pairs, spread evenly over the bins")
     p.add_argument("--out", default="runs/eval", help="eval.md, eval.json and samples.png go here")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--samples", type=int, default=6, help="rows in the comparison picture (0 = none)")
-    p.add_argument("--jobs", type=int, default=1,
-                   help="score pairs in N processes (CPU only; the numbers are the same, the run shorter)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="score pairs in N processes (CPU only; the numbers are the same, the run shorter)",
+    )
     p.set_defaults(func=run)
 
 
@@ -46,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from ..training.evaluate import contender
 
     try:
-        contenders = [contender(args.model, args.edges, device),
-                      *(contender(b, "off", device) for b in dict.fromkeys(baselines))]
+        contenders = [
+            contender(args.model, args.edges, device),
+            *(contender(b, "off", device) for b in dict.fromkeys(baselines)),
+        ]
     except (InpaintStudioError, FileNotFoundError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2

@@ -103,7 +103,5 @@ class Stroke:
             iy0, iy1 = max(y0, ty0), min(y1, ty0 + tile.shape[0])
             ix0, ix1 = max(x0, tx0), min(x1, tx0 + tile.shape[1])
             if iy0 < iy1 and ix0 < ix1:
-                old[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0] = tile[
-                    iy0 - ty0 : iy1 - ty0, ix0 - tx0 : ix1 - tx0
-                ]
+                old[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0] = tile[iy0 - ty0 : iy1 - ty0, ix0 - tx0 : ix1 - tx0]
         return old

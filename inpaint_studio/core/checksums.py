@@ -97,8 +97,13 @@ def check_file(path: str | os.PathLike[str]) -> Check:
         except OSError as exc:
             result = Check(DAMAGED, f"{p} cannot be read ({exc.strerror or exc})")
         else:
-            result = Check(OK) if got == want else Check(
-                DAMAGED, f"{p} is damaged: its SHA-256 differs from {record_path(p).name} (truncated or altered file)"
+            result = (
+                Check(OK)
+                if got == want
+                else Check(
+                    DAMAGED,
+                    f"{p} is damaged: its SHA-256 differs from {record_path(p).name} (truncated or altered file)",
+                )
             )
     _cache[str(p.resolve())] = (key, result)
     return result

@@ -25,8 +25,21 @@ from .history import Atom, Entry, PaintClaim, ResultLayer, entry_bbox
 from .strokes import EdgeStroke, rasterize, touches
 
 __all__ = [
-    "BBox", "CONSUME_MARGIN", "DEFAULT_HISTORY_LIMIT", "MASK_THRESHOLD", "PAINT_LAYERS", "Atom", "Change",
-    "Document", "Entry", "PaintClaim", "ResultLayer", "Stroke", "entry_bbox", "mask_bbox", "segment_alpha",
+    "BBox",
+    "CONSUME_MARGIN",
+    "DEFAULT_HISTORY_LIMIT",
+    "MASK_THRESHOLD",
+    "PAINT_LAYERS",
+    "Atom",
+    "Change",
+    "Document",
+    "Entry",
+    "PaintClaim",
+    "ResultLayer",
+    "Stroke",
+    "entry_bbox",
+    "mask_bbox",
+    "segment_alpha",
 ]
 
 #: Paint layers (uint8 ``(H, W)``, 0 = empty, 255 = full) in drawing order.
@@ -103,8 +116,9 @@ class Document:
         if fn in self._observers:
             self._observers.remove(fn)
 
-    def _changed(self, kind: ChangeKind, name: str = "", box: BBox | None = None, op: str = "",
-                 entry: Entry | None = None) -> None:
+    def _changed(
+        self, kind: ChangeKind, name: str = "", box: BBox | None = None, op: str = "", entry: Entry | None = None
+    ) -> None:
         change = Change(kind, name, box, op, entry)
         for fn in list(self._observers):
             fn(change)
@@ -297,14 +311,24 @@ class Document:
             if used and any(st in used for st in self.strokes):
                 before = self.strokes
                 after = tuple(st for st in self.strokes if st not in used)
-        entry = Entry(f"Fill ({method})" if method else "Fill", atoms, result_added=res, result_index=len(self.results),
-                      strokes_before=before, strokes_after=after)
+        entry = Entry(
+            f"Fill ({method})" if method else "Fill",
+            atoms,
+            result_added=res,
+            result_index=len(self.results),
+            strokes_before=before,
+            strokes_after=after,
+        )
         self._apply(entry, forward=True)
         self._record(entry)
         return entry
 
-    def claim_paint(self, hole: np.ndarray, layers: dict[str, np.ndarray] | None = None,
-                    strokes: tuple[EdgeStroke, ...] | None = None) -> PaintClaim | None:
+    def claim_paint(
+        self,
+        hole: np.ndarray,
+        layers: dict[str, np.ndarray] | None = None,
+        strokes: tuple[EdgeStroke, ...] | None = None,
+    ) -> PaintClaim | None:
         """The paint a fill of ``hole`` consumes: on each layer, every stroke (connected
         painted area) that reaches within :data:`CONSUME_MARGIN` px of the hole, soft
         fringes below the hole threshold included, with its values now.
@@ -317,8 +341,11 @@ class Document:
         hb = mask_box(hole)
         if hb is None:
             return None
-        near = clip_box((hb[0] - CONSUME_MARGIN, hb[1] + CONSUME_MARGIN, hb[2] - CONSUME_MARGIN,
-                           hb[3] + CONSUME_MARGIN), self.height, self.width)
+        near = clip_box(
+            (hb[0] - CONSUME_MARGIN, hb[1] + CONSUME_MARGIN, hb[2] - CONSUME_MARGIN, hb[3] + CONSUME_MARGIN),
+            self.height,
+            self.width,
+        )
         assert near is not None
         ny0, ny1, nx0, nx1 = near
         k = np.ones((2 * CONSUME_MARGIN + 1, 2 * CONSUME_MARGIN + 1), np.uint8)

@@ -217,8 +217,11 @@ def paste_fill(
         # Resize only the window of the fill that lands on the hole's bounding box.
         m = np.array([[sx, 0, (hx0 + 0.5) * sx - 0.5], [0, sy, (hy0 + 0.5) * sy - 0.5]], np.float32)
         fill = cv2.warpAffine(
-            small, m, (hx1 - hx0, hy1 - hy0),
-            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
+            small,
+            m,
+            (hx1 - hx0, hy1 - hy0),
+            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
         )
     else:
         fill = small[hy0:hy1, hx0:hx1]

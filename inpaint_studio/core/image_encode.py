@@ -176,7 +176,9 @@ def _png_text_chunks(text: dict[str, str]) -> list[bytes]:
             pass
         lang = str(getattr(value, "lang", "") or "").encode("ascii", "replace")
         tkey = str(getattr(value, "tkey", "") or "").encode("utf-8")
-        out.append(_png_chunk(b"iTXt", k + b"\x00\x00\x00" + lang + b"\x00" + tkey + b"\x00" + str(value).encode("utf-8")))
+        out.append(
+            _png_chunk(b"iTXt", k + b"\x00\x00\x00" + lang + b"\x00" + tkey + b"\x00" + str(value).encode("utf-8"))
+        )
     return out
 
 
@@ -238,4 +240,3 @@ def try_splice(image: LoadedImage, changed: np.ndarray) -> bytes | None:
     from .jpeg_splice import splice_jpeg
 
     return splice_jpeg(image.path, image.pixels, changed, int(image.save_params.get("orientation", 1)))
-

@@ -51,9 +51,21 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
 OUTPUT_FORMAT_ALIASES = {"jpeg": "jpg", "tiff": "tif"}
 #: Image suffixes no decoder here reads; a folder scan lists them instead of ignoring them.
 UNREADABLE_SUFFIXES = {
-    ".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", ".jxl": "JPEG XL", ".psd": "Photoshop",
-    ".svg": "SVG", ".dng": "raw (DNG)", ".cr2": "raw (CR2)", ".cr3": "raw (CR3)", ".nef": "raw (NEF)",
-    ".arw": "raw (ARW)", ".orf": "raw (ORF)", ".rw2": "raw (RW2)", ".raf": "raw (RAF)", ".raw": "raw",
+    ".heic": "HEIC",
+    ".heif": "HEIF",
+    ".avif": "AVIF",
+    ".jxl": "JPEG XL",
+    ".psd": "Photoshop",
+    ".svg": "SVG",
+    ".dng": "raw (DNG)",
+    ".cr2": "raw (CR2)",
+    ".cr3": "raw (CR3)",
+    ".nef": "raw (NEF)",
+    ".arw": "raw (ARW)",
+    ".orf": "raw (ORF)",
+    ".rw2": "raw (RW2)",
+    ".raf": "raw (RAF)",
+    ".raw": "raw",
 }
 
 

@@ -117,4 +117,3 @@ def animation_message(path: Path | None, fmt: str | None, frames: int) -> str:
         f"(saving it would keep one {what[:-1]} and lose the rest); export the {what[:-1]} you want first"
     )
     return f"{path}: {msg}" if path is not None else msg
-

@@ -44,8 +44,14 @@ def _array_bytes(a: np.ndarray) -> bytes:
 
 def _result_meta(r: ResultLayer, arrays: list[np.ndarray]) -> dict[str, Any]:
     arrays.extend([r.pixels, r.mask])
-    return {"uid": r.uid, "bbox": list(r.bbox), "method": r.method, "device": r.device,
-            "visible": r.visible, "warnings": list(r.warnings)}
+    return {
+        "uid": r.uid,
+        "bbox": list(r.bbox),
+        "method": r.method,
+        "device": r.device,
+        "visible": r.visible,
+        "warnings": list(r.warnings),
+    }
 
 
 def encode(op: str, entry: Entry | None, visible: dict[str, bool]) -> bytes:
@@ -175,10 +181,16 @@ def _entry(doc: Document, rec: dict[str, Any]) -> Entry | None:
     if m.get("result_added"):
         r = m["result_added"]
         pixels, mask = arrays.pop(0), arrays.pop(0)
-        added = ResultLayer(bbox=Box(*(int(v) for v in r["bbox"])), pixels=pixels,
-                            mask=mask.astype(bool), method=r.get("method", ""), device=r.get("device", ""),
-                            visible=bool(r.get("visible", True)), warnings=list(r.get("warnings", [])),
-                            uid=int(r["uid"]))
+        added = ResultLayer(
+            bbox=Box(*(int(v) for v in r["bbox"])),
+            pixels=pixels,
+            mask=mask.astype(bool),
+            method=r.get("method", ""),
+            device=r.get("device", ""),
+            visible=bool(r.get("visible", True)),
+            warnings=list(r.get("warnings", [])),
+            uid=int(r["uid"]),
+        )
     removed = None
     if m.get("result_removed") is not None:
         removed = next((r for r in doc.results if r.uid == int(m["result_removed"])), None)
@@ -196,7 +208,13 @@ def _entry(doc: Document, rec: dict[str, Any]) -> Entry | None:
             after = tuple(from_json(m["strokes_after"], (doc.width, doc.height)))
         except ValueError:
             return None
-    return Entry(text=m["text"], atoms=atoms, result_added=added, result_removed=removed,
-                 result_index=int(m.get("result_index", -1)),
-                 visibility=(int(vis[0]), bool(vis[1])) if vis else None,
-                 strokes_before=before, strokes_after=after)
+    return Entry(
+        text=m["text"],
+        atoms=atoms,
+        result_added=added,
+        result_removed=removed,
+        result_index=int(m.get("result_index", -1)),
+        visibility=(int(vis[0]), bool(vis[1])) if vis else None,
+        strokes_before=before,
+        strokes_after=after,
+    )

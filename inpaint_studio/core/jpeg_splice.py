@@ -102,7 +102,9 @@ def splice_jpeg(
         return _splice(jpeglib, source, pixels, changed, orientation)
 
 
-def _splice(jpeglib: ModuleType, source: Path, pixels: np.ndarray, changed: np.ndarray, orientation: int) -> bytes | None:
+def _splice(
+    jpeglib: ModuleType, source: Path, pixels: np.ndarray, changed: np.ndarray, orientation: int
+) -> bytes | None:
     stored = to_stored_orientation(pixels[..., :3], orientation)
     mask = to_stored_orientation(changed, orientation)
     src = jpeglib.read_dct(str(source))

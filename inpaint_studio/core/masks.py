@@ -81,9 +81,7 @@ def load_mask(
 
 
 def _decode_mask(img: Image.Image, threshold: int) -> np.ndarray:
-    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        img.mode == "P" and "transparency" in img.info
-    )
+    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (img.mode == "P" and "transparency" in img.info)
     if has_alpha:
         a_img = img.getchannel("A") if img.mode in ("RGBA", "LA", "RGBa", "La") else img.convert("RGBA").getchannel("A")
         alpha = np.asarray(a_img)
@@ -106,9 +104,7 @@ def _decode_mask(img: Image.Image, threshold: int) -> np.ndarray:
     return np.asarray(ImageChops.lighter(ImageChops.lighter(r, g), b)) > threshold
 
 
-def aspect_warning(
-    mask_size: tuple[int, int], photo_size: tuple[int, int], path: Path | None = None
-) -> str | None:
+def aspect_warning(mask_size: tuple[int, int], photo_size: tuple[int, int], path: Path | None = None) -> str | None:
     """What to tell the user when a mask's shape is not the photo's, scaled (``(w, h)`` each).
 
     A mask at half or double the photo's size is fine; one of another aspect ratio is
@@ -210,9 +206,7 @@ def connected_regions(mask: np.ndarray, min_pixels: int = 1) -> list[Box]:
     return boxes
 
 
-def load_mask_for_image(
-    path: str | os.PathLike[str], image_size: tuple[int, int], threshold: int = 127
-) -> np.ndarray:
+def load_mask_for_image(path: str | os.PathLike[str], image_size: tuple[int, int], threshold: int = 127) -> np.ndarray:
     """A mask scaled to the photo it belongs to (``image_size = (width, height)``).
 
     A mask with another aspect ratio is still scaled (watermark templates are often

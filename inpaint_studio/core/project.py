@@ -168,8 +168,9 @@ def read_project_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
         with zipfile.ZipFile(path) as zf:
             info = zf.getinfo("project.json")
             if info.file_size > MAX_JSON_BYTES:
-                raise ProjectError(f"{path}: damaged or invalid project file (project.json is "
-                                   f"{info.file_size / 2**20:.0f} MB)")
+                raise ProjectError(
+                    f"{path}: damaged or invalid project file (project.json is {info.file_size / 2**20:.0f} MB)"
+                )
             meta = json.loads(zf.read(info))
     except ProjectError:
         raise
@@ -228,10 +229,13 @@ def load_project(
     w, h = meta["photo_size"]
     if photo.shape[:2] != (h, w):
         raise ProjectError(
-            f"the photo {photo_ref} is {photo.shape[1]}x{photo.shape[0]}, "
-            f"the project was made on a {w}x{h} photo"
+            f"the photo {photo_ref} is {photo.shape[1]}x{photo.shape[0]}, the project was made on a {w}x{h} photo"
         )
-    bad = [k for k, v in results.items() if k.endswith("_pixels") and (v.dtype != photo.dtype or v.shape[2] != photo.shape[2])]
+    bad = [
+        k
+        for k, v in results.items()
+        if k.endswith("_pixels") and (v.dtype != photo.dtype or v.shape[2] != photo.shape[2])
+    ]
     if bad:
         raise ProjectError(f"{path}: damaged project file ({bad[0]} does not match the photo's depth or channels)")
 
@@ -291,5 +295,7 @@ def load_project(
     doc.redo_stack = [entry(m, f"r{i}") for i, m in enumerate(meta.get("redo", []))]
     doc.set_next_uid(int(meta.get("next_uid", 1)))
     doc.revision = 0
-    info = ProjectInfo(Path(photo_ref) if photo_ref and embedded is None else None, float(meta.get("saved_at", 0)), meta.get("extra"))
+    info = ProjectInfo(
+        Path(photo_ref) if photo_ref and embedded is None else None, float(meta.get("saved_at", 0)), meta.get("extra")
+    )
     return doc, info

@@ -251,12 +251,16 @@ def check_sizes(zf: zipfile.ZipFile, exp: Expected, m: dict, path: object) -> No
         raw = sum(_nbytes(s, d) + _ARRAY_SLACK for s, d in arrays.values()) + _ARRAY_SLACK
         # Deflate never grows data by more than a fraction of a percent.
         if info.file_size > raw + raw // 100:
-            raise _fail(path, f"{member} unpacks to {info.file_size / 2**20:.0f} MB, its arrays take at most "
-                              f"{raw / 2**20:.1f} MB: a decompression bomb or a damaged file")
+            raise _fail(
+                path,
+                f"{member} unpacks to {info.file_size / 2**20:.0f} MB, its arrays take at most "
+                f"{raw / 2**20:.1f} MB: a decompression bomb or a damaged file",
+            )
 
 
-def read_arrays(zf: zipfile.ZipFile, member: str, expected: dict[str, tuple[tuple[int, ...], tuple[str, ...]]],
-                path: object) -> dict[str, np.ndarray]:
+def read_arrays(
+    zf: zipfile.ZipFile, member: str, expected: dict[str, tuple[tuple[int, ...], tuple[str, ...]]], path: object
+) -> dict[str, np.ndarray]:
     """The arrays of one ``.npz`` (or the ``.npy``) member, each checked before it is read."""
     try:
         data = zf.read(member)  # bounded by check_sizes
@@ -280,8 +284,7 @@ def read_arrays(zf: zipfile.ZipFile, member: str, expected: dict[str, tuple[tupl
         raise _fail(path, f"{member}: {exc}") from None
 
 
-def _read_one(fh: Any, size: int, spec: tuple[tuple[int, ...], tuple[str, ...]], what: str,
-              path: object) -> np.ndarray:
+def _read_one(fh: Any, size: int, spec: tuple[tuple[int, ...], tuple[str, ...]], what: str, path: object) -> np.ndarray:
     shape, dtypes = spec
     version = np.lib.format.read_magic(fh)
     if version == (1, 0):
@@ -290,7 +293,9 @@ def _read_one(fh: Any, size: int, spec: tuple[tuple[int, ...], tuple[str, ...]],
         got_shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
     else:
         raise _fail(path, f"{what} has an unknown array format {version}")
-    if tuple(got_shape) != tuple(shape) or dtype.str.lstrip("<>|=") not in {np.dtype(d).str.lstrip("<>|=") for d in dtypes}:
+    if tuple(got_shape) != tuple(shape) or dtype.str.lstrip("<>|=") not in {
+        np.dtype(d).str.lstrip("<>|=") for d in dtypes
+    }:
         raise _fail(path, f"{what} is {dtype} {tuple(got_shape)}, expected {'/'.join(dtypes)} {tuple(shape)}")
     if dtype.hasobject:
         raise _fail(path, f"{what} holds Python objects")

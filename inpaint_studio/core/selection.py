@@ -212,8 +212,10 @@ class ScissorsMap:
 
     def _small(self, p: tuple[float, float]) -> tuple[int, int]:
         h, w = self.shape
-        return (int(min(w - 1, max(0, round(p[0] * self.scale - 0.5)))),
-                int(min(h - 1, max(0, round(p[1] * self.scale - 0.5)))))
+        return (
+            int(min(w - 1, max(0, round(p[0] * self.scale - 0.5)))),
+            int(min(h - 1, max(0, round(p[1] * self.scale - 0.5)))),
+        )
 
     def path_to(self, target: tuple[float, float], backward: bool = False) -> np.ndarray:
         """(N, 2) float ``x, y`` points from the anchor to ``target`` (reversed with

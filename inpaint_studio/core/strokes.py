@@ -58,8 +58,9 @@ class EdgeStroke:
         return float(np.hypot(*np.diff(s, axis=0).T).sum()) if len(s) > 1 else 0.0
 
 
-def make_stroke(points: Iterable[Sequence[float]], width: float = DEFAULT_WIDTH, source: Source = "predicted",
-                strength: float = 1.0) -> EdgeStroke:
+def make_stroke(
+    points: Iterable[Sequence[float]], width: float = DEFAULT_WIDTH, source: Source = "predicted", strength: float = 1.0
+) -> EdgeStroke:
     pts = tuple((float(p[0]), float(p[1])) for p in points)
     return EdgeStroke(pts, float(width), source, float(np.clip(strength, 0.0, 1.0)))
 
@@ -131,8 +132,9 @@ def smooth_polyline(points: np.ndarray, window: int = 5) -> np.ndarray:
     return out
 
 
-def freehand_stroke(points: Sequence[Sequence[float]], width: float = DEFAULT_WIDTH,
-                    tolerance: float = 1.5) -> EdgeStroke | None:
+def freehand_stroke(
+    points: Sequence[Sequence[float]], width: float = DEFAULT_WIDTH, tolerance: float = 1.5
+) -> EdgeStroke | None:
     """A hand-drawn line as a user's stroke: jitter smoothed away, a few control points
     kept (``None`` for a click with no length)."""
     p = np.asarray(points, np.float64).reshape(-1, 2)
@@ -158,7 +160,7 @@ def distance_to(stroke: EdgeStroke, x: float, y: float) -> float:
         return float(np.hypot(s[0, 0] - x, s[0, 1] - y))
     a, b = s[:-1], s[1:]
     ab = b - a
-    ll = np.maximum((ab ** 2).sum(1), 1e-12)
+    ll = np.maximum((ab**2).sum(1), 1e-12)
     t = np.clip(((x - a[:, 0]) * ab[:, 0] + (y - a[:, 1]) * ab[:, 1]) / ll, 0.0, 1.0)
     px, py = a[:, 0] + t * ab[:, 0], a[:, 1] + t * ab[:, 1]
     return float(np.hypot(px - x, py - y).min())
@@ -192,8 +194,12 @@ def stroke_bbox(strokes: Iterable[EdgeStroke], margin: float = 0.0) -> tuple[int
         if len(p) == 0:
             continue
         r = margin + s.width
-        b = (int(math.floor(p[:, 1].min() - r)), int(math.ceil(p[:, 1].max() + r)) + 1,
-             int(math.floor(p[:, 0].min() - r)), int(math.ceil(p[:, 0].max() + r)) + 1)
+        b = (
+            int(math.floor(p[:, 1].min() - r)),
+            int(math.ceil(p[:, 1].max() + r)) + 1,
+            int(math.floor(p[:, 0].min() - r)),
+            int(math.ceil(p[:, 0].max() + r)) + 1,
+        )
         box = b if box is None else (min(box[0], b[0]), max(box[1], b[1]), min(box[2], b[2]), max(box[3], b[3]))
     return box
 
@@ -280,8 +286,11 @@ def from_json(data: Any, size: tuple[int, int] | None = None) -> list[EdgeStroke
             raise ValueError(f"{what}.points is not a list of 1 to {MAX_POINTS} points")
         clean = []
         for p in pts:
-            if (not isinstance(p, (list, tuple)) or len(p) != 2
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p)):
+            if (
+                not isinstance(p, (list, tuple))
+                or len(p) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p)
+            ):
                 raise ValueError(f"{what}.points holds something that is not an (x, y) pair of numbers")
             if size is not None:
                 w, h = size

@@ -392,12 +392,17 @@ class ItemSettings:
     max_pixels: int | None = None
 
     def kwargs(self) -> dict:
-        return {"provider": self.provider, "max_hole": self.max_hole, "invert_masks": self.invert_masks,
-                "max_pixels": self.max_pixels}
+        return {
+            "provider": self.provider,
+            "max_hole": self.max_hole,
+            "invert_masks": self.invert_masks,
+            "max_pixels": self.max_pixels,
+        }
 
 
-def process_with_settings(item: BatchItem, engine: Engine, options: InpaintOptions, *, shared: ItemSettings,
-                          **kwargs: object) -> ItemOutcome:
+def process_with_settings(
+    item: BatchItem, engine: Engine, options: InpaintOptions, *, shared: ItemSettings, **kwargs: object
+) -> ItemOutcome:
     """:func:`process_item` with ``shared`` settings (the Ray backend's ``process`` hook)."""
     return process_item(item, engine, options, **shared.kwargs(), **kwargs)  # type: ignore[arg-type]
 
@@ -438,8 +443,16 @@ def run_batch(
         else:
             try:
                 outcome = process_item(
-                    item, engine, options, overwrite=overwrite, quality=quality, cancel=cancel,
-                    provider=provider, max_hole=max_hole, invert_masks=invert_masks, max_pixels=max_pixels,
+                    item,
+                    engine,
+                    options,
+                    overwrite=overwrite,
+                    quality=quality,
+                    cancel=cancel,
+                    provider=provider,
+                    max_hole=max_hole,
+                    invert_masks=invert_masks,
+                    max_pixels=max_pixels,
                 )
                 summary.ok.append(item)
                 for w in outcome.warnings:

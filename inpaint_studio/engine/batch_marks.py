@@ -38,7 +38,9 @@ class TextProvider:
         if not tm.found:
             raise ItemSkipped("no text found: left as it is")
         read = ", ".join(repr(t) for t in tm.texts)
-        return Prepared(pixels, tm.mask, None, f"text: {len(tm.boxes)} line(s), {int(tm.mask.sum())} px masked ({read})")
+        return Prepared(
+            pixels, tm.mask, None, f"text: {len(tm.boxes)} line(s), {int(tm.mask.sum())} px masked ({read})"
+        )
 
 
 class WatermarkProvider:
@@ -82,8 +84,12 @@ class WatermarkProvider:
             h, w = photos[0].shape[:2]
             hint = load_mask(self.hint, size=(w, h))
         self.mark = estimate_watermark(
-            photos, hint, max_shift=self.max_shift, names=names,
-            progress=lambda f, m: progress(0.3 + 0.7 * f, m), cancel=cancel,
+            photos,
+            hint,
+            max_shift=self.max_shift,
+            names=names,
+            progress=lambda f, m: progress(0.3 + 0.7 * f, m),
+            cancel=cancel,
         )
         return self.mark
 
@@ -103,4 +109,3 @@ def prepare_photo(pixels: np.ndarray, mark: Watermark, max_shift: int = MAX_SHIF
         f"recovered, {int(inv.fill.sum())} px filled"
     )
     return Prepared(inv.pixels, inv.fill, inv.footprint, note)
-

@@ -82,7 +82,6 @@ class Engine:
                 self._instances[key] = inst
         return inst
 
-
     def forget(self) -> None:
         """Drop built models (frees GPU memory; next call rebuilds)."""
         with self._lock:
@@ -154,9 +153,7 @@ class Engine:
         if edges is None and opts.auto_edges and opts.use_edges and fill_info(name).edges:
             from .strokes import strokes_map
 
-            strokes = self.predict_strokes(
-                image, mask, opts, progress=lambda f, m: progress(0.1 * f, m), cancel=cancel
-            )
+            strokes = self.predict_strokes(image, mask, opts, progress=lambda f, m: progress(0.1 * f, m), cancel=cancel)
             edges = strokes_map(strokes, image, mask)
         elif edges is not None and opts.use_edges:
             # Guidance is drawn inside the hole; the synthesis compares it with the
@@ -169,14 +166,25 @@ class Engine:
         on_guide: Callable[[np.ndarray], None] | None = None
         if on_preview is not None and fill_info(name).guide_first:
             # The guide is the preview: made anyway, and shown while the hole is refined.
-            on_guide = lambda pv: on_preview(InpaintResult(  # noqa: E731
-                pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings), opts.seed))
+            def on_guide(pv: np.ndarray) -> None:
+                res = InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings), opts.seed)
+                on_preview(res)
+
         elif on_preview is not None and 0 < opts.preview_size < working:
             # Quick low-resolution pass first, so the GUI can show something at once: the
             # same method on crops scaled to the preview size.
             pv, method, device, _ = self._fill_regions(
-                image, mask, use_edges, opts, opts.preview_size, method, name, device,
-                lambda f, m: progress(0.2 * f, "preview: " + m), cancel, warnings,
+                image,
+                mask,
+                use_edges,
+                opts,
+                opts.preview_size,
+                method,
+                name,
+                device,
+                lambda f, m: progress(0.2 * f, "preview: " + m),
+                cancel,
+                warnings,
             )
             on_preview(InpaintResult(pv, mask, name, device, -1, time.perf_counter() - t0, list(warnings), opts.seed))
             inner = lambda f, m: progress(0.2 + 0.8 * f, m)  # noqa: E731
@@ -211,14 +219,16 @@ class Engine:
         regions = hires.plan_regions(mask, working_size=working, context=opts.context)
         if on_guide is not None and fill_info(name).guide_first:
             try:
-                out = self._fill_guide_first(image, mask, edges, opts, regions, method, name, progress,
-                                             cancel, on_guide)
+                out = self._fill_guide_first(
+                    image, mask, edges, opts, regions, method, name, progress, cancel, on_guide
+                )
             except Exception as exc:
                 if device == "cpu" or not is_out_of_memory(exc):
                     raise
                 method, device = self._on_cpu_after_oom(name, warnings)
-                out = self._fill_guide_first(image, mask, edges, opts, regions, method, name, progress,
-                                             cancel, on_guide)
+                out = self._fill_guide_first(
+                    image, mask, edges, opts, regions, method, name, progress, cancel, on_guide
+                )
             return out, method, device, len(regions)
         out = image.copy()
         info = fill_info(name)
@@ -291,7 +301,13 @@ class Engine:
             layout, scale = layouts[i]  # type: ignore[misc]
             layouts[i] = None
             fill = method.refine(  # type: ignore[attr-defined]
-                rgb, hole, e, layout, scale, seed=opts.seed, should_stop=lambda: cancel.cancelled,
+                rgb,
+                hole,
+                e,
+                layout,
+                scale,
+                seed=opts.seed,
+                should_stop=lambda: cancel.cancelled,
                 progress=lambda f, i=i, msg=msg: progress(GUIDE_SHARE + (1 - GUIDE_SHARE) * (i + f) / n, msg),
             )
             # A refinement stopped by cancel is partial: never paste it.
@@ -300,18 +316,31 @@ class Engine:
         return out
 
     @staticmethod
-    def _call_fill(method: object, crops: list, batched: bool, seeds: bool, seed: int, cancel: CancelToken,
-                   progress: Callable[[float], None]) -> list[np.ndarray]:
+    def _call_fill(
+        method: object,
+        crops: list,
+        batched: bool,
+        seeds: bool,
+        seed: int,
+        cancel: CancelToken,
+        progress: Callable[[float], None],
+    ) -> list[np.ndarray]:
         """One call per crop (or one batched call), with what its ``MethodInfo`` declares it takes."""
         if batched:
             return list(method.fill_batch(crops))  # type: ignore[attr-defined]
         if seeds:
             outs = []
             for k, (rgb, hole, e) in enumerate(crops):
-                outs.append(method.fill(  # type: ignore[attr-defined]
-                    rgb, hole, e, seed=seed, should_stop=lambda: cancel.cancelled,
-                    progress=lambda f, k=k: progress((k + f) / len(crops)),
-                ))
+                outs.append(
+                    method.fill(  # type: ignore[attr-defined]
+                        rgb,
+                        hole,
+                        e,
+                        seed=seed,
+                        should_stop=lambda: cancel.cancelled,
+                        progress=lambda f, k=k: progress((k + f) / len(crops)),
+                    )
+                )
             return outs
         return [method.fill(rgb, hole, e) for rgb, hole, e in crops]  # type: ignore[attr-defined]
 
@@ -404,8 +433,9 @@ class Engine:
             raise
 
 
-def _paste_preview(out: np.ndarray, image: np.ndarray, mask: np.ndarray, region: hires.Region,
-                   layout: np.ndarray) -> None:
+def _paste_preview(
+    out: np.ndarray, image: np.ndarray, mask: np.ndarray, region: hires.Region, layout: np.ndarray
+) -> None:
     """``layout`` (the network's fill of the region at its own size) scaled to the region
     and written at hole pixels only, as ``hires.paste_fill`` does.
 
@@ -427,9 +457,11 @@ def _paste_preview(out: np.ndarray, image: np.ndarray, mask: np.ndarray, region:
     hires.copy_where(out[hb.y0 : hb.y1, hb.x0 : hb.x1, :3], win, hole)
 
 
-def _region_progress(progress: ProgressCallback, start: int, count: int, total: int,
-                     name: str) -> Callable[[float], None]:
+def _region_progress(
+    progress: ProgressCallback, start: int, count: int, total: int, name: str
+) -> Callable[[float], None]:
     """Progress within a group of ``count`` regions from ``start``, as a share of all."""
+
     def report(f: float) -> None:
         progress((start + f * count) / total, f"filling region {start + 1}/{total} with {name}")
 

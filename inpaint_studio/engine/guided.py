@@ -71,13 +71,21 @@ class GuidedFill:
         small, small_hole, scale = _shrink(rgb, hole, int(getattr(self.guide_method, "working_size", GUIDE_SIZE)))
         small_edges = None
         if edges is not None:
-            small_edges = edges if scale >= 1.0 else np.clip(
-                cv2.resize(edges, small_hole.shape[::-1], interpolation=cv2.INTER_AREA) / max(scale, 1e-6) ** 0.5, 0, 1
-            ).astype(np.float32)
+            small_edges = (
+                edges
+                if scale >= 1.0
+                else np.clip(
+                    cv2.resize(edges, small_hole.shape[::-1], interpolation=cv2.INTER_AREA) / max(scale, 1e-6) ** 0.5,
+                    0,
+                    1,
+                ).astype(np.float32)
+            )
         return self.guide_method.fill(small, small_hole, small_edges), scale  # type: ignore[attr-defined]
 
     @staticmethod
-    def guide_from_layout(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
+    def guide_from_layout(
+        rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, scale: float
+    ) -> tuple[np.ndarray, float]:
         """``make_layout``'s fill at the crop's size, the photo's own pixels outside the hole."""
         if scale < 1.0:
             fill = cv2.resize(fill, hole.shape[::-1], interpolation=cv2.INTER_CUBIC)
@@ -97,7 +105,13 @@ class GuidedFill:
         if progress is not None:
             progress(0.2)
         return self.refine(
-            rgb, hole, edges, layout, scale, seed=seed, should_stop=should_stop,
+            rgb,
+            hole,
+            edges,
+            layout,
+            scale,
+            seed=seed,
+            should_stop=should_stop,
             progress=None if progress is None else (lambda f: progress(0.2 + 0.8 * f)),
         )
 
@@ -116,7 +130,9 @@ class GuidedFill:
         """The hole re-made at the crop's full resolution, guided by ``make_layout``'s output."""
         guide, scale = self.guide_from_layout(rgb, hole, layout, scale)
         return synthesize(
-            rgb, hole, guide,
+            rgb,
+            hole,
+            guide,
             edges=edges,
             guide_sigma=GUIDE_SIGMA_WORKING / scale,
             seed=seed,

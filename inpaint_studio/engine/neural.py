@@ -60,9 +60,7 @@ def _round_up(n: int, multiple: int) -> int:
     return -(-n // multiple) * multiple
 
 
-def _pad8(
-    x: torch.Tensor, mode: str, size: tuple[int, int] | None = None
-) -> tuple[torch.Tensor, int, int]:
+def _pad8(x: torch.Tensor, mode: str, size: tuple[int, int] | None = None) -> tuple[torch.Tensor, int, int]:
     """Pad bottom/right to ``size`` (default: the next multiple of 8, which the net needs)."""
     import torch.nn.functional as F
 

@@ -31,6 +31,7 @@ import numpy as np
 #: results do not depend on the number of threads.
 BANDS = 16
 
+
 @nb.njit(cache=True, inline="always")
 def _next(state: np.ndarray, k: int) -> int:
     """xorshift64* step of stream ``k``; returns 31 random bits."""
@@ -109,8 +110,26 @@ def measure(feat, ty, tx, ny, nx, nd, p, step):  # noqa: ANN001, ANN201
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def field_pass(feat, ty, tx, band_map, src_ok, src_y, src_x, ny, nx, nd, p, step,
-               radius, min_radius, jumps, backward, state, coherence):  # noqa: ANN001, ANN201
+def field_pass(
+    feat,
+    ty,
+    tx,
+    band_map,
+    src_ok,
+    src_y,
+    src_x,
+    ny,
+    nx,
+    nd,
+    p,
+    step,
+    radius,
+    min_radius,
+    jumps,
+    backward,
+    state,
+    coherence,
+):  # noqa: ANN001, ANN201
     """One PatchMatch sweep over the targets (in scan order, or reversed).
 
     Each target tries its scan predecessors' sources shifted by one pixel
@@ -359,8 +378,9 @@ def _masked_dist(feat, filled, ty, tx, sy, sx, p, content, gm, limit):  # noqa: 
 
 
 @nb.njit(cache=True, nogil=True)
-def onion_fill(feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, content, gm,
-               candidates, coherence, state):  # noqa: ANN001, ANN201
+def onion_fill(
+    feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, content, gm, candidates, coherence, state
+):  # noqa: ANN001, ANN201
     """Fill the hole from its border inwards, one pixel at a time (onion peel), each
     copied from the source whose patch best matches what is already there.
 

@@ -33,7 +33,6 @@ Ray's API server makes even with statistics off (``169.254.169.254``) is sent to
 closed loopback port instead (see :func:`.ray_cluster._local_cluster_env`).
 """
 
-
 from __future__ import annotations
 
 import contextlib
@@ -182,8 +181,10 @@ def run_batch_ray(
         summary.seconds = time.perf_counter() - t0
         return summary
 
-    absolute = {i: replace(items[i], source=_abs(items[i].source), mask=_abs(items[i].mask), dest=_abs(items[i].dest))
-                for i in todo}
+    absolute = {
+        i: replace(items[i], source=_abs(items[i].source), mask=_abs(items[i].mask), dest=_abs(items[i].dest))
+        for i in todo
+    }
     ray, started_here = connect(config)
     slots: list[_Slot] = []
     marker: Path | None = None
@@ -204,13 +205,20 @@ def run_batch_ray(
         expected = expected_method(options)
         Worker = ray.remote(PhotoWorker)
         shared_ref = ray.put(shared) if shared is not None else None
-        kwargs = dict(overwrite=overwrite, quality=quality, threads=max(1, int(cpus)), shared=shared_ref,
-                      has_shared=shared is not None, process=process)
+        kwargs = dict(
+            overwrite=overwrite,
+            quality=quality,
+            threads=max(1, int(cpus)),
+            shared=shared_ref,
+            has_shared=shared is not None,
+            process=process,
+        )
 
         def start_worker() -> None:
             stats = WorkerStats(index=len(slots) + 1)
             actor = Worker.options(num_cpus=cpus, num_gpus=gpus, max_restarts=0, max_task_retries=0).remote(
-                options, **kwargs)
+                options, **kwargs
+            )
             slots.append(_Slot(actor, stats, actor.hello.remote(readable, str(marker)), time.perf_counter()))
             summary.workers.append(stats)
 
@@ -251,12 +259,13 @@ def run_batch_ray(
                     name = items[i].source
                     if deaths[i] <= config.retries:
                         summary.retried.append((items[i], f"worker died ({why}); tried again"))
-                        notice(f"worker {slot.stats.index} died while filling {name} ({why}): trying it again "
-                               f"on another worker ({deaths[i]} of {config.retries})")
+                        notice(
+                            f"worker {slot.stats.index} died while filling {name} ({why}): trying it again "
+                            f"on another worker ({deaths[i]} of {config.retries})"
+                        )
                         requeue.append((i, attempt + 1))
                     else:
-                        msg = (f"{name}: its worker died while filling it, {deaths[i]} times ({why}); "
-                               "not tried again")
+                        msg = f"{name}: its worker died while filling it, {deaths[i]} times ({why}); not tried again"
                         summary.retried.append((items[i], "worker died again; reported as failed"))
                         notice(f"worker {slot.stats.index} died while filling {name} ({why}): giving up on it")
                         record(i, ItemOutcome("failed", msg))
@@ -304,9 +313,12 @@ def run_batch_ray(
                 raise RayBackendError(
                     f"worker on node {info['node']} cannot see {', '.join(info['missing'])}: the Ray backend "
                     "passes photos by path, so INPUT, MASKS and OUT must be on storage every node mounts "
-                    "at the same path (e.g. NFS), and the command must run where it is mounted too")
-            notice(f"worker {s.stats.index} ready on {s.stats.node} (pid {s.stats.pid}): models loaded "
-                   f"and warmed up in {s.stats.load_seconds:.1f}s, {s.stats.ready_seconds:.1f}s after start")
+                    "at the same path (e.g. NFS), and the command must run where it is mounted too"
+                )
+            notice(
+                f"worker {s.stats.index} ready on {s.stats.node} (pid {s.stats.pid}): models loaded "
+                f"and warmed up in {s.stats.load_seconds:.1f}s, {s.stats.ready_seconds:.1f}s after start"
+            )
 
         def photo_back(ref: Any) -> None:
             s = by_ref.pop(ref, None)
@@ -348,7 +360,8 @@ def run_batch_ray(
                 if not any(s.ready for s in slots) and time.perf_counter() - waiting_since > config.start_timeout:
                     raise RayBackendError(
                         f"no worker started within {config.start_timeout:.0f}s; does the cluster have "
-                        f"{cpus:g} CPU{f' and {gpus:g} GPU' if gpus else ''} free for one?")
+                        f"{cpus:g} CPU{f' and {gpus:g} GPU' if gpus else ''} free for one?"
+                    )
                 continue
             if rest:  # everything else already back: one pass over the waiting list per batch
                 ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]

@@ -95,8 +95,19 @@ def _local_cluster_env() -> Iterator[None]:
       process gets its own back.  Measured with ``strace -f -e trace=connect``: no
       connection leaves loopback (``docs/SCALE.md``).
     """
-    keep = {k: os.environ.get(k) for k in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                                           "NO_PROXY", "RAY_USAGE_STATS_ENABLED", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER")}
+    keep = {
+        k: os.environ.get(k)
+        for k in (
+            "http_proxy",
+            "https_proxy",
+            "no_proxy",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "NO_PROXY",
+            "RAY_USAGE_STATS_ENABLED",
+            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER",
+        )
+    }
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     closed = "http://127.0.0.1:9"
@@ -160,7 +171,9 @@ def _check_reachable(address: str, timeout: float = 10.0) -> None:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
             pass
     except (OSError, ValueError) as exc:
-        raise RayBackendError(f"no Ray cluster reachable at {address} ({exc}); start one with `ray start --head`") from exc
+        raise RayBackendError(
+            f"no Ray cluster reachable at {address} ({exc}); start one with `ray start --head`"
+        ) from exc
 
 
 def connect(config: RayConfig) -> tuple[Any, bool]:
@@ -179,8 +192,9 @@ def connect(config: RayConfig) -> tuple[Any, bool]:
         import ray
 
         try:
-            ray.init(address=config.address, logging_level=logging.WARNING, log_to_driver=False,
-                     namespace="inpaint-studio")
+            ray.init(
+                address=config.address, logging_level=logging.WARNING, log_to_driver=False, namespace="inpaint-studio"
+            )
         except Exception as exc:  # noqa: BLE001 - Ray raises many kinds here; all mean "no cluster"
             raise RayBackendError(f"could not join the Ray cluster at {config.address}: {exc}") from exc
         return ray, True
@@ -191,7 +205,9 @@ def connect(config: RayConfig) -> tuple[Any, bool]:
     return ray, True
 
 
-def plan_workers(ray: Any, config: RayConfig, options: InpaintOptions, todo: int, local: bool) -> tuple[int, float, float]:
+def plan_workers(
+    ray: Any, config: RayConfig, options: InpaintOptions, todo: int, local: bool
+) -> tuple[int, float, float]:
     """(workers, cpus, gpus per worker) for this cluster and device choice."""
     res = ray.cluster_resources()
     cpus_total, gpus_total = float(res.get("CPU", 0)), float(res.get("GPU", 0))
@@ -218,4 +234,3 @@ def plan_workers(ray: Any, config: RayConfig, options: InpaintOptions, todo: int
     else:
         workers = max(1, int(cpus_total / cpus) if cpus > 0 else 1)
     return max(1, min(workers, todo)), cpus, gpus
-

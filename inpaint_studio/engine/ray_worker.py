@@ -187,5 +187,5 @@ def check_worker_method(info: dict[str, Any], expected: str) -> None:
         why = "; ".join(info.get("warnings") or []) or "its methods differ from this machine's"
         raise RayBackendError(
             f"worker on node {info['node']} fills with {info['method']}, not {expected} as this machine "
-            f"does ({why}); install the same inpaint-studio and weights on every node")
-
+            f"does ({why}); install the same inpaint-studio and weights on every node"
+        )

@@ -133,10 +133,12 @@ def texture_features(photo: np.ndarray, known: np.ndarray, window: int) -> np.nd
     h, w = grey.shape
     feats = np.zeros((h, w, 2), np.float32)
     k = (max(1, window), max(1, window))
-    for c, (a, b, ok) in enumerate((
-        (grey[:, 1:], grey[:, :-1], known[:, 1:] & known[:, :-1]),
-        (grey[1:], grey[:-1], known[1:] & known[:-1]),
-    )):
+    for c, (a, b, ok) in enumerate(
+        (
+            (grey[:, 1:], grey[:, :-1], known[:, 1:] & known[:, :-1]),
+            (grey[1:], grey[:-1], known[1:] & known[:-1]),
+        )
+    ):
         d = np.zeros((h, w), np.float32)
         valid = np.zeros((h, w), np.float32)
         sl = (slice(None), slice(0, w - 1)) if c == 0 else (slice(0, h - 1), slice(None))
@@ -175,8 +177,16 @@ def hole_depth(hole: np.ndarray) -> float:
     return float(depth_map(hole).max()) if hole.any() else 0.0
 
 
-def _pyramid(photo: np.ndarray, hole: np.ndarray, avoid: np.ndarray, guide: np.ndarray,
-             edges: np.ndarray | None, coarse_depth: float, min_side: int, window: int) -> list[_Scale]:
+def _pyramid(
+    photo: np.ndarray,
+    hole: np.ndarray,
+    avoid: np.ndarray,
+    guide: np.ndarray,
+    edges: np.ndarray | None,
+    coarse_depth: float,
+    min_side: int,
+    window: int,
+) -> list[_Scale]:
     """Finest first; halving until the hole is at most ``coarse_depth`` deep (never
     below ``min_side``, where a patch would no longer fit)."""
     known = ~avoid
@@ -191,14 +201,16 @@ def _pyramid(photo: np.ndarray, hole: np.ndarray, avoid: np.ndarray, guide: np.n
         if edges is not None:
             # keep thin strokes: the area average of a 1-px line halves at every scale
             e = np.clip(cv2.resize(edges, size, interpolation=cv2.INTER_AREA) * 2.0**k, 0.0, 1.0)
-        scales.append(_Scale(
-            _shrink_known(photo, known, size),
-            _shrink_any(hole, size),
-            _shrink_any(avoid, size),
-            cv2.resize(guide, size, interpolation=cv2.INTER_AREA),
-            e,
-            _shrink_known(tex, known, size),
-        ))
+        scales.append(
+            _Scale(
+                _shrink_known(photo, known, size),
+                _shrink_any(hole, size),
+                _shrink_any(avoid, size),
+                cv2.resize(guide, size, interpolation=cv2.INTER_AREA),
+                e,
+                _shrink_known(tex, known, size),
+            )
+        )
         k += 1
     return scales
 
@@ -260,9 +272,9 @@ def synthesize(
         gw = params.guide_weight_fine * (params.guide_weight_coarse / params.guide_weight_fine) ** frac
         src_ok = ~_grow(sc.avoid, r)
         src_ok[:r] = False
-        src_ok[h - r:] = False
+        src_ok[h - r :] = False
         src_ok[:, :r] = False
-        src_ok[:, w - r:] = False
+        src_ok[:, w - r :] = False
         src_y, src_x = (a.astype(np.int32) for a in np.nonzero(src_ok))
         is_target = _grow(sc.hole, r)
         ty, tx = (a.astype(np.int32) for a in np.nonzero(is_target))
@@ -319,15 +331,30 @@ def synthesize(
         if prev is None:
             pm.random_field(ty, tx, src_y, src_x, ny, nx, pm.seed_state(seed, level * 1000))
             if params.onion_candidates > 0:
-                cur = _onion(feat_cache, cur, known_vals, sc.hole, hy, hx, src_ok, src_y, src_x, ny, nx, p,
-                             params, pm.seed_state(seed, level * 1000 + 2))
+                cur = _onion(
+                    feat_cache,
+                    cur,
+                    known_vals,
+                    sc.hole,
+                    hy,
+                    hx,
+                    src_ok,
+                    src_y,
+                    src_x,
+                    ny,
+                    nx,
+                    p,
+                    params,
+                    pm.seed_state(seed, level * 1000 + 2),
+                )
             iterations = params.coarse_iterations
             radius = max(h, w)
             jumps = params.jumps
         else:
             py_f, px_f, p_target = prev
-            pm.upsample_field(ty, tx, py_f, px_f, p_target, src_ok, src_y, src_x, ny, nx,
-                              pm.seed_state(seed, level * 1000 + 1))
+            pm.upsample_field(
+                ty, tx, py_f, px_f, p_target, src_ok, src_y, src_x, ny, nx, pm.seed_state(seed, level * 1000 + 1)
+            )
             iterations = params.finest_iterations if level == 0 else params.fine_iterations
             radius = params.fine_radius
             jumps = params.fine_jumps
@@ -338,12 +365,31 @@ def synthesize(
             feat = refreshed(cur)
             pm.measure(feat, ty, tx, ny, nx, nd, p, step)
             for backward in (False, True):
-                pm.field_pass(feat, ty, tx, band_map, src_ok, src_y, src_x, ny, nx, nd, p, step,
-                              radius, 1, jumps, backward, pm.seed_state(seed, level * 1000 + 10 + 2 * it + backward),
-                              np.float32(params.coherence))
+                pm.field_pass(
+                    feat,
+                    ty,
+                    tx,
+                    band_map,
+                    src_ok,
+                    src_y,
+                    src_x,
+                    ny,
+                    nx,
+                    nd,
+                    p,
+                    step,
+                    radius,
+                    1,
+                    jumps,
+                    backward,
+                    pm.seed_state(seed, level * 1000 + 10 + 2 * it + backward),
+                    np.float32(params.coherence),
+                )
             last = it == iterations - 1
             if level == 0 and last and params.final == "best":
-                cur = _copy_and_melt(sc.photo, cur[..., :3], hy, hx, is_target, ny, nx, nd, r, sc.hole, ~sc.avoid, params)
+                cur = _copy_and_melt(
+                    sc.photo, cur[..., :3], hy, hx, is_target, ny, nx, nd, r, sc.hole, ~sc.avoid, params
+                )
             else:
                 d = nd[ty, tx]
                 bandwidth = float(np.percentile(d[np.isfinite(d)], 75)) + 1e-9 if np.isfinite(d).any() else 1.0
@@ -359,9 +405,22 @@ def synthesize(
     return result
 
 
-def _onion(feat: np.ndarray, cur: np.ndarray, known_vals: np.ndarray, hole: np.ndarray, hy: np.ndarray,
-           hx: np.ndarray, src_ok: np.ndarray, src_y: np.ndarray, src_x: np.ndarray, ny: np.ndarray,
-           nx: np.ndarray, p: int, params: SynthesisParams, state: np.ndarray) -> np.ndarray:
+def _onion(
+    feat: np.ndarray,
+    cur: np.ndarray,
+    known_vals: np.ndarray,
+    hole: np.ndarray,
+    hy: np.ndarray,
+    hx: np.ndarray,
+    src_ok: np.ndarray,
+    src_y: np.ndarray,
+    src_x: np.ndarray,
+    ny: np.ndarray,
+    nx: np.ndarray,
+    p: int,
+    params: SynthesisParams,
+    state: np.ndarray,
+) -> np.ndarray:
     """The coarsest scale's start: the hole peeled from its border inwards, each pixel
     copied from the source that best continues what is around it (see
     ``patchmatch.onion_fill``).  Starting from the guide alone, EM settles on patches
@@ -373,8 +432,23 @@ def _onion(feat: np.ndarray, cur: np.ndarray, known_vals: np.ndarray, hole: np.n
     ox = np.full(hole.shape, -1, np.int32)
     filled = np.pad(~hole, r, constant_values=False)
     feat = np.ascontiguousarray(feat)
-    pm.onion_fill(feat, filled, hy[order], hx[order], src_ok, src_y, src_x, oy, ox, p, 5,
-                  np.float32(params.onion_guide), params.onion_candidates, np.float32(params.coherence), state)
+    pm.onion_fill(
+        feat,
+        filled,
+        hy[order],
+        hx[order],
+        src_ok,
+        src_y,
+        src_x,
+        oy,
+        ox,
+        p,
+        5,
+        np.float32(params.onion_guide),
+        params.onion_candidates,
+        np.float32(params.coherence),
+        state,
+    )
     ny[hy, hx] = oy[hy, hx]
     nx[hy, hx] = ox[hy, hx]
     out = cur.copy()
@@ -382,9 +456,20 @@ def _onion(feat: np.ndarray, cur: np.ndarray, known_vals: np.ndarray, hole: np.n
     return out
 
 
-def _copy_and_melt(photo: np.ndarray, cur: np.ndarray, hy: np.ndarray, hx: np.ndarray, is_target: np.ndarray,
-                   ny: np.ndarray, nx: np.ndarray, nd: np.ndarray, r: int, hole: np.ndarray,
-                   known: np.ndarray, params: SynthesisParams) -> np.ndarray:
+def _copy_and_melt(
+    photo: np.ndarray,
+    cur: np.ndarray,
+    hy: np.ndarray,
+    hx: np.ndarray,
+    is_target: np.ndarray,
+    ny: np.ndarray,
+    nx: np.ndarray,
+    nd: np.ndarray,
+    r: int,
+    hole: np.ndarray,
+    known: np.ndarray,
+    params: SynthesisParams,
+) -> np.ndarray:
     """The finest scale: each pixel from its best patch, then the seams removed."""
     h, w = hole.shape
     out = np.ascontiguousarray(cur, np.float32).copy()
@@ -396,6 +481,7 @@ def _copy_and_melt(photo: np.ndarray, cur: np.ndarray, hy: np.ndarray, hx: np.nd
     rhs, cnt = pm.guidance(photo, known, out, fy, fx, hole, hy, hx)
     target = out[hy, hx].copy()
     parity = ((hy + hx) & 1).astype(np.int8)
-    pm.poisson_sweeps(out, hy, hx, parity, rhs, cnt, target, np.float32(params.screen), np.float32(params.omega),
-                      params.sweeps)
+    pm.poisson_sweeps(
+        out, hy, hx, parity, rhs, cnt, target, np.float32(params.screen), np.float32(params.omega), params.sweeps
+    )
     return out

@@ -181,7 +181,9 @@ def gradients(grey: np.ndarray, clip: float | None = _CLIP) -> np.ndarray:
     return g
 
 
-def best_match(grad: np.ndarray, template: np.ndarray, origin: tuple[int, int], max_shift: int) -> tuple[int, int, float]:
+def best_match(
+    grad: np.ndarray, template: np.ndarray, origin: tuple[int, int], max_shift: int
+) -> tuple[int, int, float]:
     """Best top-left (x, y) of ``template`` in ``grad`` within ``max_shift`` of ``origin``."""
     h, w = template.shape[:2]
     H, W = grad.shape[:2]

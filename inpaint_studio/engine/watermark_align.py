@@ -55,7 +55,8 @@ def inside_frames(
     """The copies whose frame lies wholly inside their photo."""
     h, w = hw
     return {
-        i: (x, y) for i, (x, y) in positions.items()
+        i: (x, y)
+        for i, (x, y) in positions.items()
         if x >= 0 and y >= 0 and x + w <= shapes[i][1] and y + h <= shapes[i][0]
     }
 
@@ -80,11 +81,15 @@ def refine_full(
     r = m
     for _ in range(2):
         cancel.raise_if_cancelled()
-        pos = inside_frames({i: (x - r, y - r) for i, (x, y) in pos.items()}, (H + 2 * r, W + 2 * r), [p.shape for p in photos])
+        pos = inside_frames(
+            {i: (x - r, y - r) for i, (x, y) in pos.items()}, (H + 2 * r, W + 2 * r), [p.shape for p in photos]
+        )
         pos = {i: (x + r, y + r) for i, (x, y) in pos.items()}
         if len(pos) < MIN_PHOTOS:
             raise NoWatermarkError("the mark lies across the photos' border in too many photos to estimate it")
-        wins = {i: gradients(grey(rgb_float(photos[i][y - r : y + H + r, x - r : x + W + r]))) for i, (x, y) in pos.items()}
+        wins = {
+            i: gradients(grey(rgb_float(photos[i][y - r : y + H + r, x - r : x + W + r]))) for i, (x, y) in pos.items()
+        }
         template = np.median(np.stack([g[r : r + H, r : r + W] for g in wins.values()]), axis=0).astype(np.float32)
         new = {}
         for i, g in wins.items():
@@ -143,15 +148,15 @@ def bootstrap(
         if best is not None and len(best[2]) == n:
             break
     if best is None:
-        raise NoWatermarkError(
-            "no watermark shared by these photos: no structure lines up consistently across them"
-        )
+        raise NoWatermarkError("no watermark shared by these photos: no structure lines up consistently across them")
     r, (x0, y0, x1, y1), shifts = best
     positions = {k: (x0 + dx + ox, y0 + dy + oy) for k, (dx, dy) in shifts.items()}
     return x0 + ox, y0 + oy, x1 + ox, y1 + oy, positions
 
 
-def _common_box(grads: list[np.ndarray], r: int, shifts: dict[int, tuple[int, int]]) -> tuple[int, int, int, int] | None:
+def _common_box(
+    grads: list[np.ndarray], r: int, shifts: dict[int, tuple[int, int]]
+) -> tuple[int, int, int, int] | None:
     """Box (in ``r``'s frame) of the strongest structure in the aligned median gradient."""
     H, W = grads[r].shape[:2]
     stack = np.full((len(shifts), H, W, 2), np.nan, np.float32)
@@ -175,4 +180,3 @@ def _common_box(grads: list[np.ndarray], r: int, shifts: dict[int, tuple[int, in
     c = int(np.argmax(energy))
     x, y, bw, bh = (int(v) for v in stats[c, :4])
     return x, y, x + bw, y + bh
-

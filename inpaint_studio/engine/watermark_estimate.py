@@ -66,7 +66,10 @@ def estimate_watermark(
     ms = max(2, int(round(max_shift * scale)))
     if hint is not None and hint.any():
         if scale < 1.0:
-            hint = cv2.resize(hint.astype(np.uint8), (work[0].shape[1], work[0].shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+            hint = (
+                cv2.resize(hint.astype(np.uint8), (work[0].shape[1], work[0].shape[0]), interpolation=cv2.INTER_NEAREST)
+                > 0
+            )
         box = mask_box(hint)
         assert box is not None
         pad = 6
@@ -85,7 +88,7 @@ def estimate_watermark(
         positions = inside_frames(positions, (h, w), [g.shape for g in grads])
         if len(positions) < MIN_PHOTOS:
             raise NoWatermarkError("the shared structure lies across the photos' border in too many of them")
-        stack = np.stack([grads[i][y:y + h, x:x + w] for i, (x, y) in positions.items()])
+        stack = np.stack([grads[i][y : y + h, x : x + w] for i, (x, y) in positions.items()])
         template = np.median(stack, axis=0).astype(np.float32)
         found: dict[int, tuple[int, int]] = {}
         members = list(positions)
@@ -115,7 +118,7 @@ def estimate_watermark(
 
     # Re-centre the frame on the mark with a ring of mark-free pixels around it.
     shapes = [p.shape for p in photos]
-    gstack = np.stack([gradients(grey(rgb_float(photos[i][y:y + h, x:x + w]))) for i, (x, y) in positions.items()])
+    gstack = np.stack([gradients(grey(rgb_float(photos[i][y : y + h, x : x + w]))) for i, (x, y) in positions.items()])
     template = np.median(gstack, axis=0).astype(np.float32)
     sup = mark_support(template)
     bb = mask_box(sup)
@@ -129,7 +132,7 @@ def estimate_watermark(
     inside = inside_frames(positions, (h, w), shapes)
     if len(inside) < MIN_PHOTOS:
         raise NoWatermarkError("the mark lies across the photos' border in too many photos to estimate it")
-    crops = np.stack([rgb_float(photos[i][y:y + h, x:x + w]) for i, (x, y) in inside.items()])
+    crops = np.stack([rgb_float(photos[i][y : y + h, x : x + w]) for i, (x, y) in inside.items()])
     gstack = np.stack([gradients(grey(c)) for c in crops])
     template = np.median(gstack, axis=0).astype(np.float32)
     progress(0.6, f"estimating the mark's opacity and colour from {len(inside)} photos")

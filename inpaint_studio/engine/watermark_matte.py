@@ -112,7 +112,9 @@ def harmonic_fill(stack: np.ndarray, hole: np.ndarray, sweeps: int = 250) -> np.
         kp = np.zeros((hh, ww))
         vp[:, : v.shape[1], : v.shape[2]] = v
         kp[: k.shape[0], : k.shape[1]] = k
-        levels.append((vp.reshape(v.shape[0], hh // 2, 2, ww // 2, 2).sum((2, 4)), kp.reshape(hh // 2, 2, ww // 2, 2).sum((1, 3))))
+        levels.append(
+            (vp.reshape(v.shape[0], hh // 2, 2, ww // 2, 2).sum((2, 4)), kp.reshape(hh // 2, 2, ww // 2, 2).sum((1, 3)))
+        )
     v, k = levels[-1]
     est = v / np.maximum(k, 1e-12)
     est[:, k <= 0] = (v.sum((1, 2)) / max(k.sum(), 1e-12))[:, None]
@@ -167,7 +169,12 @@ def _texture_weights(J: np.ndarray, alpha: np.ndarray, colour: np.ndarray, floor
 
 
 def estimate_matte(
-    crops: np.ndarray, unknown: np.ndarray, *, rounds: int = 3, passes: int = 3, colour_sigma: float = 4.0,
+    crops: np.ndarray,
+    unknown: np.ndarray,
+    *,
+    rounds: int = 3,
+    passes: int = 3,
+    colour_sigma: float = 4.0,
     cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Opacity (h, w) and colour (h, w, 3) of a mark from ``crops`` (K, h, w, 3), its
@@ -240,4 +247,3 @@ def _significant(alpha: np.ndarray, J: np.ndarray, B: np.ndarray, W: np.ndarray,
     for _ in range(3):
         sure = (cv2.dilate(sure, np.ones((3, 3), np.uint8)).astype(bool) & maybe).astype(np.uint8)
     return alpha * sure.astype(bool)
-

@@ -76,8 +76,14 @@ class ContextualAttention(nn.Module):
         return out / float((k // r) ** 2)
 
     def _forward_rows(
-        self, raw: torch.Tensor, fpatch: torch.Tensor, wpatch: torch.Tensor, valid: torch.Tensor,
-        need: torch.Tensor, size: tuple[int, int], grid: tuple[int, int],
+        self,
+        raw: torch.Tensor,
+        fpatch: torch.Tensor,
+        wpatch: torch.Tensor,
+        valid: torch.Tensor,
+        need: torch.Tensor,
+        size: tuple[int, int],
+        grid: tuple[int, int],
     ) -> torch.Tensor:
         """``forward`` for the query rows in ``need`` only (per sample: their count differs)."""
         r, k = self.rate, 2 * self.rate

@@ -24,9 +24,18 @@ class CoarseNet(nn.Module):
         self.residual = residual
         h, c2 = c // 2, 2 * c
         self.enc = nn.Sequential(
-            G(in_ch, h, 5), G(h, c, 3, 2), G(c, c), G(c, c2, 3, 2), G(c2, c2), G(c2, c2),
-            G(c2, c2, dilation=2), G(c2, c2, dilation=4), G(c2, c2, dilation=8), G(c2, c2, dilation=16),
-            G(c2, c2), G(c2, c2),
+            G(in_ch, h, 5),
+            G(h, c, 3, 2),
+            G(c, c),
+            G(c, c2, 3, 2),
+            G(c2, c2),
+            G(c2, c2),
+            G(c2, c2, dilation=2),
+            G(c2, c2, dilation=4),
+            G(c2, c2, dilation=8),
+            G(c2, c2, dilation=16),
+            G(c2, c2),
+            G(c2, c2),
         )
         self.dec = nn.Sequential(GUp(c2, c), G(c, c), GUp(c, h), G(h, c // 4), G(c // 4, 3, gated=False))
 
@@ -41,11 +50,24 @@ class RefineNet(nn.Module):
         self.residual = residual
         h, c2 = c // 2, 2 * c
         self.conv_branch = nn.Sequential(
-            G(in_ch, h, 5), G(h, h, 3, 2), G(h, c), G(c, c, 3, 2), G(c, c2), G(c2, c2),
-            G(c2, c2, dilation=2), G(c2, c2, dilation=4), G(c2, c2, dilation=8), G(c2, c2, dilation=16),
+            G(in_ch, h, 5),
+            G(h, h, 3, 2),
+            G(h, c),
+            G(c, c, 3, 2),
+            G(c, c2),
+            G(c2, c2),
+            G(c2, c2, dilation=2),
+            G(c2, c2, dilation=4),
+            G(c2, c2, dilation=8),
+            G(c2, c2, dilation=16),
         )
         self.attn_pre = nn.Sequential(
-            G(in_ch, h, 5), G(h, h, 3, 2), G(h, c), G(c, c2, 3, 2), G(c2, c2), G(c2, c2, activation="relu"),
+            G(in_ch, h, 5),
+            G(h, h, 3, 2),
+            G(h, c),
+            G(c, c2, 3, 2),
+            G(c2, c2),
+            G(c2, c2, activation="relu"),
         )
         self.attention = attention
         #: In inference, attention rows are built only for matching cells within this
@@ -55,7 +77,13 @@ class RefineNet(nn.Module):
         self.attention_margin: int | None = 5
         self.attn_post = nn.Sequential(G(c2, c2), G(c2, c2))
         self.merge = nn.Sequential(
-            G(2 * c2, c2), G(c2, c2), GUp(c2, c), G(c, c), GUp(c, h), G(h, c // 4), G(c // 4, 3, gated=False),
+            G(2 * c2, c2),
+            G(c2, c2),
+            GUp(c2, c),
+            G(c, c),
+            GUp(c, h),
+            G(h, c // 4),
+            G(c // 4, 3, gated=False),
         )
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -181,8 +209,20 @@ class DeepFillGenerator(nn.Module):
         ``torch_runtime.prepare_model`` uses this; the maths is the same either way.
         """
         c, r = self.coarse, self.refine
-        return [c.enc[0], c.enc[1], c.dec[2], c.dec[3], c.dec[4],
-                r.conv_branch[0], r.conv_branch[1], r.attn_pre[0], r.attn_pre[1], r.merge[4], r.merge[5], r.merge[6]]
+        return [
+            c.enc[0],
+            c.enc[1],
+            c.dec[2],
+            c.dec[3],
+            c.dec[4],
+            r.conv_branch[0],
+            r.conv_branch[1],
+            r.attn_pre[0],
+            r.attn_pre[1],
+            r.merge[4],
+            r.merge[5],
+            r.merge[6],
+        ]
 
     @property
     def needs_guide(self) -> bool:
@@ -217,7 +257,11 @@ class DeepFillGenerator(nn.Module):
         elif self.prefill is None:
             x1 = self.coarse(torch.cat([known, ones, mask, edges], dim=1))
         else:
-            base = harmonic_fill(known, mask, **self.harmonic_solver) if self.prefill == "harmonic_plain" else pull_push_fill(known, mask)
+            base = (
+                harmonic_fill(known, mask, **self.harmonic_solver)
+                if self.prefill == "harmonic_plain"
+                else pull_push_fill(known, mask)
+            )
             x1 = base + self.coarse(torch.cat([base, ones, mask, edges], dim=1))
         return x1, x1 * mask + known, known
 

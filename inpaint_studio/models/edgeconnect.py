@@ -17,9 +17,13 @@ class ResBlock(nn.Module):
     def __init__(self, ch: int, dilation: int = 2) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(dilation), sn(nn.Conv2d(ch, ch, 3, dilation=dilation, bias=False)),
-            nn.InstanceNorm2d(ch), nn.ReLU(True),
-            nn.ReflectionPad2d(1), sn(nn.Conv2d(ch, ch, 3, bias=False)), nn.InstanceNorm2d(ch),
+            nn.ReflectionPad2d(dilation),
+            sn(nn.Conv2d(ch, ch, 3, dilation=dilation, bias=False)),
+            nn.InstanceNorm2d(ch),
+            nn.ReLU(True),
+            nn.ReflectionPad2d(1),
+            sn(nn.Conv2d(ch, ch, 3, bias=False)),
+            nn.InstanceNorm2d(ch),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -34,13 +38,25 @@ class EdgeGenerator(nn.Module):
         self.width, self.blocks = width, blocks
         w = width
         self.net = nn.Sequential(
-            nn.ReflectionPad2d(3), sn(nn.Conv2d(3, w, 7)), nn.InstanceNorm2d(w), nn.ReLU(True),
-            sn(nn.Conv2d(w, 2 * w, 4, 2, 1)), nn.InstanceNorm2d(2 * w), nn.ReLU(True),
-            sn(nn.Conv2d(2 * w, 4 * w, 4, 2, 1)), nn.InstanceNorm2d(4 * w), nn.ReLU(True),
+            nn.ReflectionPad2d(3),
+            sn(nn.Conv2d(3, w, 7)),
+            nn.InstanceNorm2d(w),
+            nn.ReLU(True),
+            sn(nn.Conv2d(w, 2 * w, 4, 2, 1)),
+            nn.InstanceNorm2d(2 * w),
+            nn.ReLU(True),
+            sn(nn.Conv2d(2 * w, 4 * w, 4, 2, 1)),
+            nn.InstanceNorm2d(4 * w),
+            nn.ReLU(True),
             *[ResBlock(4 * w) for _ in range(blocks)],
-            sn(nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1)), nn.InstanceNorm2d(2 * w), nn.ReLU(True),
-            sn(nn.ConvTranspose2d(2 * w, w, 4, 2, 1)), nn.InstanceNorm2d(w), nn.ReLU(True),
-            nn.ReflectionPad2d(3), nn.Conv2d(w, 1, 7),
+            sn(nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1)),
+            nn.InstanceNorm2d(2 * w),
+            nn.ReLU(True),
+            sn(nn.ConvTranspose2d(2 * w, w, 4, 2, 1)),
+            nn.InstanceNorm2d(w),
+            nn.ReLU(True),
+            nn.ReflectionPad2d(3),
+            nn.Conv2d(w, 1, 7),
         )
 
     def config(self) -> dict[str, int | str]:

@@ -23,9 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--working-size", type=int, default=512, help="longest side the engine scales crops to")
     p.add_argument("--fp32", action="store_true", help="keep float32 (default: float16, half the size)")
     p.add_argument("--info", default="{}", help="extra JSON stored in the metadata (e.g. eval numbers)")
-    p.add_argument("--zero-heads", action="store_true",
-                   help="ablation: zero the correction heads of a residual generator, so the file "
-                   "fills with its classical prefill alone through the very same engine path")
+    p.add_argument(
+        "--zero-heads",
+        action="store_true",
+        help="ablation: zero the correction heads of a residual generator, so the file "
+        "fills with its classical prefill alone through the very same engine path",
+    )
     p.add_argument("--slim-state", metavar="PATH", help="also write a resumable state without the discriminator")
     args = p.parse_args(argv)
     try:
@@ -36,15 +39,19 @@ def main(argv: list[str] | None = None) -> int:
             # generator only, and half an export is worse than none.
             state = load_checkpoint(args.checkpoint)
             if "opt_g" not in state or "rng_numpy" not in state:
-                raise WeightsError(f"{args.checkpoint} holds no optimiser or RNG state to resume from; "
-                                   "pass the run's last.pt (or a full checkpoint) for --slim-state")
+                raise WeightsError(
+                    f"{args.checkpoint} holds no optimiser or RNG state to resume from; "
+                    "pass the run's last.pt (or a full checkpoint) for --slim-state"
+                )
         if args.zero_heads:
             from .weights import build_model, save_weights
 
             ckpt = state if state is not None else load_checkpoint(args.checkpoint)
             model = build_model(ckpt["model_config"])
             if not isinstance(model, DeepFillGenerator):
-                raise WeightsError(f"{args.checkpoint}: --zero-heads needs a DeepFill generator, not {type(model).__name__}")
+                raise WeightsError(
+                    f"{args.checkpoint}: --zero-heads needs a DeepFill generator, not {type(model).__name__}"
+                )
             model.load_state_dict(ckpt["g"])
             model.zero_heads()
             out = save_weights(model, args.out, {**info, "ablation": "zero_heads"}, half=not args.fp32)

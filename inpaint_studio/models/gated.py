@@ -33,9 +33,7 @@ class GatedConv2d(nn.Module):
         self.out_ch = out_ch
         self.activation = activation
         padding = dilation * (kernel_size - 1) // 2
-        self.conv = nn.Conv2d(
-            in_ch, out_ch * 2 if gated else out_ch, kernel_size, stride, padding, dilation
-        )
+        self.conv = nn.Conv2d(in_ch, out_ch * 2 if gated else out_ch, kernel_size, stride, padding, dilation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x)

@@ -42,9 +42,7 @@ def build_model(config: dict[str, Any]) -> nn.Module:
     raise WeightsError(f"unknown architecture {arch!r} in the weights metadata")
 
 
-def save_weights(
-    model: nn.Module, path: str | Path, info: dict[str, Any] | None = None, half: bool = True
-) -> Path:
+def save_weights(model: nn.Module, path: str | Path, info: dict[str, Any] | None = None, half: bool = True) -> Path:
     """Write ``model``'s weights (fp16 by default: half the size, same fill) + metadata."""
     from safetensors.torch import save_file
 
@@ -75,7 +73,9 @@ def read_metadata(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # safetensors raises several types for a damaged header
-        raise WeightsError(f"{path} is damaged or not a safetensors file ({exc}); download or export it again") from None
+        raise WeightsError(
+            f"{path} is damaged or not a safetensors file ({exc}); download or export it again"
+        ) from None
     try:
         config = json.loads(meta["config"])
         info = json.loads(meta.get("info", "{}"))
@@ -84,7 +84,9 @@ def read_metadata(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return config, info
 
 
-def load_weights(path: str | Path, device: str = "cpu", config: dict[str, Any] | None = None) -> tuple[nn.Module, dict[str, Any]]:
+def load_weights(
+    path: str | Path, device: str = "cpu", config: dict[str, Any] | None = None
+) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the net from the file's metadata (or ``config``) and load it strictly.
 
     ``.safetensors`` is read without pickle; ``.pt``/``.pth`` (e.g. a training
@@ -222,8 +224,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - UnpicklingError, RuntimeError, EOFError...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WeightsError(
-            f"{path} was refused: it is not a plain training checkpoint (tensors, numbers and "
-            f"strings only; {first})"
+            f"{path} was refused: it is not a plain training checkpoint (tensors, numbers and strings only; {first})"
         ) from None
     if not isinstance(obj, dict):
         raise WeightsError(f"{path} is not a training checkpoint (no table of states)")

@@ -114,7 +114,9 @@ class InpaintDataset(Dataset):
         y1, x1 = min(h, int(np.ceil((top + s) * sy)) + 1), min(w, int(np.ceil((left + s) * sx)) + 1)
         region = img[y0:y1, x0:x1]
         rh, rw = round((y1 - y0) / sy), round((x1 - x0) / sx)
-        region = cv2.resize(region, (max(s, rw), max(s, rh)), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        region = cv2.resize(
+            region, (max(s, rw), max(s, rh)), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        )
         oy, ox = min(round(top - y0 / sy), region.shape[0] - s), min(round(left - x0 / sx), region.shape[1] - s)
         img = region[max(0, oy) : max(0, oy) + s, max(0, ox) : max(0, ox) + s]
         if rng.random() < 0.5:

@@ -92,14 +92,19 @@ def contender(name: str, edges: str = "off", device: str = "cpu") -> Contender:
         FileNotFoundError: a ``files:`` folder that does not exist.
     """
     if name.startswith(FILES_PREFIX):
-        folder = Path(name[len(FILES_PREFIX):])
+        folder = Path(name[len(FILES_PREFIX) :])
         if not folder.is_dir():
             raise FileNotFoundError(f"{name}: no such folder of fills")
         return Contender(folder.name, folder=folder)
     # No seam feathering: it blends the fill with the *original* hole pixels, which here
     # would be the ground truth leaking into the scaled (neural) fills only.
-    options = InpaintOptions(method=name, device=device, feather=0, auto_edges=edges != "off",
-                             edge_method="auto" if edges in ("off", "auto") else edges)
+    options = InpaintOptions(
+        method=name,
+        device=device,
+        feather=0,
+        auto_edges=edges != "off",
+        edge_method="auto" if edges in ("off", "auto") else edges,
+    )
     return Contender(name if edges == "off" else f"{name} (edges: {edges})", options)
 
 
@@ -134,22 +139,23 @@ def evaluate(
     methods = [c.label for c in contenders]
     if len(set(methods)) != len(methods):
         raise ValueError(f"two columns would have the same title: {', '.join(methods)}")
-    acc: dict[str, dict[str, dict[str, list[float]]]] = {
-        m: defaultdict(lambda: defaultdict(list)) for m in methods
-    }
+    acc: dict[str, dict[str, dict[str, list[float]]]] = {m: defaultdict(lambda: defaultdict(list)) for m in methods}
     seconds: dict[str, float] = defaultdict(float)
     rows: list[np.ndarray] = []
     sample_every = max(1, len(pairs) // samples) if samples else 0
-    tasks = [(i, pair, bool(sample_every) and i % sample_every == 0 and i // sample_every < samples)
-             for i, pair in enumerate(pairs)]
+    tasks = [
+        (i, pair, bool(sample_every) and i % sample_every == 0 and i // sample_every < samples)
+        for i, pair in enumerate(pairs)
+    ]
     if jobs > 1 and device == "cpu" and len(pairs) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: a forked child inherits torch's OpenMP pool in a broken state.
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(contenders, max(1, (os.cpu_count() or 1) // jobs))) as pool:
+        with ProcessPoolExecutor(
+            jobs, mp_context=ctx, initializer=_init_worker, initargs=(contenders, max(1, (os.cpu_count() or 1) // jobs))
+        ) as pool:
             scored = list(tqdm(pool.map(_score_in_worker, tasks), total=len(tasks), disable=not progress, unit="pair"))
     else:
         scorer = _Scorer(contenders)
@@ -167,7 +173,10 @@ def evaluate(
         "methods": methods,
         "seconds_per_pair": {m: seconds[m] / max(1, len(pairs)) for m in methods},
         "metrics": {
-            m: {b: {k: float(np.mean(v)) for k, v in d.items()} | {"n": len(d["psnr"])} for b, d in sorted(acc[m].items())}
+            m: {
+                b: {k: float(np.mean(v)) for k, v in d.items()} | {"n": len(d["psnr"])}
+                for b, d in sorted(acc[m].items())
+            }
             for m in methods
         },
     }
@@ -214,8 +223,13 @@ class _Scorer:
                 out = res.pixels
             secs[c.label] = time.perf_counter() - t0
             outs.append(out)
-            metrics[c.label] = {"psnr": psnr(out, img), "ssim": ssim(out, img), "l1": mean_l1(out, img),
-                                "detail": hole_detail(out, img, mask), "swd": swd(out, img, mask)}
+            metrics[c.label] = {
+                "psnr": psnr(out, img),
+                "ssim": ssim(out, img),
+                "l1": mean_l1(out, img),
+                "detail": hole_detail(out, img, mask),
+                "swd": swd(out, img, mask),
+            }
         row = None
         if sample:
             shown = img.copy()
@@ -274,8 +288,7 @@ def _bins(result: dict) -> list[str]:
 def markdown_table(result: dict, key: str = "psnr", fmt: str = "{:.2f}") -> str:
     """One row per bin, one column per method, for one metric."""
     methods = result["methods"]
-    lines = ["| hole ratio | n | " + " | ".join(methods) + " |",
-             "|---|---|" + "---|" * len(methods)]
+    lines = ["| hole ratio | n | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for b in _bins(result):
         n = result["metrics"][methods[0]].get(b, {}).get("n", 0)
         cells = []
@@ -286,7 +299,9 @@ def markdown_table(result: dict, key: str = "psnr", fmt: str = "{:.2f}") -> str:
     return "\n".join(lines)
 
 
-def versus(result: dict, model: str, baseline: str, bins: tuple[str, ...] = ("10-20%", "20-30%", "30-40%", "40-50%")) -> str:
+def versus(
+    result: dict, model: str, baseline: str, bins: tuple[str, ...] = ("10-20%", "20-30%", "30-40%", "40-50%")
+) -> str:
     """``model`` against ``baseline`` per bin: how much lower its SWD is, and the PSNR gap."""
     cells = []
     for b in bins:
@@ -294,8 +309,9 @@ def versus(result: dict, model: str, baseline: str, bins: tuple[str, ...] = ("10
         if not m or not r or "swd" not in m or "swd" not in r:
             continue
         lower = 100 * (1 - m["swd"] / max(r["swd"], 1e-12))
-        cells.append(f"{b}: SWD {abs(lower):.0f} % {'lower' if lower >= 0 else 'higher'}, "
-                     f"PSNR {m['psnr'] - r['psnr']:+.2f} dB")
+        cells.append(
+            f"{b}: SWD {abs(lower):.0f} % {'lower' if lower >= 0 else 'higher'}, PSNR {m['psnr'] - r['psnr']:+.2f} dB"
+        )
     return f"{model} against {baseline}: " + "; ".join(cells)
 
 
@@ -317,20 +333,24 @@ def _stack_rows(rows: list[np.ndarray], height: int = 200) -> np.ndarray:
     out taller instead of a half-width strip (its tiles would otherwise sit under the
     wrong column headings of the rows above)."""
     width = max(round(r.shape[1] * height / r.shape[0]) for r in rows)
-    return np.concatenate([cv2.resize(r, (width, round(r.shape[0] * width / r.shape[1])), interpolation=cv2.INTER_AREA)
-                           for r in rows])
+    return np.concatenate(
+        [cv2.resize(r, (width, round(r.shape[0] * width / r.shape[1])), interpolation=cv2.INTER_AREA) for r in rows]
+    )
 
 
 def write_report(result: dict, out_dir: str | Path, rows: list[np.ndarray], command: str = "") -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(result, indent=2))
-    md = [f"{result['pairs']} pairs; PSNR in dB, SSIM (Gaussian 11×11 σ 1.5, mean of RGB channels), "
-          "mean L1 in % of 255; all on the whole image.  Methods see the photo with the hole "
-          "blanked, with seam feathering off (so no ground truth can leak into a fill).  "
-          "Detail: the hole's mean gradient magnitude in % of the truth's there (under 100 "
-          "is smoother than the photo, over 100 noisier; it does not say whether the detail "
-          "is the right one).", ""]
+    md = [
+        f"{result['pairs']} pairs; PSNR in dB, SSIM (Gaussian 11×11 σ 1.5, mean of RGB channels), "
+        "mean L1 in % of 255; all on the whole image.  Methods see the photo with the hole "
+        "blanked, with seam feathering off (so no ground truth can leak into a fill).  "
+        "Detail: the hole's mean gradient magnitude in % of the truth's there (under 100 "
+        "is smoother than the photo, over 100 noisier; it does not say whether the detail "
+        "is the right one).",
+        "",
+    ]
     if command:
         md += ["```", command, "```", ""]
     for key, title, fmt in TABLES:
@@ -338,8 +358,11 @@ def write_report(result: dict, out_dir: str | Path, rows: list[np.ndarray], comm
     m = result["methods"]
     for base in m[1:]:
         md += ["", versus(result, m[0], base)]
-    md += ["", "Seconds per pair (engine, this machine): "
-           + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds_per_pair"].items())]
+    md += [
+        "",
+        "Seconds per pair (engine, this machine): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds_per_pair"].items()),
+    ]
     (out / "eval.md").write_text("\n".join(md) + "\n")
     if rows:
         grid = _stack_rows(rows)

@@ -55,6 +55,7 @@ def hole_detail(out: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
     under 1, a noisy or seamy one over 1, and a fill with the photo's own amount of
     detail near 1.  It says nothing about whether the detail is the right detail.
     """
+
     def grad(img: np.ndarray) -> np.ndarray:
         x = img.astype(np.float32)
         y = x if x.ndim == 2 else x @ np.array([0.299, 0.587, 0.114], np.float32)
@@ -79,8 +80,17 @@ def _patch_descriptors(lap: np.ndarray, ys: np.ndarray, xs: np.ndarray, patch: i
     return rows.reshape(len(ys), -1).astype(np.float32)
 
 
-def swd(out: np.ndarray, truth: np.ndarray, mask: np.ndarray, *, patch: int = 7, max_patches: int = 4096,
-        directions: int = 256, min_side: int = 16, seed: int = 0) -> float:
+def swd(
+    out: np.ndarray,
+    truth: np.ndarray,
+    mask: np.ndarray,
+    *,
+    patch: int = 7,
+    max_patches: int = 4096,
+    directions: int = 256,
+    min_side: int = 16,
+    seed: int = 0,
+) -> float:
     """Sliced Wasserstein distance between the fill's and the truth's patches in the hole.
 
     After Karras et al., "Progressive Growing of GANs" (2018), §5: both images are split

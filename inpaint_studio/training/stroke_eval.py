@@ -64,8 +64,14 @@ def patchmatch_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return patch_match.inpaint(blank, (hole.astype(np.uint8) * 255), patch_size=3)
 
 
-def evaluate_strokes(pairs: list, method: str = "auto", device: str = "cpu", baseline: bool = True,
-                     cache: Path | None = None, raw_only: bool = False) -> dict:
+def evaluate_strokes(
+    pairs: list,
+    method: str = "auto",
+    device: str = "cpu",
+    baseline: bool = True,
+    cache: Path | None = None,
+    raw_only: bool = False,
+) -> dict:
     """F1 of the strokes (and of the PyPatchMatch fill's edges, and of the edge network's
     map as the overlay showed it before strokes), and stroke sizes."""
     from ..core.strokes import rasterize
@@ -112,11 +118,17 @@ def evaluate_strokes(pairs: list, method: str = "auto", device: str = "cpu", bas
     rz = np.array(raw_sizes) if raw_sizes else np.zeros(1)
     out: dict[str, Any] = {
         "pairs": len(pairs),
-        "network_map": {**_f1(sums["network_map"]), "median_px": float(np.median(rz)),
-                        "share_under_8px": float((rz < 8).mean())},
+        "network_map": {
+            **_f1(sums["network_map"]),
+            "median_px": float(np.median(rz)),
+            "share_under_8px": float((rz < 8).mean()),
+        },
         "strokes": _f1(sums["strokes"]),
-        "components": {"count": len(sizes), "median_px": float(np.median(sz)),
-                       "share_under_8px": float((sz < 8).mean())},
+        "components": {
+            "count": len(sizes),
+            "median_px": float(np.median(sz)),
+            "share_under_8px": float((sz < 8).mean()),
+        },
         "seconds_per_pair_strokes": t_strokes / max(1, len(pairs)),
     }
     if raw_only:
@@ -167,9 +179,14 @@ def evaluate_oracle(pairs: list, device: str = "cpu", edge_weight: float | None 
         without.append(swd(f(b), f(img), hole))
         print(f"{k + 1}/{len(pairs)} swd edges {with_e[-1]:.4f} none {without[-1]:.4f}", flush=True)
     m_with, m_without = float(np.mean(with_e)), float(np.mean(without))
-    return {"pairs": len(pairs), "edge_weight": edge_weight, "swd_oracle_strokes": m_with, "swd_no_edges": m_without,
-            "improvement": 1.0 - m_with / max(1e-12, m_without),
-            "pairs_better": int(sum(a < b for a, b in zip(with_e, without)))}
+    return {
+        "pairs": len(pairs),
+        "edge_weight": edge_weight,
+        "swd_oracle_strokes": m_with,
+        "swd_no_edges": m_without,
+        "improvement": 1.0 - m_with / max(1e-12, m_without),
+        "pairs_better": int(sum(a < b for a, b in zip(with_e, without))),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,8 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     res: dict = {}
     if not args.oracle_only:
         pairs = read_pairs(args.data, Path(args.data) / "pairs.csv", args.limit)
-        res["edges"] = evaluate_strokes(pairs, args.method, args.device, not args.no_baseline, args.cache,
-                                        args.raw_only)
+        res["edges"] = evaluate_strokes(
+            pairs, args.method, args.device, not args.no_baseline, args.cache, args.raw_only
+        )
         print(json.dumps(res["edges"], indent=1))
     if args.oracle:
         pairs = read_pairs(args.data, Path(args.data) / "pairs.csv", args.oracle)

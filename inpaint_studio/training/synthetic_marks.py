@@ -77,7 +77,9 @@ def blend_mark(photo: np.ndarray, mark: SyntheticMark, x: int, y: int) -> np.nda
     return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
 
 
-def mark_footprint(photo_shape: tuple[int, ...], mark: SyntheticMark, x: int, y: int, min_alpha: float = 1e-3) -> np.ndarray:
+def mark_footprint(
+    photo_shape: tuple[int, ...], mark: SyntheticMark, x: int, y: int, min_alpha: float = 1e-3
+) -> np.ndarray:
     """Bool (H, W): the photo pixels the mark placed at (x, y) changes."""
     H, W = photo_shape[:2]
     out = np.zeros((H, W), bool)

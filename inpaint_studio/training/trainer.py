@@ -129,9 +129,16 @@ class Trainer:
                 torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
         if cfg.lr_final is not None and cfg.decay_start is None:
             cfg.decay_start = self.step
-        self.data = InpaintDataset(cfg.data, cfg.size, (cfg.long_side[0], cfg.long_side[1]), seed=cfg.seed, holdout_every=cfg.holdout_every,
-                                   guide=cfg.kind == "generator" and cfg.prefill in ("blend", "harmonic"),
-                                   cache_mb=cfg.cache_mb, edge_model=cfg.kind == "edges")
+        self.data = InpaintDataset(
+            cfg.data,
+            cfg.size,
+            (cfg.long_side[0], cfg.long_side[1]),
+            seed=cfg.seed,
+            holdout_every=cfg.holdout_every,
+            guide=cfg.kind == "generator" and cfg.prefill in ("blend", "harmonic"),
+            cache_mb=cfg.cache_mb,
+            edge_model=cfg.kind == "edges",
+        )
         self.log_path = self.out / "log.jsonl"
 
     def _build(self) -> None:
@@ -209,8 +216,9 @@ class Trainer:
             self.opt_d.step()
             logs["d"] = float(d_loss.detach())
         with self._autocast():
-            l1 = (inpaint_l1(x1.float(), img, mask, cfg.hole_weight, cfg.whole_weight)
-                  + inpaint_l1(x2.float(), img, mask, cfg.hole_weight, cfg.whole_weight))
+            l1 = inpaint_l1(x1.float(), img, mask, cfg.hole_weight, cfg.whole_weight) + inpaint_l1(
+                x2.float(), img, mask, cfg.hole_weight, cfg.whole_weight
+            )
             loss = l1
             if cfg.l2_weight > 0:
                 l2 = hole_mse(x1.float(), img, mask) + hole_mse(x2.float(), img, mask)
@@ -263,7 +271,10 @@ class Trainer:
             with self._autocast():
                 real, real_f = self.d(torch.cat([gray, truth], 1))
                 fake, _ = self.d(torch.cat([gray, merged.detach()], 1))
-                d_loss = (bce_l(real.float(), torch.ones_like(real.float())) + bce_l(fake.float(), torch.zeros_like(fake.float()))) / 2
+                d_loss = (
+                    bce_l(real.float(), torch.ones_like(real.float()))
+                    + bce_l(fake.float(), torch.zeros_like(fake.float()))
+                ) / 2
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
@@ -277,7 +288,12 @@ class Trainer:
         loss.backward()
         self.opt_g.step()
         logs["bce"] = float(bce.detach())
-        return logs, {"input": img * (1 - mask), "edges": known, "output": merged.detach().float() * 2 - 1, "truth": truth * 2 - 1}
+        return logs, {
+            "input": img * (1 - mask),
+            "edges": known,
+            "output": merged.detach().float() * 2 - 1,
+            "truth": truth * 2 - 1,
+        }
 
     # -- persistence ----------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:
@@ -319,8 +335,15 @@ class Trainer:
         keep.mkdir(exist_ok=True)
         path = keep / f"step_{self.step:07d}.pt"
         with atomic_path(path) as tmp:
-            torch.save({"g": self.g.state_dict(), "model_config": self.g.config(), "step": self.step,
-                        "config": asdict(self.cfg)}, tmp)
+            torch.save(
+                {
+                    "g": self.g.state_dict(),
+                    "model_config": self.g.config(),
+                    "step": self.step,
+                    "config": asdict(self.cfg),
+                },
+                tmp,
+            )
         return path
 
     def save_grid(self, vis: dict[str, torch.Tensor], path: Path, rows: int = 4) -> None:

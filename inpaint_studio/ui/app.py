@@ -126,6 +126,8 @@ def _smoke(app: QApplication, win: object, fill: bool) -> int:
         ok = ok and n == 1
     methods = win.tools.fill_combo.count() - 1  # type: ignore[attr-defined]
     win.close()  # type: ignore[attr-defined]
-    print(f"smoke test: window {'opened' if shown else 'FAILED'}; fill {filled}; "
-          f"fill methods listed: {methods}", flush=True)
+    print(
+        f"smoke test: window {'opened' if shown else 'FAILED'}; fill {filled}; fill methods listed: {methods}",
+        flush=True,
+    )
     return 0 if ok else 1

@@ -214,8 +214,9 @@ class Autosaver(QObject):
         assert self.doc is not None and self.path is not None and self._base_id is not None
         self._visible = dict(self.doc.visible)
         self._saved_revision = self.doc.revision
-        self._submit(self._append_job, journal_path(self.path, self._base_id), self._base_id, op, entry,
-                     dict(self._visible))
+        self._submit(
+            self._append_job, journal_path(self.path, self._base_id), self._base_id, op, entry, dict(self._visible)
+        )
 
     # -- writing (the writer thread) --------------------------------------------------------
     def _append_job(self, path: Path, jid: int, op: str, entry: Entry | None, visible: dict[str, bool]) -> None:
@@ -229,8 +230,7 @@ class Autosaver(QObject):
 
     def _base_job(self, path: Path, jid: int, snap: Document, pristine: bool) -> str:
         try:
-            save_project(path, snap, self.photo_path,
-                         extra={"autosave": True, "journal": jid, "pristine": pristine})
+            save_project(path, snap, self.photo_path, extra={"autosave": True, "journal": jid, "pristine": pristine})
         except BaseException:
             self._dead_ids.add(jid)
             raise

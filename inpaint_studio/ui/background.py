@@ -99,14 +99,20 @@ class TaskThread(QObject):
         on_progress: Callable[[float, str], None] | None = None,
     ) -> int:
         """Queue ``fn(progress, cancel)`` behind what is queued; returns the job id."""
-        job = Job(next(self._ids), label, fn, on_done=on_done, on_error=on_error,
-                  on_cancel=on_cancel, on_progress=on_progress)
+        job = Job(
+            next(self._ids), label, fn, on_done=on_done, on_error=on_error, on_cancel=on_cancel, on_progress=on_progress
+        )
         self._enqueue(job)
         return job.id
 
-    def call(self, label: str, fn: Callable[..., Any], *args: Any,
-             on_done: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> int:
+    def call(
+        self,
+        label: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> int:
         """Queue a plain ``fn(*args)`` (no progress, no cancel)."""
         return self.submit(label, lambda _progress, _cancel: fn(*args), on_done=on_done, on_error=on_error)
 

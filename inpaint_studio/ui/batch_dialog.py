@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import InpaintStudioError
 from ..core.image_formats import OUTPUT_FORMATS
+from .batch_text import describe_options, gui_reason, short_reason
 from .client import (
     BatchItem,
     BatchSummary,
@@ -48,50 +49,6 @@ from .tool_panel import device_combo, edge_method_choices, fill_combo, fill_meth
 from .worker import WorkerHost
 
 COLUMNS = ("Photo", "Mask", "Output", "Status")
-
-
-def _gui_reason(reason: str) -> str:
-    """The engine's reasons name CLI flags; say what to do in this dialog instead."""
-    return (
-        reason.replace("(use --overwrite to redo)", "(tick 'Replace existing outputs' to redo)")
-        .replace("(use overwrite to replace it)", "(tick 'Replace existing outputs' to redo)")
-        .replace(" (--max-hole)", "")
-        .replace("use --invert-masks if black marks the hole in your masks", "invert the masks if black marks the hole")
-        .replace("`batch --max-megapixels N` or the ", "")
-    )
-
-
-def _short_reason(source: Path, msg: str) -> str:
-    """``/long/path/x.jpg: the file is corrupt`` -> ``the file is corrupt`` (the name is shown)."""
-    msg = _gui_reason(msg)
-    prefix = f"{source}: "
-    return msg[len(prefix):] if msg.startswith(prefix) else msg
-#: Options the dialog has its own widget for, or that no user ever sets.
-_SHOWN_ELSEWHERE = {"method", "device", "auto_edges", "edge_method", "seed", "working_size", "context",
-                    "feather", "use_edges", "dilate", "preview_size", "batch_size"}
-
-
-def describe_options(opts: InpaintOptions) -> str:
-    """The fill settings a batch takes from the Tools panel, in words ("name 50 %, ...").
-
-    Generic over the options' fields, so a setting added to or dropped from the panel is
-    shown (or not) without this dialog knowing it: a share in 0..1 reads as a percent.
-    """
-    parts = []
-    for key in type(opts).model_fields:
-        if key in _SHOWN_ELSEWHERE:
-            continue
-        v = getattr(opts, key)
-        name = key.replace("_", " ")
-        if v is None:
-            parts.append(f"{name}: the model's default")
-        elif isinstance(v, bool):
-            parts.append(f"{name} {'on' if v else 'off'}")
-        elif isinstance(v, float) and 0.0 <= v <= 1.0:
-            parts.append(f"{name} {v * 100:.0f} %")
-        else:
-            parts.append(f"{name} {v}")
-    return ", ".join(parts) + " (from the Tools panel)" if parts else ""
 
 
 STATUS_COLOURS = {"ok": Qt.GlobalColor.darkGreen, "failed": Qt.GlobalColor.red, "skipped": Qt.GlobalColor.darkYellow}
@@ -113,7 +70,9 @@ MODES = (
 
 
 class BatchDialog(QDialog):
-    def __init__(self, engine: Engine, worker: WorkerHost, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine: Engine, worker: WorkerHost, settings: AppSettings, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Batch inpaint")
         self.engine = engine
@@ -182,8 +141,9 @@ class BatchDialog(QDialog):
         self.edges_check.toggled.connect(self.edge_combo.setEnabled)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 9999)
-        self.seed_spin.setToolTip("Which of the plausible fills the default fill makes (as batch --seed); "
-                                  "the same seed gives the same pixels")
+        self.seed_spin.setToolTip(
+            "Which of the plausible fills the default fill makes (as batch --seed); the same seed gives the same pixels"
+        )
         form.addRow("Variation (seed)", self.seed_spin)
         # Anything else a batch uses that has no control here would be said here, not
         # silently taken from the Tools panel.
@@ -259,20 +219,27 @@ class BatchDialog(QDialog):
         mode = self.mode()
         self.mask_row.setEnabled(mode != "text")
         self.mask_label.setText(
-            {"masks": "Masks (folder or one file)", "text": "Masks (found automatically)",
-             "watermark": "Hint (optional template mask)"}[mode]
+            {
+                "masks": "Masks (folder or one file)",
+                "text": "Masks (found automatically)",
+                "watermark": "Hint (optional template mask)",
+            }[mode]
         )
         self.mask_edit.setPlaceholderText(
-            {"masks": "folder of masks named like the photos, or one template mask",
-             "text": "not needed: each photo's text is found",
-             "watermark": "optional: one mask roughly over the mark, to say where it is"}[mode]
+            {
+                "masks": "folder of masks named like the photos, or one template mask",
+                "text": "not needed: each photo's text is found",
+                "watermark": "optional: one mask roughly over the mark, to say where it is",
+            }[mode]
         )
         self._update_run()
 
     def _update_run(self) -> None:
         if not self.cancel_btn.isEnabled():
             needs_mask = self.mode() == "masks"
-            self.run_btn.setEnabled(bool(self.input_edit.text().strip() and (self.mask_edit.text().strip() or not needs_mask)))
+            self.run_btn.setEnabled(
+                bool(self.input_edit.text().strip() and (self.mask_edit.text().strip() or not needs_mask))
+            )
 
     def _with_browse(self, edit: QLineEdit, folder: bool) -> QWidget:
         w = QWidget()
@@ -291,7 +258,9 @@ class BatchDialog(QDialog):
 
     def _browse_file(self, edit: QLineEdit) -> None:
         f, _ = QFileDialog.getOpenFileName(
-            self, "Choose the template mask", edit.text() or self.settings.last_dir("open"),
+            self,
+            "Choose the template mask",
+            edit.text() or self.settings.last_dir("open"),
             "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)",
         )
         if f:
@@ -340,13 +309,17 @@ class BatchDialog(QDialog):
                 cell.setToolTip(str(path) if path is not None else ("no mask" if auto == "-" else auto))
                 self.table.setItem(i, col, cell)
             if it.skip_reason:
-                self._set_status(i, "skipped: " + _gui_reason(it.skip_reason), "skipped")
+                self._set_status(i, "skipped: " + gui_reason(it.skip_reason), "skipped")
             else:
                 self._set_status(i, "planned", "")
         todo = sum(1 for it in self.items if not it.skip_reason)
         self.summary_label.setText(f"{todo} photo(s) to fill, {len(self.items) - todo} skipped.")
         self.run_btn.setEnabled(todo > 0)
-        for kind, edit in (("batch_in", self.input_edit), ("batch_masks", self.mask_edit), ("batch_out", self.out_edit)):
+        for kind, edit in (
+            ("batch_in", self.input_edit),
+            ("batch_masks", self.mask_edit),
+            ("batch_out", self.out_edit),
+        ):
             self.settings.remember_path(kind, edit.text().strip())
         return True
 
@@ -397,9 +370,14 @@ class BatchDialog(QDialog):
                 provider = marks
                 inner = lambda f, m: progress(0.3 + 0.7 * f, m)  # noqa: E731
             return run_batch(
-                items, engine, opts, overwrite=overwrite,
+                items,
+                engine,
+                opts,
+                overwrite=overwrite,
                 on_item=lambda i, item, outcome: relay.item.emit(i, outcome),
-                progress=inner, cancel=cancel, provider=provider,
+                progress=inner,
+                cancel=cancel,
+                provider=provider,
             )
 
         self.summary = None
@@ -412,7 +390,11 @@ class BatchDialog(QDialog):
         self.cancel_btn.setEnabled(True)
         self.summary_label.setText("Running…")
         self.job_id = self.worker.submit(
-            "Batch", job, on_done=self._done, on_error=self._failed, on_cancel=self._cancelled,
+            "Batch",
+            job,
+            on_done=self._done,
+            on_error=self._failed,
+            on_cancel=self._cancelled,
             on_progress=lambda f, m: self.progress.setValue(int(f * 1000)),
         )
         return self.job_id
@@ -436,7 +418,9 @@ class BatchDialog(QDialog):
         self.outcomes[i] = outcome
         text = outcome.status
         if outcome.message:
-            text += ": " + (_short_reason(self.items[i].source, outcome.message) if i < len(self.items) else outcome.message)
+            text += ": " + (
+                short_reason(self.items[i].source, outcome.message) if i < len(self.items) else outcome.message
+            )
         elif outcome.status == "ok":
             text += f" ({outcome.seconds:.1f} s)"
         if outcome.warnings:
@@ -459,7 +443,7 @@ class BatchDialog(QDialog):
             self._mark_not_run()
         if summary.failed:
             text += "<br><b>Failures:</b><br>" + "<br>".join(
-                html.escape(f"{it.source.name}: {_short_reason(it.source, msg)}") for it, msg in summary.failed
+                html.escape(f"{it.source.name}: {short_reason(it.source, msg)}") for it, msg in summary.failed
             )
         self.summary_label.setText(text)
 

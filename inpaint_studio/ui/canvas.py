@@ -316,8 +316,13 @@ class ImageCanvas(QGraphicsView):
         if scene_pos is not None:
             self._cursor_scene = scene_pos
         pos = self._cursor_scene
-        show = (pos is not None and self.doc is not None and not self._panning and not self._space
-                and self.select_tool is None)
+        show = (
+            pos is not None
+            and self.doc is not None
+            and not self._panning
+            and not self._space
+            and self.select_tool is None
+        )
         for it in (self.cursor_item, self.cursor_item2):
             it.setVisible(bool(show))
         if not show or pos is None:
@@ -381,9 +386,7 @@ class ImageCanvas(QGraphicsView):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._panning:
             self._panning = False
-            self.viewport().setCursor(
-                Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.CrossCursor
-            )
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.CrossCursor)
             return
         if self.select_tool is not None:
             self.select_tool.release(event, QPointF(*self._scene_xy(event)))
@@ -436,9 +439,13 @@ class ImageCanvas(QGraphicsView):
     def event(self, event: QEvent) -> bool:
         # Esc ("fit"), Enter and Backspace belong to an unfinished selection, not to the
         # window's shortcuts.
-        if (event.type() == QEvent.Type.ShortcutOverride and self.select_tool is not None
-                and self.select_tool.active() and isinstance(event, QKeyEvent)
-                and event.key() in self.select_tool.keys):
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and self.select_tool is not None
+            and self.select_tool.active()
+            and isinstance(event, QKeyEvent)
+            and event.key() in self.select_tool.keys
+        ):
             event.accept()
             return True
         return super().event(event)

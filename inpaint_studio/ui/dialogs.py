@@ -32,14 +32,17 @@ class Questions:
         return cast(QWidget, self)
 
     def ask_yes_no(self, title: str, text: str) -> bool:
-        r = QMessageBox.question(self._parent(), title, text,
-                                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        r = QMessageBox.question(
+            self._parent(), title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        )
         return r == QMessageBox.StandardButton.Yes
 
     def ask_replace_original(self, title: str, text: str) -> bool:
         """A destructive question: warning icon, and Enter answers No."""
         r = QMessageBox.warning(
-            self._parent(), title, text,
+            self._parent(),
+            title,
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )

@@ -79,9 +79,14 @@ class ExportDialog(QDialog):
         key = self.fmt()
         self.quality.setEnabled(key in ("jpg", "webp"))
         p = self.path()
-        self.path_edit.setText(str(p.parent / suggested_name(self.source, key)) if p.name.endswith(
-            tuple(s for _, s, _ in EXPORT_FORMATS.values() if s) + ((self.source.suffix,) if self.source else ())
-        ) and "-inpainted" in p.stem else str(p))
+        self.path_edit.setText(
+            str(p.parent / suggested_name(self.source, key))
+            if p.name.endswith(
+                tuple(s for _, s, _ in EXPORT_FORMATS.values() if s) + ((self.source.suffix,) if self.source else ())
+            )
+            and "-inpainted" in p.stem
+            else str(p)
+        )
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export image", self.path_edit.text())

@@ -71,8 +71,11 @@ class FilesController(QObject):
         if not self.confirm_discard(f"opening {p.name}"):
             return False
         if (
-            was_modified and project is not None and win.project_path is not None
-            and not self.is_modified() and p.resolve() == win.project_path.resolve()
+            was_modified
+            and project is not None
+            and win.project_path is not None
+            and not self.is_modified()
+            and p.resolve() == win.project_path.resolve()
         ):
             # The answer was "save" into the very project being opened: read what was saved.
             try:
@@ -129,8 +132,7 @@ class FilesController(QObject):
             return
         self.open_array(qimage_to_array(img))
 
-    def set_document(self, doc: Document, loaded: LoadedImage | None, photo: Path | None,
-                     project: Path | None) -> None:
+    def set_document(self, doc: Document, loaded: LoadedImage | None, photo: Path | None, project: Path | None) -> None:
         """Make ``doc`` the window's document; the views follow it from here on."""
         win = self.win
         win.worker.cancel()
@@ -226,7 +228,9 @@ class FilesController(QObject):
         path = win.project_path
         if path is None or ask:
             stem = win.photo_path.stem if win.photo_path else "untitled"
-            path = win.choose_save_path("Save project", stem + PROJECT_SUFFIX, f"Projects (*{PROJECT_SUFFIX})", "project")
+            path = win.choose_save_path(
+                "Save project", stem + PROJECT_SUFFIX, f"Projects (*{PROJECT_SUFFIX})", "project"
+            )
             if path is None:
                 return False
             if path.suffix.lower() != PROJECT_SUFFIX:
@@ -303,8 +307,12 @@ class FilesController(QObject):
             if self._export is None:
                 self._export = TaskThread("export", self)
             win.statusBar().showMessage(f"Exporting {path.name}…")
-            self._export.call("Export", write, on_done=self._exported,
-                              on_error=lambda exc: win.show_notice(error_message("Export", exc), "error"))
+            self._export.call(
+                "Export",
+                write,
+                on_done=self._exported,
+                on_error=lambda exc: win.show_notice(error_message("Export", exc), "error"),
+            )
             return path
         try:
             out = write()

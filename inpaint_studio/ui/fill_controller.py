@@ -94,7 +94,12 @@ class FillController(QObject):
 
         def job(progress: Any, cancel: Any) -> tuple[InpaintResult, PaintClaim | None, PreviewImage]:
             res = engine.inpaint(
-                image, hole, edges, opts, progress=progress, cancel=cancel,
+                image,
+                hole,
+                edges,
+                opts,
+                progress=progress,
+                cancel=cancel,
                 # The preview's image is made here, in the worker: not on the GUI thread.
                 on_preview=lambda r: relay.preview.emit(seq, r, PreviewImage(r.pixels, r.mask)),
             )
@@ -132,8 +137,9 @@ class FillController(QObject):
             self._preview_seq = seq
             win.statusBar().showMessage(PREVIEW_STATUS)
 
-    def _fill_done(self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None,
-                   image: PreviewImage | None = None) -> None:
+    def _fill_done(
+        self, doc: Document, res: InpaintResult, claim: PaintClaim | None = None, image: PreviewImage | None = None
+    ) -> None:
         win = self.win
         if doc is not win.doc:
             return  # the user opened another photo meanwhile
@@ -146,7 +152,8 @@ class FillController(QObject):
         how = f"{res.method} (variation {res.seed + 1})" if res.seed else res.method
         if entry is not None and entry.result_added is not None:
             self._fill_notes[entry.result_added.uid] = (
-                f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)")
+                f"Last fill: {how} on {res.device}, {res.seconds:.1f} s, {res.regions} region(s)"
+            )
         self.update_last_run()
         win.model_label.setText(f"Model: {res.method} · Device: {res.device}")
         if res.warnings:
@@ -212,7 +219,8 @@ class FillController(QObject):
             )
             return
         win.statusBar().showMessage(
-            f"{len(strokes)} strokes predicted: select one to bend or delete it, drag to draw more, then Fill", 8000)
+            f"{len(strokes)} strokes predicted: select one to bend or delete it, drag to draw more, then Fill", 8000
+        )
 
     # -- selections ---------------------------------------------------------------------------
     def object_select(self, box: BBox | None, point: tuple[float, float] | None, subtract: bool = False) -> int | None:
@@ -235,9 +243,11 @@ class FillController(QObject):
         def landed(sel: Selection | None, d: Document = doc) -> None:
             tool.done()
             if sel is None:
-                win.show_notice("Nothing in that box stands out from its surroundings. Paint a few "
-                                "strokes on the object, then select it again (they guide the selection).",
-                                "info")
+                win.show_notice(
+                    "Nothing in that box stands out from its surroundings. Paint a few "
+                    "strokes on the object, then select it again (they guide the selection).",
+                    "info",
+                )
                 return
             self._apply_selection(d, sel, subtract, "Object select")
 
@@ -269,7 +279,8 @@ class FillController(QObject):
         win.push(doc.set_layer("mask", new, f"{what} ({'subtract' if subtract else 'add'})"))
         n = int(sel.mask.sum())
         win.statusBar().showMessage(
-            f"{what}: {n} px {'taken out of' if subtract else 'added to'} the mask (Ctrl+Z undoes it)", 6000)
+            f"{what}: {n} px {'taken out of' if subtract else 'added to'} the mask (Ctrl+Z undoes it)", 6000
+        )
 
     # -- running jobs -------------------------------------------------------------------------
     def cancel_job(self) -> None:

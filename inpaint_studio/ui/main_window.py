@@ -175,15 +175,27 @@ class MainWindow(Questions, QMainWindow):
         self.act_zoom_out = act("Zoom &out", lambda: c.set_zoom(c.zoom() / 1.25), K.StandardKey.ZoomOut)
         self.act_brush = act("&Brush", lambda: m.set_tool("brush"), "B")
         self.act_eraser = act("&Eraser", lambda: m.set_tool("eraser"), "E")
-        self.act_object = act("&Object select", lambda: m.set_tool("object"), "O",
-                              "Drag a box around an object (or click it) to add it to the mask")
-        self.act_outline = act("O&utline select", lambda: m.set_tool("outline"), "L",
-                               "Click around an object; the outline snaps to its edges")
+        self.act_object = act(
+            "&Object select",
+            lambda: m.set_tool("object"),
+            "O",
+            "Drag a box around an object (or click it) to add it to the mask",
+        )
+        self.act_outline = act(
+            "O&utline select",
+            lambda: m.set_tool("outline"),
+            "L",
+            "Click around an object; the outline snaps to its edges",
+        )
         self.act_sketch = act("&Sketch", m.sketch_tool, "S", "Draw thin structure lines that guide the fill")
         self.act_mask_layer = act("Paint &mask", lambda: m.set_active_layer("mask"), "M")
         self.act_edges_layer = act("Edit &edges", lambda: m.set_active_layer("edges"), "G")
-        self.act_strokes = act("Edit s&trokes", lambda: m.set_tool("strokes"), "T",
-                               "Select, bend, move, delete or draw the edge strokes the fill follows")
+        self.act_strokes = act(
+            "Edit s&trokes",
+            lambda: m.set_tool("strokes"),
+            "T",
+            "Select, bend, move, delete or draw the edge strokes the fill follows",
+        )
         self.act_smaller = act("Smaller brush", lambda: m.step_brush(-1), "[")
         self.act_bigger = act("Bigger brush", lambda: m.step_brush(1), "]")
         self.act_fill = act("&Fill", self.fills.fill, ["F", "Ctrl+Return", "Ctrl+Enter"], "Inpaint the masked area")
@@ -202,9 +214,20 @@ class MainWindow(Questions, QMainWindow):
             file_menu.addActions(group)
         mb.addMenu("&Edit").addActions([self.act_undo, self.act_redo])
         mb.addMenu("&View").addActions([self.act_fit, self.act_100, self.act_zoom_in, self.act_zoom_out])
-        mb.addMenu("&Tools").addActions([
-            self.act_brush, self.act_eraser, self.act_object, self.act_outline, self.act_sketch,
-            self.act_mask_layer, self.act_edges_layer, self.act_strokes, self.act_smaller, self.act_bigger])
+        mb.addMenu("&Tools").addActions(
+            [
+                self.act_brush,
+                self.act_eraser,
+                self.act_object,
+                self.act_outline,
+                self.act_sketch,
+                self.act_mask_layer,
+                self.act_edges_layer,
+                self.act_strokes,
+                self.act_smaller,
+                self.act_bigger,
+            ]
+        )
         mb.addMenu("&Inpaint").addActions([self.act_fill, self.act_edges, self.act_cancel])
         mb.addMenu("&Help").addActions([self.act_keys, self.act_about])
         self.files.rebuild_recent()

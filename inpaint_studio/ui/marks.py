@@ -46,8 +46,11 @@ def sibling_photos(folder: Path, exclude: Path | None = None) -> list[Path]:
     """Photos in ``folder`` (not recursive), without ``exclude``, at most ``MAX_SIBLINGS``."""
     ex = exclude.resolve() if exclude is not None else None
     files = sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in IMAGE_SUFFIXES
+        and not p.name.startswith(".")
         and (ex is None or p.resolve() != ex)
     )
     if len(files) > MAX_SIBLINGS:
@@ -107,11 +110,14 @@ class MarkTools(QObject):
         self.mark: Watermark | None = None
         self.mark_note = ""
         self.act_detect_text = win.action(
-            "Detect &text", self.detect_text, "Ctrl+T",
+            "Detect &text",
+            self.detect_text,
+            "Ctrl+T",
             "Add the text in the photo (captions, date stamps, signs) to the mask, cut to the letters",
         )
         self.act_watermark = win.action(
-            "Remove &watermark using sibling photos…", self.remove_watermark,
+            "Remove &watermark using sibling photos…",
+            self.remove_watermark,
             tip="Estimate the mark this photo shares with the other photos in a folder and undo it",
         )
         self.act_show_mark = win.action("Show estimated watermark", self.show_mark)
@@ -140,7 +146,8 @@ class MarkTools(QObject):
             return detect_text_mask(image, cancel=cancel)
 
         return win.worker.submit(
-            "Detect text", job,
+            "Detect text",
+            job,
             on_done=partial(self._text_done, doc),
             on_error=lambda msg: win.show_notice(f"Detect text failed: {msg}", "error"),
             on_cancel=lambda: win.statusBar().showMessage("Detect text cancelled", 5000),
@@ -159,7 +166,8 @@ class MarkTools(QObject):
         win.masking.set_active_layer("mask")
         win.statusBar().showMessage(
             f"Text found: {len(tm.boxes)} line(s) added to the mask ({', '.join(repr(t) for t in tm.texts)}); "
-            "edit it if needed, then Fill", 10000
+            "edit it if needed, then Fill",
+            10000,
         )
 
     # -- Watermark ----------------------------------------------------------------------
@@ -185,7 +193,8 @@ class MarkTools(QObject):
         if len(siblings) < 2:
             win.show_notice(
                 f"{folder} has {len(siblings)} other photo(s); a shared watermark is estimated from "
-                "at least 2 more photos that carry it.", "warning",
+                "at least 2 more photos that carry it.",
+                "warning",
             )
             return None
         image = doc.composite()
@@ -207,13 +216,15 @@ class MarkTools(QObject):
             inv = invert_watermark(image, mark)
             pixels, method, device, warns = inv.pixels, "watermark", "cpu", []
             if inv.match.found and inv.fill.any():
-                res = engine.inpaint(inv.pixels, inv.fill, None, opts, cancel=cancel,
-                                     progress=lambda f, m: progress(0.8 + 0.2 * f, m))
+                res = engine.inpaint(
+                    inv.pixels, inv.fill, None, opts, cancel=cancel, progress=lambda f, m: progress(0.8 + 0.2 * f, m)
+                )
                 pixels, method, device, warns = res.pixels, f"watermark + {res.method}", res.device, res.warnings
             return WatermarkOutcome(mark, inv, pixels, method, device, warns)
 
         return win.worker.submit(
-            "Remove watermark", job,
+            "Remove watermark",
+            job,
             on_done=partial(self._watermark_done, doc),
             on_error=lambda msg: win.show_notice(f"Watermark not removed: {msg}", "warning"),
             on_cancel=lambda: win.statusBar().showMessage("Watermark removal cancelled", 5000),
@@ -228,8 +239,10 @@ class MarkTools(QObject):
             return
         if not inv.match.found:
             self.mark_note = f"This photo: {inv.match.describe()}."
-            win.show_notice(f"The estimated watermark was not found in this photo: {inv.match.describe()}. "
-                            "Nothing changed.", "warning")
+            win.show_notice(
+                f"The estimated watermark was not found in this photo: {inv.match.describe()}. Nothing changed.",
+                "warning",
+            )
             return
         self.mark_note = (
             f"This photo: {inv.match.describe()}; {100 * inv.recovered_share:.0f}% of the mark's pixels "

@@ -34,8 +34,9 @@ class MaskController(QObject):
         self.tool = "brush"
         canvas = win.canvas
         self.box_select = BoxSelect(canvas)
-        self.outline_select = OutlineSelect(canvas, win.map_builder,
-                                            lambda: win.doc.composite() if win.doc is not None else None)
+        self.outline_select = OutlineSelect(
+            canvas, win.map_builder, lambda: win.doc.composite() if win.doc is not None else None
+        )
         self.stroke_tool = StrokeTool(canvas, win.push)
 
     # -- tools and layers -----------------------------------------------------------------
@@ -47,14 +48,20 @@ class MaskController(QObject):
         select = {"object": self.box_select, "outline": self.outline_select, "strokes": self.stroke_tool}.get(tool)
         canvas.set_select_tool(select)
         if tool == "strokes":
-            win.statusBar().showMessage("Strokes: click one to select, drag its points to bend it, Delete removes it, "
-                                        "drag on empty photo draws one; then Fill", 8000)
+            win.statusBar().showMessage(
+                "Strokes: click one to select, drag its points to bend it, Delete removes it, "
+                "drag on empty photo draws one; then Fill",
+                8000,
+            )
             return
         if select is not None:
             canvas.active_layer = "mask"  # a selection always edits the mask
             win.layers.set_active("mask")
-            hint = ("Object select: drag a box around an object, or click it" if tool == "object" else
-                    "Outline select: click around an object; close at the first point, double-click or Enter")
+            hint = (
+                "Object select: drag a box around an object, or click it"
+                if tool == "object"
+                else "Outline select: click around an object; close at the first point, double-click or Enter"
+            )
             win.statusBar().showMessage(f"{hint}; Alt or Ctrl subtracts", 6000)
             return
         win.statusBar().showMessage(f"{tool.capitalize()} on {canvas.active_layer}", 3000)
@@ -92,8 +99,11 @@ class MaskController(QObject):
         win, doc = self.win, self.win.doc
         limit = self._brush_limit()
         if v > limit:
-            what = (f"this {doc.width}×{doc.height} photo's long side" if doc is not None
-                    else "the largest brush before a photo is open")
+            what = (
+                f"this {doc.width}×{doc.height} photo's long side"
+                if doc is not None
+                else "the largest brush before a photo is open"
+            )
             win.show_notice(f"Brush size {v} px is more than {what}; set to {limit} px.", "info")
             v = limit
             win.tools.set_brush_size(v)
@@ -118,7 +128,9 @@ class MaskController(QObject):
             win.canvas.brush_size = float(v)
             win.settings.brush_size = v
             win.canvas._update_cursor_item()
-            win.statusBar().showMessage(f"Brush {v} px for this {doc.width}×{doc.height} photo ([ and ] change it)", 6000)
+            win.statusBar().showMessage(
+                f"Brush {v} px for this {doc.width}×{doc.height} photo ([ and ] change it)", 6000
+            )
 
     # -- layers -------------------------------------------------------------------------------
     def on_paint_visibility(self, name: str, on: bool) -> None:

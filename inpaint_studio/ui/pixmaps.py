@@ -123,9 +123,7 @@ class OverlayItem(QGraphicsItem):
 
     def _compose(self, box: BBox) -> None:
         y0, y1, x0, x1 = box
-        if not any(
-            self.doc.visible.get(n, True) and self.doc.layers[n][y0:y1, x0:x1].any() for n in OVERLAY_STYLE
-        ):
+        if not any(self.doc.visible.get(n, True) and self.doc.layers[n][y0:y1, x0:x1].any() for n in OVERLAY_STYLE):
             self.buf[y0:y1, x0:x1] = 0  # nothing to show here: skip the float maths
             return
         acc_c = np.zeros((y1 - y0, x1 - x0, 3), np.float32)

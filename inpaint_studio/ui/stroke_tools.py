@@ -171,7 +171,7 @@ class StrokeTool(SelectTool):
             return False
         i = item.selected
         item.selected = None
-        self._commit(doc.strokes[:i] + doc.strokes[i + 1:], "Delete stroke")
+        self._commit(doc.strokes[:i] + doc.strokes[i + 1 :], "Delete stroke")
         return True
 
     # -- events -----------------------------------------------------------------------------
@@ -223,7 +223,7 @@ class StrokeTool(SelectTool):
             new = s.moved(self._point, p.x(), p.y())
         else:
             new = s.translated(p.x() - self._from.x(), p.y() - self._from.y())
-        item.preview = self._start[:i] + (new,) + self._start[i + 1:]
+        item.preview = self._start[:i] + (new,) + self._start[i + 1 :]
         item.update()
         return True
 

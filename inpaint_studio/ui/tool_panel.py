@@ -33,7 +33,9 @@ def fill_method_choices() -> list[tuple[str, str, bool, str]]:
     for m in fill_methods():
         ok, why = m.available()
         label = f"{m.name} ({m.kind})" if ok else f"{m.name} (unavailable)"
-        out.append((m.name, label, True, m.description + ("" if ok else f"\nUnavailable: {why}; Telea is used instead")))
+        out.append(
+            (m.name, label, True, m.description + ("" if ok else f"\nUnavailable: {why}; Telea is used instead"))
+        )
     return out
 
 
@@ -122,18 +124,24 @@ class ToolPanel(QWidget):
         row = QHBoxLayout()
         self.object_btn = QToolButton()
         self.object_btn.setText("Object (O)")
-        self.object_btn.setToolTip("Object select: drag a box around an object, or click it; Alt or Ctrl "
-                                   "(or the right button) subtracts. Strokes already painted on it guide it.")
+        self.object_btn.setToolTip(
+            "Object select: drag a box around an object, or click it; Alt or Ctrl "
+            "(or the right button) subtracts. Strokes already painted on it guide it."
+        )
         self.outline_btn = QToolButton()
         self.outline_btn.setText("Outline (L)")
-        self.outline_btn.setToolTip("Outline select: click around an object, the line snaps to its edges; "
-                                    "click the first point, double-click or Enter closes; Alt or Ctrl at the "
-                                    "first click subtracts")
+        self.outline_btn.setToolTip(
+            "Outline select: click around an object, the line snaps to its edges; "
+            "click the first point, double-click or Enter closes; Alt or Ctrl at the "
+            "first click subtracts"
+        )
         self.strokes_btn = QToolButton()
         self.strokes_btn.setText("Strokes (T)")
-        self.strokes_btn.setToolTip("Edit the edge strokes the fill follows: click one to select it, drag its "
-                                    "points to bend it, drag it to move it, Delete or right-click removes it, "
-                                    "drag on empty photo draws a new one")
+        self.strokes_btn.setToolTip(
+            "Edit the edge strokes the fill follows: click one to select it, drag its "
+            "points to bend it, drag it to move it, Delete or right-click removes it, "
+            "drag on empty photo draws a new one"
+        )
         for i, b in enumerate((self.object_btn, self.outline_btn, self.strokes_btn), start=2):
             b.setCheckable(True)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -148,8 +156,9 @@ class ToolPanel(QWidget):
         self.size_spin.setKeyboardTracking(False)
         self.size_spin.setSuffix(" px")
         self.size_spin.setValue(brush)
-        self.size_spin.setToolTip("Mask brush diameter in photo pixels, up to the photo's long side "
-                                  "([ and ], or Ctrl+wheel, change it)")
+        self.size_spin.setToolTip(
+            "Mask brush diameter in photo pixels, up to the photo's long side ([ and ], or Ctrl+wheel, change it)"
+        )
         self.size_spin.valueChanged.connect(self.brushSizeChanged)
         tl.addRow("Mask brush", self.size_spin)
         self.sketch_spin = QSpinBox()
@@ -229,7 +238,6 @@ class ToolPanel(QWidget):
     def set_sketch_size(self, v: int) -> None:
         with QSignalBlocker(self.sketch_spin):
             self.sketch_spin.setValue(v)
-
 
     def set_busy(self, busy: bool) -> None:
         self.cancel_btn.setEnabled(busy)

@@ -49,8 +49,9 @@ class WorkerHost(TaskThread):
             if on_error is not None:
                 on_error(error_message(label, exc))
 
-        job = Job(next(self._ids), label, fn, on_done=on_done, on_error=failed,
-                  on_cancel=on_cancel, on_progress=on_progress)
+        job = Job(
+            next(self._ids), label, fn, on_done=on_done, on_error=failed, on_cancel=on_cancel, on_progress=on_progress
+        )
         self._enqueue(job, drop_queued=True)
         return job.id
 

@@ -34,12 +34,17 @@ def photos(tmp_path: Path) -> Path:
 
 def test_batch_template_mask_mixed_folder(photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    code = main(["batch", str(photos), "--masks", str(tmp_path / "wm.png"), "--out", str(out), "--model", "telea", "-q"])
+    code = main(
+        ["batch", str(photos), "--masks", str(tmp_path / "wm.png"), "--out", str(out), "--model", "telea", "-q"]
+    )
     assert code == 1  # one corrupt file
     text = capsys.readouterr().out
     assert "broken.jpg" in text and "1 failed" in text and "3 filled" in text
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "deep.tif", "rot.jpg", "sub/alpha.png"]
+        "deep.tif",
+        "rot.jpg",
+        "sub/alpha.png",
+    ]
     for rel in ("deep.tif", "sub/alpha.png"):
         a, b = load_image(photos / rel), load_image(out / rel)
         m = load_mask(tmp_path / "wm.png", size=(a.width, a.height))
@@ -58,9 +63,21 @@ def test_batch_template_mask_mixed_folder(photos: Path, tmp_path: Path, capsys: 
     np.testing.assert_array_equal(b.pixels[far], a.pixels[far])
 
 
-def test_batch_resume_skips_existing_and_overwrite_redoes(photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_resume_skips_existing_and_overwrite_redoes(
+    photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (photos / "broken.jpg").unlink()
-    args = ["batch", str(photos), "--masks", str(tmp_path / "wm.png"), "--out", str(tmp_path / "o"), "--model", "telea", "-q"]
+    args = [
+        "batch",
+        str(photos),
+        "--masks",
+        str(tmp_path / "wm.png"),
+        "--out",
+        str(tmp_path / "o"),
+        "--model",
+        "telea",
+        "-q",
+    ]
     assert main(args) == 0
     first = (tmp_path / "o" / "deep.tif").stat().st_mtime_ns
     capsys.readouterr()
@@ -80,7 +97,24 @@ def test_batch_per_image_masks_by_stem(photos: Path, tmp_path: Path) -> None:
     Image.fromarray(m).save(masks / "rot.png")
     Image.fromarray(m).save(masks / "sub" / "alpha.png")
     out = tmp_path / "o"
-    assert main(["batch", str(photos), "--masks", str(masks), "--out", str(out), "--model", "telea", "--format", "png", "-q"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(photos),
+                "--masks",
+                str(masks),
+                "--out",
+                str(out),
+                "--model",
+                "telea",
+                "--format",
+                "png",
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.rglob("*.png")) == ["alpha.png", "rot.png"]  # deep.tif: no mask, skipped
 
 
@@ -125,15 +159,20 @@ def test_plain_invocation_routes_options_to_gui(monkeypatch: pytest.MonkeyPatch)
         return parser
 
     monkeypatch.setattr(cli, "build_parser", spy)
-    for argv, expected in ((["--smoke-test"], ["gui", "--smoke-test"]), (["a.jpg"], ["gui", "a.jpg"]),
-                           (["batch", "x"], ["batch", "x"]), (["--version"], ["--version"])):
+    for argv, expected in (
+        (["--smoke-test"], ["gui", "--smoke-test"]),
+        (["a.jpg"], ["gui", "a.jpg"]),
+        (["batch", "x"], ["batch", "x"]),
+        (["--version"], ["--version"]),
+    ):
         with pytest.raises(SystemExit):
             cli.main(argv)
         assert seen[-1] == expected
 
 
-def test_batch_deepfill_with_edges_on_and_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_deepfill_with_edges_on_and_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``--edges canny`` feeds predicted hole edges to the net; ``off`` does not.  Both
     keep every pixel outside the mask, and the edge guidance changes the fill."""
     import torch
@@ -143,8 +182,12 @@ def test_batch_deepfill_with_edges_on_and_off(tmp_path: Path, monkeypatch: pytes
 
     torch.manual_seed(0)
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "w"))
-    save_weights(DeepFillGenerator(cnum=8), tmp_path / "w" / "deepfill.safetensors",
-                 {"working_size": 128, "flip_average": False}, half=False)
+    save_weights(
+        DeepFillGenerator(cnum=8),
+        tmp_path / "w" / "deepfill.safetensors",
+        {"working_size": 128, "flip_average": False},
+        half=False,
+    )
     src = tmp_path / "in"
     src.mkdir()
     img = np.zeros((64, 80, 3), np.uint8)
@@ -157,11 +200,40 @@ def test_batch_deepfill_with_edges_on_and_off(tmp_path: Path, monkeypatch: pytes
     outs = {}
     for mode in ("off", "canny"):
         out = tmp_path / mode
-        code = main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(out),
-                     "--model", "deepfill", "--device", "cpu", "--edges", mode, "-q"])
+        code = main(
+            [
+                "batch",
+                str(src),
+                "--masks",
+                str(tmp_path / "m.png"),
+                "--out",
+                str(out),
+                "--model",
+                "deepfill",
+                "--device",
+                "cpu",
+                "--edges",
+                mode,
+                "-q",
+            ]
+        )
         assert code == 0, capsys.readouterr()
         outs[mode] = np.asarray(Image.open(out / "a.png"))
         np.testing.assert_array_equal(outs[mode][m == 0], img[m == 0])
     assert (outs["off"] != outs["canny"]).any()
-    assert main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "x"),
-                 "--edges", "nonsense", "-q"]) == 2
+    assert (
+        main(
+            [
+                "batch",
+                str(src),
+                "--masks",
+                str(tmp_path / "m.png"),
+                "--out",
+                str(tmp_path / "x"),
+                "--edges",
+                "nonsense",
+                "-q",
+            ]
+        )
+        == 2
+    )

@@ -58,7 +58,9 @@ def test_readme_layout_photo_mask_next_to_photo(tmp_path: Path, capsys: pytest.C
     assert re.search(r"skipped .*masks/b\.png: in the masks folder", text)
 
 
-def test_near_total_and_inverted_masks_are_refused_unless_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_near_total_and_inverted_masks_are_refused_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = tmp_path / "in"
     src.mkdir()
     img = photo(H, W, seed=3)
@@ -76,7 +78,9 @@ def test_near_total_and_inverted_masks_are_refused_unless_asked(tmp_path: Path, 
     hole = _mask() > 0
     np.testing.assert_array_equal(filled[~hole], img[~hole])
     assert (filled[hole] != img[hole]).any()
-    assert _batch(str(src), "--masks", str(tmp_path / "inv.png"), "--out", str(tmp_path / "o4"), "--max-hole", "100") == 0
+    assert (
+        _batch(str(src), "--masks", str(tmp_path / "inv.png"), "--out", str(tmp_path / "o4"), "--max-hole", "100") == 0
+    )
     assert _batch(str(src), "--masks", str(tmp_path / "inv.png"), "--out", str(tmp_path / "o5"), "--max-hole", "0") == 2
 
 
@@ -108,7 +112,9 @@ def test_out_equal_to_input_is_a_clear_usage_error(tmp_path: Path, capsys: pytes
     assert "is the input folder" in err and "no photos found" not in err
 
 
-def test_unsupported_files_are_listed_and_disguised_jpegs_processed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unsupported_files_are_listed_and_disguised_jpegs_processed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = tmp_path / "in"
     src.mkdir()
     Image.fromarray(photo(H, W, seed=4)).save(src / "phone.heic", format="JPEG")
@@ -132,7 +138,9 @@ def test_unsupported_files_are_listed_and_disguised_jpegs_processed(tmp_path: Pa
     assert "only still images" in capsys.readouterr().out and not (tmp_path / "o2" / "anim.gif").exists()
 
 
-def test_mask_of_another_aspect_ratio_is_named_in_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mask_of_another_aspect_ratio_is_named_in_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = tmp_path / "in"
     src.mkdir()
     Image.fromarray(photo(H, W)).save(src / "a.png")
@@ -147,19 +155,30 @@ def test_size_limit_error_names_the_flag_that_raises_it(tmp_path: Path, capsys: 
     src.mkdir()
     Image.fromarray(photo(H, W)).save(src / "a.png")
     Image.fromarray(_mask()).save(tmp_path / "m.png")
-    assert _batch(str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "--max-megapixels", "0.001") == 1
+    assert (
+        _batch(str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "--max-megapixels", "0.001")
+        == 1
+    )
     text = capsys.readouterr().out
     assert "--max-megapixels" in text and "settings" not in text
-    assert _batch(str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "--max-megapixels", "0.01") == 0
+    assert (
+        _batch(str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "--max-megapixels", "0.01")
+        == 0
+    )
 
 
-def test_header_before_the_bar_and_the_bar_names_the_photo_in_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_header_before_the_bar_and_the_bar_names_the_photo_in_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = tmp_path / "in"
     src.mkdir()
     for name in ("first.png", "second.png"):
         Image.fromarray(photo(H, W)).save(src / name)
     Image.fromarray(_mask()).save(tmp_path / "m.png")
-    assert main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "--model", "telea"]) == 0
+    assert (
+        main(["batch", str(src), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o"), "--model", "telea"])
+        == 0
+    )
     err = capsys.readouterr().err
     assert err.startswith("2 photos, 2 to process, model=telea\n"), err[:200]
     # While a photo is being filled the bar shows its name with the count of those done.
@@ -175,7 +194,10 @@ def test_models_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     os.close(r)  # the reader is gone before anything is written
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "inpaint_studio", "models"], stdout=w, stderr=subprocess.PIPE, timeout=120,
+            [sys.executable, "-m", "inpaint_studio", "models"],
+            stdout=w,
+            stderr=subprocess.PIPE,
+            timeout=120,
             env={**os.environ, "INPAINT_STUDIO_WEIGHTS": str(tmp_path)},
         )
     finally:

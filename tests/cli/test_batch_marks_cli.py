@@ -59,8 +59,23 @@ def test_watermark_batch_with_template_hint(tmp_path: Path) -> None:
     hint[120:160, 120:230] = 255
     Image.fromarray(hint).save(tmp_path / "hint.png")
     out = tmp_path / "out"
-    assert main(["batch", str(d), "--out", str(out), "--watermark", "--masks", str(tmp_path / "hint.png"),
-                 "--model", "telea", "-q"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(d),
+                "--out",
+                str(out),
+                "--watermark",
+                "--masks",
+                str(tmp_path / "hint.png"),
+                "--model",
+                "telea",
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert len(list(out.glob("*.png"))) == 6
 
 
@@ -105,7 +120,9 @@ def test_auto_mask_text_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         (["--watermark", "--max-shift", "-3"], "--max-shift"),
     ],
 )
-def test_mark_mode_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_mark_mode_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     d = tmp_path / "in"
     d.mkdir()
     Image.fromarray(synthetic_photo(60, 80, np.random.default_rng(0))).save(d / "a.png")

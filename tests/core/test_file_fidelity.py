@@ -64,8 +64,13 @@ def test_palette_png_comes_back_as_palette_with_the_fill_on_its_colours(tmp_path
         keep[10:20, 10:30] = False
         np.testing.assert_array_equal(a[keep], b[keep])  # untouched pixels: same indices
         # Each edited pixel got the palette entry nearest to its new colour (at its alpha).
-        pal = np.concatenate([np.asarray(s.getpalette(), np.int32).reshape(-1, 3),
-                              np.frombuffer(alpha, np.uint8).astype(np.int32)[:, None]], axis=1)
+        pal = np.concatenate(
+            [
+                np.asarray(s.getpalette(), np.int32).reshape(-1, 3),
+                np.frombuffer(alpha, np.uint8).astype(np.int32)[:, None],
+            ],
+            axis=1,
+        )
         want = px[10:20, 10:30].reshape(-1, 4).astype(np.int32)
         nearest = ((want[:, None] - pal[None]) ** 2).sum(2).argmin(1)
         np.testing.assert_array_equal(pal[a[10:20, 10:30].ravel()], pal[nearest])

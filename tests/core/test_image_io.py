@@ -22,8 +22,18 @@ def _srgb_icc() -> bytes:
 
 @pytest.mark.parametrize(
     ("mode", "suffix"),
-    [("RGB", ".png"), ("RGBA", ".png"), ("L", ".png"), ("LA", ".png"), ("P", ".png"), ("RGB", ".tif"),
-     ("RGB", ".webp"), ("L", ".tif"), ("RGBA", ".tif"), ("RGBA", ".webp")],
+    [
+        ("RGB", ".png"),
+        ("RGBA", ".png"),
+        ("L", ".png"),
+        ("LA", ".png"),
+        ("P", ".png"),
+        ("RGB", ".tif"),
+        ("RGB", ".webp"),
+        ("L", ".tif"),
+        ("RGBA", ".tif"),
+        ("RGBA", ".webp"),
+    ],
 )
 def test_lossless_round_trip_every_mode(tmp_path: Path, mode: str, suffix: str) -> None:
     rgb = photo(40, 56, channels=4)

@@ -129,8 +129,12 @@ def test_inner_array_bomb_and_wrong_shapes_are_refused(saved: Path, tmp_path: Pa
     with pytest.raises(ProjectError, match="layers.npz"):
         load_project(bad)
     wrong = io.BytesIO()
-    np.savez_compressed(wrong, mask=np.zeros((10, 10), np.uint8), sketch=np.zeros((64, 80), np.uint8),
-                        edges=np.zeros((64, 80), np.uint8))
+    np.savez_compressed(
+        wrong,
+        mask=np.zeros((10, 10), np.uint8),
+        sketch=np.zeros((64, 80), np.uint8),
+        edges=np.zeros((64, 80), np.uint8),
+    )
     bad = _write(tmp_path / "shape.isproj", {**members, "layers.npz": wrong.getvalue()})
     with pytest.raises(ProjectError, match=r"\(10, 10\).*\(64, 80\)"):
         load_project(bad)

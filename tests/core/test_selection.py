@@ -16,14 +16,17 @@ from inpaint_studio.core.selection import (
 )
 
 
-def scene(seed: int, h: int = 360, w: int = 480, shape: str = "ellipse", contrast: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+def scene(
+    seed: int, h: int = 360, w: int = 480, shape: str = "ellipse", contrast: float = 30.0
+) -> tuple[np.ndarray, np.ndarray]:
     """A textured object over a textured background: blotches of two colours, stripes and
     grain behind; the object's own colour is ``contrast`` levels (RMS) off their mean."""
     rng = np.random.default_rng(seed)
     n = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), 0.02 * w)
     n = (n - n.min()) / (n.max() - n.min())
-    stripes = 0.5 + 0.5 * np.sin(np.arange(w)[None, :] / (w / rng.uniform(40, 90))
-                                 + np.arange(h)[:, None] / (h / rng.uniform(30, 60)))
+    stripes = 0.5 + 0.5 * np.sin(
+        np.arange(w)[None, :] / (w / rng.uniform(40, 90)) + np.arange(h)[:, None] / (h / rng.uniform(30, 60))
+    )
     c1, c2 = rng.uniform(60, 190, 3), rng.uniform(60, 190, 3)
     img = c1 * n[..., None] + c2 * (1 - n[..., None]) + 30 * stripes[..., None] + rng.normal(0, 12, (h, w, 3))
     obj = np.zeros((h, w), np.uint8)
@@ -53,10 +56,15 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / max(1, (a | b).sum()))
 
 
-@pytest.mark.parametrize(("shape", "size", "contrast"), [
-    ("ellipse", (360, 480), 30.0), ("star", (360, 480), 30.0),
-    ("ellipse", (1200, 1600), 40.0), ("star", (1200, 1600), 40.0),  # worked on at a third of the size
-])
+@pytest.mark.parametrize(
+    ("shape", "size", "contrast"),
+    [
+        ("ellipse", (360, 480), 30.0),
+        ("star", (360, 480), 30.0),
+        ("ellipse", (1200, 1600), 40.0),
+        ("star", (1200, 1600), 40.0),  # worked on at a third of the size
+    ],
+)
 def test_a_box_select_finds_the_object(shape: str, size: tuple[int, int], contrast: float) -> None:
     for seed in range(3 if size[0] < 1000 else 2):
         img, obj = scene(seed, *size, shape=shape, contrast=contrast)
@@ -126,8 +134,17 @@ def test_the_scissors_follow_the_objects_edge() -> None:
     assert np.allclose(back, path[::-1])
     # A lasso through four such paths covers the square, and a few pixels more (the line
     # runs on the edge, the mask is grown 2 px beyond it).
-    pts = np.concatenate([ScissorsMap(small, scale, a).path_to(b) for a, b in
-                          [((202, 152), (597, 152)), ((597, 152), (597, 447)), ((597, 447), (202, 447)), ((202, 447), (202, 152))]])
+    pts = np.concatenate(
+        [
+            ScissorsMap(small, scale, a).path_to(b)
+            for a, b in [
+                ((202, 152), (597, 152)),
+                ((597, 152), (597, 447)),
+                ((597, 447), (202, 447)),
+                ((202, 447), (202, 152)),
+            ]
+        ]
+    )
     sel = lasso_mask((600, 800), pts)
     sq = np.zeros((600, 800), bool)
     sq[150:450, 200:600] = True

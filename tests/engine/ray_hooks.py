@@ -54,7 +54,9 @@ def logged(item: Any, engine: Any, options: Any, *, overwrite: bool, quality: An
     return process_item(item, engine, options, overwrite=overwrite, quality=quality)
 
 
-def kill_worker_on(item: Any, engine: Any, options: Any, *, overwrite: bool, quality: Any, shared: dict[str, Any]) -> Any:
+def kill_worker_on(
+    item: Any, engine: Any, options: Any, *, overwrite: bool, quality: Any, shared: dict[str, Any]
+) -> Any:
     """``process_item``, except that the worker filling ``shared["victim"]`` is killed
     (SIGKILL, as the OOM killer or a lost node would) on its first try, or on every
     try with ``shared["always"]``."""

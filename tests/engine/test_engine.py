@@ -65,7 +65,10 @@ def test_cancel_between_regions() -> None:
     calls: list[float] = []
     with pytest.raises(CancelledError):
         Engine().inpaint(
-            photo(200, 400), mask, options=InpaintOptions(method="test-cancel"), cancel=token,
+            photo(200, 400),
+            mask,
+            options=InpaintOptions(method="test-cancel"),
+            cancel=token,
             progress=lambda f, m: calls.append(f),
         )
     assert calls == [0.0]  # second region never started
@@ -236,8 +239,12 @@ def test_deepfill_pads_crops_of_different_sizes_into_one_call(tmp_path, monkeypa
     from inpaint_studio.models.weights import save_weights
 
     torch.manual_seed(0)
-    save_weights(DeepFillGenerator(cnum=8, prefill="pullpush"), tmp_path / "deepfill.safetensors",
-                 {"working_size": 128, "flip_average": False}, half=False)
+    save_weights(
+        DeepFillGenerator(cnum=8, prefill="pullpush"),
+        tmp_path / "deepfill.safetensors",
+        {"working_size": 128, "flip_average": False},
+        half=False,
+    )
     m = DeepFillMethod("cpu", tmp_path / "deepfill.safetensors")
     m.precision = "fp32"
     calls: list[tuple[int, ...]] = []

@@ -9,18 +9,23 @@ import sys
 
 def _env_after_import(extra: dict[str, str]) -> list[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")}
-    code = ("import os, inpaint_studio.engine.neural; "
-            "print(os.environ.get('ONEDNN_PRIMITIVE_CACHE_CAPACITY'), os.environ.get('LRU_CACHE_CAPACITY'))")
-    out = subprocess.run([sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True,
-                         timeout=120, check=True)
+    code = (
+        "import os, inpaint_studio.engine.neural; "
+        "print(os.environ.get('ONEDNN_PRIMITIVE_CACHE_CAPACITY'), os.environ.get('LRU_CACHE_CAPACITY'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True, timeout=120, check=True
+    )
     return out.stdout.split()
 
 
 def test_engine_bounds_onednn_and_ideep_caches() -> None:
     from inpaint_studio.engine.torch_runtime import SHAPE_CACHE_ENTRIES
 
-    assert _env_after_import({}) == [str(SHAPE_CACHE_ENTRIES["ONEDNN_PRIMITIVE_CACHE_CAPACITY"]),
-                                     str(SHAPE_CACHE_ENTRIES["LRU_CACHE_CAPACITY"])]
+    assert _env_after_import({}) == [
+        str(SHAPE_CACHE_ENTRIES["ONEDNN_PRIMITIVE_CACHE_CAPACITY"]),
+        str(SHAPE_CACHE_ENTRIES["LRU_CACHE_CAPACITY"]),
+    ]
     assert all(0 < v <= 256 for v in SHAPE_CACHE_ENTRIES.values())  # not torch's 1,024 each
 
 

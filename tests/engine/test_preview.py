@@ -44,8 +44,18 @@ class Recording(GuidedFill):
 @pytest.fixture
 def guided_test() -> Iterator[str]:
     Recording.log = []
-    register_fill(MethodInfo("test-guided", "test only", "classical", lambda d: Recording(FlatGuide(), "flat"),
-                             seeds=True, edges=True, guide_first=True, priority=-100))
+    register_fill(
+        MethodInfo(
+            "test-guided",
+            "test only",
+            "classical",
+            lambda d: Recording(FlatGuide(), "flat"),
+            seeds=True,
+            edges=True,
+            guide_first=True,
+            priority=-100,
+        )
+    )
     yield "test-guided"
     registry._FILLS.pop("test-guided", None)
 
@@ -65,8 +75,9 @@ def test_the_preview_is_the_guide_before_any_refinement_and_matches_the_final_ou
         events.append(f"preview after {list(Recording.log)}")
         previews.append(r)
 
-    res = Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160),
-                           on_preview=on_preview)
+    res = Engine().inpaint(
+        img, mask, options=InpaintOptions(method=guided_test, working_size=160), on_preview=on_preview
+    )
     assert res.regions == 2 and len(previews) == 1
     # Every region's guide first, then the refinements: one preview of the whole hole.
     assert events == ["preview after ['guide', 'guide']"]
@@ -102,8 +113,13 @@ def test_cancel_after_the_preview_stops_the_refinement_and_returns_nothing(guide
     Recording.refine = refine  # type: ignore[method-assign]
     try:
         with pytest.raises(CancelledError):
-            Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160),
-                             cancel=token, on_preview=lambda r: token.cancel())
+            Engine().inpaint(
+                img,
+                mask,
+                options=InpaintOptions(method=guided_test, working_size=160),
+                cancel=token,
+                on_preview=lambda r: token.cancel(),
+            )
     finally:
         Recording.refine = real_refine  # type: ignore[method-assign]
     assert Recording.log.count("guide") == 2 and stops in ([], [True])
@@ -112,8 +128,13 @@ def test_cancel_after_the_preview_stops_the_refinement_and_returns_nothing(guide
 def test_the_progress_of_a_fill_with_a_preview_rises_to_done(guided_test: str) -> None:
     img, mask = _two_holes()
     seen: list[float] = []
-    Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160),
-                     progress=lambda f, m: seen.append(f), on_preview=lambda r: None)
+    Engine().inpaint(
+        img,
+        mask,
+        options=InpaintOptions(method=guided_test, working_size=160),
+        progress=lambda f, m: seen.append(f),
+        on_preview=lambda r: None,
+    )
     assert seen == sorted(seen) and seen[-1] == 1.0 and 0.0 < seen[len(seen) // 2] < 1.0
 
 
@@ -125,11 +146,22 @@ def test_a_layout_made_smaller_than_the_crop_is_scaled_into_the_preview(guided_t
     FlatGuide.working_size = 40  # the crops are ~120-180 px: a third of that
     try:
         registry._FILLS.pop(guided_test)
-        register_fill(MethodInfo(guided_test, "test only", "classical", lambda d: small, seeds=True, edges=True, guide_first=True,
-                                 priority=-100))
+        register_fill(
+            MethodInfo(
+                guided_test,
+                "test only",
+                "classical",
+                lambda d: small,
+                seeds=True,
+                edges=True,
+                guide_first=True,
+                priority=-100,
+            )
+        )
         previews: list[object] = []
-        res = Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160),
-                               on_preview=previews.append)
+        res = Engine().inpaint(
+            img, mask, options=InpaintOptions(method=guided_test, working_size=160), on_preview=previews.append
+        )
     finally:
         FlatGuide.working_size = 512
     pv = previews[0].pixels  # type: ignore[attr-defined]

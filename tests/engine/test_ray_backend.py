@@ -76,8 +76,14 @@ def test_outputs_byte_identical_to_local_and_corrupt_photo_reported(ray_cluster,
     seen: list[int] = []
     meet = tmp_path / "meet"
     meet.mkdir()
-    remote = run_batch_ray(items, TELEA, config=RayConfig(workers=2), on_item=lambda i, _it, _o: seen.append(i),
-                           process=ray_hooks.met, shared={"meet": (str(meet), 2)})
+    remote = run_batch_ray(
+        items,
+        TELEA,
+        config=RayConfig(workers=2),
+        on_item=lambda i, _it, _o: seen.append(i),
+        process=ray_hooks.met,
+        shared={"meet": (str(meet), 2)},
+    )
     assert len(local.ok) == 7 and _reasons(local) and "broken.jpg" in _reasons(local)[0]
     # Same photos done, same failure with the same words, same files to the byte.
     assert [i.source for i in remote.ok] == [i.source for i in local.ok]
@@ -95,8 +101,13 @@ def test_each_worker_keeps_one_engine_for_many_photos(ray_cluster, photos: Path,
     items = plan_batch(photos, tmp_path / "wm.png", tmp_path / "out")
     meet = tmp_path / "meet"
     meet.mkdir()
-    summary = run_batch_ray(items, TELEA, config=RayConfig(workers=2), process=ray_hooks.logged,
-                            shared={"log": str(log), "meet": (str(meet), 2)})
+    summary = run_batch_ray(
+        items,
+        TELEA,
+        config=RayConfig(workers=2),
+        process=ray_hooks.logged,
+        shared={"log": str(log), "meet": (str(meet), 2)},
+    )
     assert len(summary.ok) == 7
     rows = [line.split() for line in log.read_text().splitlines()]
     engines_per_pid: dict[str, set[str]] = {}
@@ -113,9 +124,14 @@ def test_killed_worker_photo_redone_once_on_another_worker(ray_cluster, photos: 
     run_batch(plan_batch(photos, wm, tmp_path / "local"), Engine(), TELEA)
     log = tmp_path / "log.txt"
     notices: list[str] = []
-    summary = run_batch_ray(plan_batch(photos, wm, tmp_path / "ray"), TELEA, config=RayConfig(workers=2),
-                            process=ray_hooks.kill_worker_on, shared={"log": str(log), "victim": "p2.png"},
-                            on_notice=notices.append)
+    summary = run_batch_ray(
+        plan_batch(photos, wm, tmp_path / "ray"),
+        TELEA,
+        config=RayConfig(workers=2),
+        process=ray_hooks.kill_worker_on,
+        shared={"log": str(log), "victim": "p2.png"},
+        on_notice=notices.append,
+    )
     assert summary.exit_code == 0 and not summary.failed and len(summary.ok) == 7
     tries = Counter(log.read_text().split())
     assert tries["p2.png"] == 2  # killed once, redone once
@@ -126,12 +142,18 @@ def test_killed_worker_photo_redone_once_on_another_worker(ray_cluster, photos: 
     assert _files(tmp_path / "ray") == _files(tmp_path / "local")
 
 
-def test_photo_that_kills_every_worker_is_reported_not_retried_forever(ray_cluster, photos: Path, tmp_path: Path) -> None:
+def test_photo_that_kills_every_worker_is_reported_not_retried_forever(
+    ray_cluster, photos: Path, tmp_path: Path
+) -> None:
     (photos / "broken.jpg").unlink()
     log = tmp_path / "log.txt"
-    summary = run_batch_ray(plan_batch(photos, tmp_path / "wm.png", tmp_path / "ray"), TELEA,
-                            config=RayConfig(workers=2, retries=1), process=ray_hooks.kill_worker_on,
-                            shared={"log": str(log), "victim": "p2.png", "always": True})
+    summary = run_batch_ray(
+        plan_batch(photos, tmp_path / "wm.png", tmp_path / "ray"),
+        TELEA,
+        config=RayConfig(workers=2, retries=1),
+        process=ray_hooks.kill_worker_on,
+        shared={"log": str(log), "victim": "p2.png", "always": True},
+    )
     assert summary.exit_code == 1 and len(summary.ok) == 6
     [(item, why)] = summary.failed
     assert item.source.name == "p2.png" and "worker died while filling it, 2 times" in why
@@ -139,8 +161,9 @@ def test_photo_that_kills_every_worker_is_reported_not_retried_forever(ray_clust
     assert not (tmp_path / "ray" / "p2.png").exists()
 
 
-def test_cli_ray_backend_same_summary_and_resume(ray_cluster, photos: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_ray_backend_same_summary_and_resume(
+    ray_cluster, photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = ["batch", str(photos), "--masks", str(tmp_path / "wm.png"), "--model", "telea", "-q"]
     assert main([*args, "--out", str(tmp_path / "local")]) == 1
     local_text = capsys.readouterr().out
@@ -181,9 +204,14 @@ def test_cancel_stops_the_workers(ray_cluster, photos: Path, tmp_path: Path) -> 
         if m := re.search(r"pid (\d+)", msg):
             pids.append(int(m.group(1)))
 
-    summary = run_batch_ray(plan_batch(photos, tmp_path / "wm.png", tmp_path / "out"), TELEA,
-                            config=RayConfig(workers=2), cancel=token, on_notice=note,
-                            on_item=lambda *_: token.cancel())
+    summary = run_batch_ray(
+        plan_batch(photos, tmp_path / "wm.png", tmp_path / "out"),
+        TELEA,
+        config=RayConfig(workers=2),
+        cancel=token,
+        on_notice=note,
+        on_item=lambda *_: token.cancel(),
+    )
     assert summary.cancelled and summary.exit_code == 1 and len(summary.ok) < 7
     assert pids and _all_gone(pids)
 
@@ -200,12 +228,18 @@ def test_ctrl_c_in_the_driver_stops_the_workers_and_reraises(ray_cluster, photos
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_batch_ray(plan_batch(photos, tmp_path / "wm.png", tmp_path / "out"), TELEA,
-                      config=RayConfig(workers=2), on_notice=note, on_item=interrupt)
+        run_batch_ray(
+            plan_batch(photos, tmp_path / "wm.png", tmp_path / "out"),
+            TELEA,
+            config=RayConfig(workers=2),
+            on_notice=note,
+            on_item=interrupt,
+        )
     assert pids and _all_gone(pids)
     # The cluster is usable again at once: the workers' CPUs were given back.
-    again = run_batch_ray(plan_batch(photos, tmp_path / "wm.png", tmp_path / "out"), TELEA,
-                          config=RayConfig(workers=2, start_timeout=60))
+    again = run_batch_ray(
+        plan_batch(photos, tmp_path / "wm.png", tmp_path / "out"), TELEA, config=RayConfig(workers=2, start_timeout=60)
+    )
     assert again.exit_code == 0 and len(again.ok) + len(again.skipped) == 7
 
 
@@ -228,11 +262,13 @@ def _all_gone(pids: list[int], timeout: float = 15.0) -> bool:
 # -- without a cluster -------------------------------------------------------------------
 
 
-def test_without_ray_the_cli_says_how_to_install(monkeypatch: pytest.MonkeyPatch, photos: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_ray_the_cli_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(cluster, "ray_available", lambda: False)
-    code = main(["batch", str(photos), "--masks", str(tmp_path / "wm.png"), "--out", str(tmp_path / "o"),
-                 "--backend", "ray"])
+    code = main(
+        ["batch", str(photos), "--masks", str(tmp_path / "wm.png"), "--out", str(tmp_path / "o"), "--backend", "ray"]
+    )
     assert code == 2
     assert 'pip install "inpaint-studio[ray]"' in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
@@ -310,9 +346,28 @@ def test_sigint_to_the_command_stops_its_cluster_and_exits_1(tmp_path: Path) -> 
     Image.fromarray(m).save(tmp_path / "m.png")
     before = _raylets()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inpaint_studio", "batch", str(d), "--masks", str(tmp_path / "m.png"),
-         "--out", str(tmp_path / "out"), "--model", "telea", "--backend", "ray", "--workers", "2", "-q"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "inpaint_studio",
+            "batch",
+            str(d),
+            "--masks",
+            str(tmp_path / "m.png"),
+            "--out",
+            str(tmp_path / "out"),
+            "--model",
+            "telea",
+            "--backend",
+            "ray",
+            "--workers",
+            "2",
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     ready = 0
     err = []

@@ -13,8 +13,18 @@ from inpaint_studio.engine import Device, InpaintOptions
 
 @pytest.mark.parametrize(
     "field, bad",
-    [("seed", -1), ("seed", 2**31), ("context", -0.1), ("feather", -1), ("dilate", 5000), ("batch_size", 0),
-     ("working_size", 8), ("preview_size", -1), ("device", "tpu"), ("context", "wide")],
+    [
+        ("seed", -1),
+        ("seed", 2**31),
+        ("context", -0.1),
+        ("feather", -1),
+        ("dilate", 5000),
+        ("batch_size", 0),
+        ("working_size", 8),
+        ("preview_size", -1),
+        ("device", "tpu"),
+        ("context", "wide"),
+    ],
 )
 def test_out_of_range_values_are_refused_naming_the_field(field: str, bad: object) -> None:
     with pytest.raises(RequestError, match=field) as err:

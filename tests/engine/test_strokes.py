@@ -70,15 +70,6 @@ def test_network_map_becomes_long_strokes_and_specks_go() -> None:
     assert len(strokes[0].points) < 40
 
 
-def test_thinning_and_tracing_give_one_chain_per_line() -> None:
-    b = np.zeros((30, 40), bool)
-    b[10:13, 5:35] = True  # a 3 px thick bar
-    sk = es.thin(b)
-    assert sk.sum() < 35 and sk[10:13].any(axis=0)[8:32].all()
-    chains = es.trace(sk)
-    assert len(chains) == 1 and len(chains[0]) >= 25
-
-
 def test_structure_map_has_the_strokes_in_the_hole_and_the_photo_edges_outside() -> None:
     img = _two_tone()
     hole = box_mask(120, 160, 35, 90, 50, 110)

@@ -70,7 +70,9 @@ def test_edgeconnect_method_returns_edge_map(tmp_path: Path, monkeypatch: pytest
     assert e.shape == (40, 52) and e.dtype == np.float32 and 0 <= e.min() and e.max() <= 1
 
 
-def test_hole_touching_the_padded_border_sees_no_fake_known_pixels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hole_touching_the_padded_border_sees_no_fake_known_pixels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Sizes that are not multiples of 8 are padded; the pad must not count as known.
 
     An untrained pull-push generator fills a flat grey photo with exactly that grey,
@@ -78,8 +80,12 @@ def test_hole_touching_the_padded_border_sees_no_fake_known_pixels(tmp_path: Pat
     leaks into the fill.  This bug cost ~1.2 dB on the validation set.
     """
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
-    save_weights(DeepFillGenerator(cnum=8, prefill="pullpush").zero_heads(), tmp_path / "deepfill.safetensors",
-                 {"working_size": 128, "flip_average": False}, half=False)
+    save_weights(
+        DeepFillGenerator(cnum=8, prefill="pullpush").zero_heads(),
+        tmp_path / "deepfill.safetensors",
+        {"working_size": 128, "flip_average": False},
+        half=False,
+    )
     img = np.full((61, 77, 3), 150, np.uint8)
     mask = np.zeros((61, 77), bool)
     mask[30:, 40:] = True  # touches the bottom and right borders
@@ -116,7 +122,7 @@ def test_mirror_ensemble_averages_the_fills_of_the_mirrored_crops(
     net.eval()
     with torch.no_grad():
         for dims in ([], [3], [2], [2, 3])[:ensemble]:
-            f = (lambda t, d=dims: torch.flip(t, d) if d else t)  # noqa: E731
+            f = lambda t, d=dims: torch.flip(t, d) if d else t  # noqa: E731
             outs.append(f(net(f(x), f(m), f(e))[2]))
     want = ((sum(outs) / ensemble)[0].permute(1, 2, 0).numpy() + 1) / 2
     np.testing.assert_allclose(got[hole], want.clip(0, 1)[hole], atol=2e-4)

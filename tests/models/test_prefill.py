@@ -110,8 +110,12 @@ def test_engine_feeds_telea_as_the_guide(tmp_path: Path, monkeypatch: pytest.Mon
     from inpaint_studio.engine.classical import telea_u8
 
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path))
-    save_weights(DeepFillGenerator(cnum=8, prefill="blend").zero_heads(), tmp_path / "deepfill.safetensors",
-                 {"working_size": 128, "flip_average": False}, half=False)
+    save_weights(
+        DeepFillGenerator(cnum=8, prefill="blend").zero_heads(),
+        tmp_path / "deepfill.safetensors",
+        {"working_size": 128, "flip_average": False},
+        half=False,
+    )
     rng = np.random.default_rng(0)
     img = (rng.random((40, 56, 3)) * 255).astype(np.uint8)
     hole = np.zeros((40, 56), bool)
@@ -189,7 +193,9 @@ def test_harmonic_sweeps_on_the_hole_box_equal_sweeps_on_the_whole_image() -> No
     def full_sweeps(image: torch.Tensor, mask: torch.Tensor, iters: int = 20) -> torch.Tensor:
         known = (mask < 0.5).float()
         ch = image.shape[1]
-        kernel = torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3).repeat(ch, 1, 1, 1)
+        kernel = (
+            torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3).repeat(ch, 1, 1, 1)
+        )
         levels, cur, w = [], image * known, known
         while True:
             levels.append((cur, w))
@@ -231,7 +237,9 @@ def test_over_relaxed_sweeps_reach_the_harmonic_solution_that_20_jacobi_sweeps_m
 
     def residual(u: torch.Tensor) -> float:
         """Harmonic = every hole pixel is the mean of its 4 neighbours."""
-        kernel = torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3).repeat(3, 1, 1, 1)
+        kernel = (
+            torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]]).view(1, 1, 3, 3).repeat(3, 1, 1, 1)
+        )
         avg = F.conv2d(F.pad(u, (1, 1, 1, 1), mode="replicate"), kernel, groups=3)
         return float((((avg - u) * m) ** 2).sum() / (3 * m.sum())) ** 0.5
 

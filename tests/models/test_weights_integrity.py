@@ -27,8 +27,12 @@ def wdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A weights folder with a small deepfill that ``auto`` prefers (and its record)."""
     d = tmp_path / "w"
     torch.manual_seed(0)
-    save_weights(DeepFillGenerator(cnum=4), d / "deepfill.safetensors",
-                 {"working_size": 64, "flip_average": False, "beats_baseline": True}, half=False)
+    save_weights(
+        DeepFillGenerator(cnum=4),
+        d / "deepfill.safetensors",
+        {"working_size": 64, "flip_average": False, "beats_baseline": True},
+        half=False,
+    )
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(d))
     return d
 
@@ -74,8 +78,9 @@ def test_unrecorded_weights_load_but_a_truncated_one_is_still_caught(wdir: Path)
     assert c.status == "damaged" and "truncated" in c.message
 
 
-def test_missing_weights_are_listed_as_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_weights_are_listed_as_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "none"))
     assert main(["models"]) == 0
     out = capsys.readouterr().out

@@ -28,8 +28,16 @@ class _Payload:
 def _evil(tmp_path: Path) -> tuple[Path, Path]:
     marker = tmp_path / "pwned"
     ckpt = tmp_path / "evil.pt"
-    torch.save({"g": {}, "model_config": {"arch": "deepfill_v2", "cnum": 4}, "step": 1,
-                "config": {"kind": "generator"}, "payload": _Payload(marker)}, ckpt)
+    torch.save(
+        {
+            "g": {},
+            "model_config": {"arch": "deepfill_v2", "cnum": 4},
+            "step": 1,
+            "config": {"kind": "generator"},
+            "payload": _Payload(marker),
+        },
+        ckpt,
+    )
     assert not marker.exists()
     return ckpt, marker
 
@@ -51,8 +59,20 @@ def test_train_resume_from_a_crafted_checkpoint_is_refused(tmp_path: Path, capsy
     with pytest.raises(WeightsError):
         Trainer(TrainConfig(data=str(tmp_path), out=str(tmp_path / "run"), cnum=4), resume_from=ckpt)
     assert not marker.exists()
-    code = main(["train", "generator", "--data", str(tmp_path), "--out", str(tmp_path / "run2"),
-                 "--resume-from", str(ckpt), "--steps", "1"])
+    code = main(
+        [
+            "train",
+            "generator",
+            "--data",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "run2"),
+            "--resume-from",
+            str(ckpt),
+            "--steps",
+            "1",
+        ]
+    )
     assert code == 2 and "refused" in capsys.readouterr().err and not marker.exists()
 
 
@@ -68,8 +88,13 @@ def test_export_tool_refuses_it(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_plain_checkpoints_still_load_with_older_numpy_rng_state(tmp_path: Path) -> None:
     """Checkpoints written before the RNG array became a tensor hold a NumPy array."""
-    state = {"g": {"w": torch.ones(2)}, "step": 3, "rng_numpy": np.random.get_state(),
-             "rng_python": __import__("random").getstate(), "config": {"long_side": (4, 8)}}
+    state = {
+        "g": {"w": torch.ones(2)},
+        "step": 3,
+        "rng_numpy": np.random.get_state(),
+        "rng_python": __import__("random").getstate(),
+        "config": {"long_side": (4, 8)},
+    }
     torch.save(state, tmp_path / "old.pt")
     back = load_checkpoint(tmp_path / "old.pt")
     assert back["step"] == 3 and isinstance(back["rng_numpy"][1], np.ndarray)

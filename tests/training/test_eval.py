@@ -77,8 +77,27 @@ def test_eval_cli_writes_table_and_json(tmp_path: Path, monkeypatch: pytest.Monk
     _untrained_deepfill(tmp_path, monkeypatch)
     data, pairs = _bench(tmp_path)
     out = tmp_path / "report"
-    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--baseline", "telea",
-               "--limit", "4", "--out", str(out), "--device", "cpu", "--samples", "4"])
+    rc = main(
+        [
+            "eval",
+            "--data",
+            str(data),
+            "--pairs",
+            str(pairs),
+            "--model",
+            "deepfill",
+            "--baseline",
+            "telea",
+            "--limit",
+            "4",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--samples",
+            "4",
+        ]
+    )
     assert rc == 0
     res = json.loads((out / "eval.json").read_text())
     assert res["pairs"] == 4 and res["methods"] == ["deepfill", "telea"]
@@ -114,8 +133,27 @@ def test_eval_jobs_give_the_same_numbers(tmp_path: Path, monkeypatch: pytest.Mon
     results = []
     for jobs in ("1", "2"):
         out = tmp_path / f"r{jobs}"
-        rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",
-                   "--out", str(out), "--device", "cpu", "--samples", "2", "--jobs", jobs])
+        rc = main(
+            [
+                "eval",
+                "--data",
+                str(data),
+                "--pairs",
+                str(pairs),
+                "--model",
+                "deepfill",
+                "--limit",
+                "4",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--samples",
+                "2",
+                "--jobs",
+                jobs,
+            ]
+        )
         assert rc == 0
         results.append(json.loads((out / "eval.json").read_text()))
         assert cv2.imread(str(out / "samples.png")).shape[0] > 0
@@ -128,8 +166,23 @@ def test_eval_jobs_give_the_same_numbers(tmp_path: Path, monkeypatch: pytest.Mon
 def test_eval_refuses_silent_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INPAINT_STUDIO_WEIGHTS", str(tmp_path / "none"))
     data, pairs = _bench(tmp_path)
-    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "1",
-               "--out", str(tmp_path / "r"), "--device", "cpu"])
+    rc = main(
+        [
+            "eval",
+            "--data",
+            str(data),
+            "--pairs",
+            str(pairs),
+            "--model",
+            "deepfill",
+            "--limit",
+            "1",
+            "--out",
+            str(tmp_path / "r"),
+            "--device",
+            "cpu",
+        ]
+    )
     assert rc == 1
 
 
@@ -161,8 +214,27 @@ def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkey
     _untrained_deepfill(tmp_path, monkeypatch)
     data, pairs = _bench(tmp_path)
     out = tmp_path / "report"
-    rc = main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", "deepfill", "--limit", "4",
-               "--baseline", "telea,harmonic", "--out", str(out), "--device", "cpu", "--samples", "2"])
+    rc = main(
+        [
+            "eval",
+            "--data",
+            str(data),
+            "--pairs",
+            str(pairs),
+            "--model",
+            "deepfill",
+            "--limit",
+            "4",
+            "--baseline",
+            "telea,harmonic",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--samples",
+            "2",
+        ]
+    )
     assert rc == 0
     res = json.loads((out / "eval.json").read_text())
     assert res["methods"] == ["deepfill", "telea", "harmonic"]
@@ -171,7 +243,10 @@ def test_eval_with_two_baselines_reports_a_gain_over_each(tmp_path: Path, monkey
         m, r = res["metrics"]["deepfill"]["20-30%"], res["metrics"][base]["20-30%"]
         lower = 100 * (1 - m["swd"] / r["swd"])
         word = "lower" if lower >= 0 else "higher"
-        assert f"deepfill against {base}: 20-30%: SWD {abs(lower):.0f} % {word}, PSNR {m['psnr'] - r['psnr']:+.2f} dB" in md
+        assert (
+            f"deepfill against {base}: 20-30%: SWD {abs(lower):.0f} % {word}, PSNR {m['psnr'] - r['psnr']:+.2f} dB"
+            in md
+        )
 
 
 def test_eval_with_predicted_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,7 +259,9 @@ def test_eval_with_predicted_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert main([*args, "--model", "deepfill", "--edges", "edgeconnect", "--out", str(tmp_path / "r0")]) == 1
     save_weights(EdgeGenerator(8, 1), tmp_path / "w" / "edgeconnect.safetensors", {"working_size": 64})
     out = tmp_path / "r1"
-    assert main([*args, "--model", "deepfill", "--edges", "edgeconnect", "--baseline", "deepfill", "--out", str(out)]) == 0
+    assert (
+        main([*args, "--model", "deepfill", "--edges", "edgeconnect", "--baseline", "deepfill", "--out", str(out)]) == 0
+    )
     res = json.loads((out / "eval.json").read_text())
     assert res["methods"] == ["deepfill (edges: edgeconnect)", "deepfill"]
     psnrs = [res["metrics"][m]["all"]["psnr"] for m in res["methods"]]
@@ -213,7 +290,9 @@ def test_edge_eval_scores_each_threshold(tmp_path: Path, monkeypatch: pytest.Mon
     for r in res.values():
         assert 0.0 <= r["precision"] <= 1.0 and 0.0 <= r["recall"] <= 1.0 and r["pairs"] == 4
     # A higher threshold keeps a subset of the edge pixels: recall cannot rise.
-    assert res["edgeconnect >=0.2"]["recall"] >= res["edgeconnect >=0.5"]["recall"] >= res["edgeconnect >=0.8"]["recall"]
+    assert (
+        res["edgeconnect >=0.2"]["recall"] >= res["edgeconnect >=0.5"]["recall"] >= res["edgeconnect >=0.8"]["recall"]
+    )
     single = evaluate_edges(pairs[:1], ["canny"])
     assert set(single) == {"canny"}
 
@@ -253,22 +332,75 @@ def test_eval_scores_fills_made_elsewhere(tmp_path: Path, monkeypatch: pytest.Mo
         fill = cv2.inpaint(blank, mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
         cv2.imwrite(str(saved / f"{pair.image.stem}__{pair.mask.stem}.png"), cv2.cvtColor(fill, cv2.COLOR_RGB2BGR))
     out = tmp_path / "r"
-    assert main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", f"files:{saved}",
-                 "--baseline", "telea", "--out", str(out), "--device", "cpu", "--samples", "0"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--data",
+                str(data),
+                "--pairs",
+                str(pairs),
+                "--model",
+                f"files:{saved}",
+                "--baseline",
+                "telea",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--samples",
+                "0",
+            ]
+        )
+        == 0
+    )
     res = json.loads((out / "eval.json").read_text())
     mine, telea = res["metrics"][saved.name]["all"], res["metrics"]["telea"]["all"]
     for k in ("psnr", "ssim", "l1", "detail", "swd"):
         assert mine[k] == pytest.approx(telea[k]), k
     # A missing fill is an error, not a silent skip.
     next(saved.iterdir()).unlink()
-    assert main(["eval", "--data", str(data), "--pairs", str(pairs), "--model", f"files:{saved}",
-                 "--baseline", "telea", "--out", str(out), "--device", "cpu", "--samples", "0"]) == 1
+    assert (
+        main(
+            [
+                "eval",
+                "--data",
+                str(data),
+                "--pairs",
+                str(pairs),
+                "--model",
+                f"files:{saved}",
+                "--baseline",
+                "telea",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--samples",
+                "0",
+            ]
+        )
+        == 1
+    )
 
 
 def test_eval_refuses_unknown_methods(tmp_path: Path) -> None:
     data, pairs = _bench(tmp_path)
-    args = ["eval", "--data", str(data), "--pairs", str(pairs), "--limit", "2", "--out", str(tmp_path / "r"),
-            "--device", "cpu", "--samples", "0"]
+    args = [
+        "eval",
+        "--data",
+        str(data),
+        "--pairs",
+        str(pairs),
+        "--limit",
+        "2",
+        "--out",
+        str(tmp_path / "r"),
+        "--device",
+        "cpu",
+        "--samples",
+        "0",
+    ]
     assert main([*args, "--model", "deepfill:0.5"]) == 2
     assert main([*args, "--model", "telea", "--baseline", "grain"]) == 2
     assert main([*args, "--model", "telea@nonsense"]) == 2

@@ -103,14 +103,16 @@ def test_crop_equals_a_crop_of_the_rescaled_photo_and_the_cache_changes_nothing(
         for cache in (0, 64):
             ds = InpaintDataset(tmp_path, size=64, long_side=long_side, cache_mb=cache)
             for seed in range(4):
-                got = ((ds.sample(0, np.random.default_rng(seed))["image"].permute(1, 2, 0).numpy() + 1) * 127.5)
+                got = (ds.sample(0, np.random.default_rng(seed))["image"].permute(1, 2, 0).numpy() + 1) * 127.5
                 rng = np.random.default_rng(seed)
                 target = rng.uniform(*long_side)
                 scale = max(target / 420, 64 / 300)
                 nh, nw = max(64, round(300 * scale)), max(64, round(420 * scale))
                 top, left = int(rng.integers(0, nh - 64 + 1)), int(rng.integers(0, nw - 64 + 1))
                 interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-                want = cv2.resize(np.ascontiguousarray(rgb), (nw, nh), interpolation=interp)[top : top + 64, left : left + 64]
+                want = cv2.resize(np.ascontiguousarray(rgb), (nw, nh), interpolation=interp)[
+                    top : top + 64, left : left + 64
+                ]
                 if rng.random() < 0.5:
                     want = want[:, ::-1]
                 err = np.abs(got - want.astype(np.float32)).mean()

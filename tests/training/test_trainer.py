@@ -24,8 +24,17 @@ def _data(tmp_path: Path) -> Path:
 
 
 def _cfg(tmp_path: Path, **kw) -> TrainConfig:
-    base = dict(data=str(_data(tmp_path)), out=str(tmp_path / "run"), size=32, batch=2, cnum=8,
-                long_side=(40, 64), save_every=2, sample_every=2, lr=2e-3)
+    base = dict(
+        data=str(_data(tmp_path)),
+        out=str(tmp_path / "run"),
+        size=32,
+        batch=2,
+        cnum=8,
+        long_side=(40, 64),
+        save_every=2,
+        sample_every=2,
+        lr=2e-3,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -93,15 +102,67 @@ def test_resume_continues_exactly(tmp_path: Path) -> None:
 def test_train_cli_smoke(tmp_path: Path) -> None:
     data = _data(tmp_path)
     out = tmp_path / "cli_run"
-    args = ["train", "generator", "--data", str(data), "--out", str(out), "--steps", "2", "--size", "32",
-            "--batch", "1", "--cnum", "8", "--device", "cpu", "--long-side", "40", "64"]
+    args = [
+        "train",
+        "generator",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--steps",
+        "2",
+        "--size",
+        "32",
+        "--batch",
+        "1",
+        "--cnum",
+        "8",
+        "--device",
+        "cpu",
+        "--long-side",
+        "40",
+        "64",
+    ]
     assert main(args) == 0
-    resume = ["train", "generator", "--data", str(data), "--out", str(out), "--steps", "3", "--resume",
-              "--size", "32", "--batch", "1", "--device", "cpu", "--long-side", "40", "64"]
+    resume = [
+        "train",
+        "generator",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--steps",
+        "3",
+        "--resume",
+        "--size",
+        "32",
+        "--batch",
+        "1",
+        "--device",
+        "cpu",
+        "--long-side",
+        "40",
+        "64",
+    ]
     assert main(resume) == 0
     assert (out / "last.pt").is_file()
-    assert main(["train", "generator", "--data", str(tmp_path / "empty"), "--out", str(out), "--steps", "1",
-                 "--device", "cpu"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "generator",
+                "--data",
+                str(tmp_path / "empty"),
+                "--out",
+                str(out),
+                "--steps",
+                "1",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 2
+    )
 
 
 def test_slim_state_resumes_without_discriminator(tmp_path: Path) -> None:

@@ -92,8 +92,18 @@ class GuideFirstFill:
         out[hole] = self.GUIDE
         return out, 1.0
 
-    def refine(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None, layout: np.ndarray,
-               scale: float, *, seed: int = 0, should_stop=None, progress=None) -> np.ndarray:  # noqa: ANN001
+    def refine(
+        self,
+        rgb: np.ndarray,
+        hole: np.ndarray,
+        edges: np.ndarray | None,
+        layout: np.ndarray,
+        scale: float,
+        *,
+        seed: int = 0,
+        should_stop=None,
+        progress=None,
+    ) -> np.ndarray:  # noqa: ANN001
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < self.refine_s:
             if should_stop is not None and should_stop():
@@ -128,8 +138,17 @@ def test_methods() -> Iterator[None]:
     """Register test-only fills for one test (priority below telea: 'auto' is unchanged)."""
     for name, factory in TEST_METHODS.items():
         two_step = name == "test-guide-first"
-        register_fill(MethodInfo(name=name, description=f"test only: {name}", kind="classical", factory=factory,
-                                 priority=-100, seeds=two_step, guide_first=two_step))
+        register_fill(
+            MethodInfo(
+                name=name,
+                description=f"test only: {name}",
+                kind="classical",
+                factory=factory,
+                priority=-100,
+                seeds=two_step,
+                guide_first=two_step,
+            )
+        )
     RecordFill.seen = []
     yield
     for name in TEST_METHODS:

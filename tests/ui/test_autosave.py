@@ -59,13 +59,20 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.parametrize("strokes", [1, 6])
-def test_a_kill_mid_stroke_loses_only_that_stroke(qtbot, window, photo_file: Path, tmp_path: Path, strokes: int) -> None:
+def test_a_kill_mid_stroke_loses_only_that_stroke(
+    qtbot, window, photo_file: Path, tmp_path: Path, strokes: int
+) -> None:
     script = tmp_path / "paint.py"
     script.write_text(CHILD)
     expected = tmp_path / "expected.npy"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "child-cfg"))
-    proc = subprocess.Popen([sys.executable, str(script), str(photo_file), str(expected), str(strokes)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(photo_file), str(expected), str(strokes)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         end = time.monotonic() + 120
         line = ""
@@ -100,7 +107,9 @@ def test_a_kill_mid_stroke_loses_only_that_stroke(qtbot, window, photo_file: Pat
         win.close()
 
 
-def test_bases_fold_the_journal_in_and_a_stroke_in_progress_is_never_half_saved(qtbot, window, photo_file: Path) -> None:
+def test_bases_fold_the_journal_in_and_a_stroke_in_progress_is_never_half_saved(
+    qtbot, window, photo_file: Path
+) -> None:
     from inpaint_studio.ui.autosave import _journals, snapshot
     from inpaint_studio.ui.main_window import MainWindow
     from tests.ui.util import drag

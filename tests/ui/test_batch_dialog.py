@@ -158,8 +158,13 @@ def test_the_dialog_shows_the_fill_settings_the_batch_uses(qtbot, window, tmp_pa
     qtbot.addWidget(dlg)
     dlg.seed_spin.setValue(3)
     opts = dlg.options()
-    own = {"method": opts.method, "device": opts.device, "auto_edges": opts.auto_edges,
-           "edge_method": opts.edge_method, "seed": 3}
+    own = {
+        "method": opts.method,
+        "device": opts.device,
+        "auto_edges": opts.auto_edges,
+        "edge_method": opts.edge_method,
+        "seed": 3,
+    }
     assert opts == InpaintOptions().replace(**own)
     assert set(InpaintOptions.model_fields) >= set(own)
     assert not dlg.settings_label.isVisibleTo(dlg) and dlg.settings_label.text() == ""

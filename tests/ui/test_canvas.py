@@ -152,8 +152,16 @@ def test_wheel_zoom_and_space_drag_pan_do_not_paint(qtbot, window, photo_file: P
     c.set_zoom(2.0)
     z = c.zoom()
     pos = QPointF(c.viewport().width() / 2, c.viewport().height() / 2)
-    ev = QWheelEvent(pos, c.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
-                     Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    ev = QWheelEvent(
+        pos,
+        c.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(c.viewport(), ev)
     assert c.zoom() == pytest.approx(z * 1.2)
     c.setFocus()
@@ -171,7 +179,9 @@ def test_drop_a_file_opens_it(qtbot, window, photo_file: Path) -> None:
 
     md = QMimeData()
     md.setUrls([QUrl.fromLocalFile(str(photo_file))])
-    ev = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    ev = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(ev)
     assert window.doc is not None and window.doc.shape == (300, 400)
     assert window.photo_path == photo_file

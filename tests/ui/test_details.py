@@ -104,10 +104,12 @@ def test_the_editor_entry_sets_its_environment_before_torch_loads() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, os\n"
-            "import inpaint_studio.ui.app as a\n"
-            "assert 'torch' not in sys.modules, 'torch loaded before the editor environment'\n"
-            "a.editor_environment(); print(os.environ['OMP_WAIT_POLICY'])")
+    code = (
+        "import sys, os\n"
+        "import inpaint_studio.ui.app as a\n"
+        "assert 'torch' not in sys.modules, 'torch loaded before the editor environment'\n"
+        "a.editor_environment(); print(os.environ['OMP_WAIT_POLICY'])"
+    )
     env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "PASSIVE"

@@ -153,9 +153,18 @@ def test_paste_and_array_open(qtbot, window) -> None:
 
 
 def test_cli_smoke_test_starts_offscreen(tmp_path: Path) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", INPAINT_STUDIO_DATA_DIR=str(tmp_path),
-               XDG_CONFIG_HOME=str(tmp_path / "cfg"))
-    r = subprocess.run([sys.executable, "-m", "inpaint_studio", "gui", "--smoke-test"], env=env,
-                       capture_output=True, text=True, timeout=120)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        INPAINT_STUDIO_DATA_DIR=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "inpaint_studio", "gui", "--smoke-test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "window opened; fill ok" in r.stdout

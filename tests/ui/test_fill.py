@@ -203,7 +203,8 @@ def _fill_until_preview(qtbot, window) -> None:  # noqa: ANN001
 
 
 def test_guided_preview_shows_first_then_the_final_replaces_it_in_one_undo_step(
-        qtbot, window, photo_file: Path) -> None:
+    qtbot, window, photo_file: Path
+) -> None:
     """The guide is on the canvas (and says so) while the refinement runs; the final fill
     layer replaces it; the preview never is a layer or an undo step of its own."""
     hole = _mask(qtbot, window, photo_file)

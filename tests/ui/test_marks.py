@@ -16,7 +16,9 @@ from tests.ui.conftest import choose
 H, W = 200, 280
 
 
-def _marked_folder(tmp_path: Path, n: int = 6, unmarked: int = 0) -> tuple[Path, list[np.ndarray], list[tuple[int, int]]]:
+def _marked_folder(
+    tmp_path: Path, n: int = 6, unmarked: int = 0
+) -> tuple[Path, list[np.ndarray], list[tuple[int, int]]]:
     rng = np.random.default_rng(21)
     mark = make_mark(110, 40)
     folder = tmp_path / "set"

@@ -17,9 +17,15 @@ def _open_with_strokes(window, tmp_path: Path) -> None:  # noqa: ANN001
     p = tmp_path / "kerb.png"
     save_image(p, LoadedImage(pixels=_two_tone(120, 160), format="PNG"))
     window.open_path(p)
-    window.push(window.doc.set_strokes(
-        [make_stroke([(20.5, 60.5), (80.5, 60.5), (140.5, 60.5)]),
-         make_stroke([(20.5, 20.5), (140.5, 20.5)], source="user")], "Predict strokes"))
+    window.push(
+        window.doc.set_strokes(
+            [
+                make_stroke([(20.5, 60.5), (80.5, 60.5), (140.5, 60.5)]),
+                make_stroke([(20.5, 20.5), (140.5, 20.5)], source="user"),
+            ],
+            "Predict strokes",
+        )
+    )
     window.masking.set_tool("strokes")
 
 

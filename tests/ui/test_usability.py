@@ -38,7 +38,9 @@ def test_undoing_back_to_the_saved_state_is_not_unsaved_work(qtbot, window, phot
     window.prompt_on_close = False
 
 
-def test_a_file_that_cannot_be_opened_never_asks_about_or_costs_current_work(qtbot, window, photo_file: Path, tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_opened_never_asks_about_or_costs_current_work(
+    qtbot, window, photo_file: Path, tmp_path: Path
+) -> None:
     window.prompt_on_close = True
     window.open_path(photo_file)
     _stroke(qtbot, window)

@@ -9,10 +9,19 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 
-def wheel(canvas: object, pos: QPointF, dy: int, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
-          dx: int = 0) -> None:
-    ev = QWheelEvent(pos, canvas.mapToGlobal(pos), QPoint(0, 0), QPoint(dx, dy), Qt.MouseButton.NoButton,  # type: ignore[attr-defined]
-                     mods, Qt.ScrollPhase.NoScrollPhase, False)
+def wheel(
+    canvas: object, pos: QPointF, dy: int, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier, dx: int = 0
+) -> None:
+    ev = QWheelEvent(
+        pos,
+        canvas.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(dx, dy),
+        Qt.MouseButton.NoButton,  # type: ignore[attr-defined]
+        mods,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(canvas.viewport(), ev)  # type: ignore[attr-defined]
 
 
@@ -37,11 +46,12 @@ def test_wheel_zoom_keeps_the_point_under_the_cursor(qtbot, window, pos: tuple[f
         assert abs(after.x() - before.x()) <= tol and abs(after.y() - before.y()) <= tol, (dy, before, after)
         before = after
     assert abs(after.x() - start.x()) <= 2 and abs(after.y() - start.y()) <= 2
-    assert c.zoom() == pytest.approx(1.2 ** 4)
+    assert c.zoom() == pytest.approx(1.2**4)
 
 
-@pytest.mark.parametrize("mods", [Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier,
-                                  Qt.KeyboardModifier.AltModifier])
+@pytest.mark.parametrize(
+    "mods", [Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.AltModifier]
+)
 def test_modifier_wheel_sizes_the_brush_instead_of_zooming(qtbot, window, photo_file, mods) -> None:  # noqa: ANN001
     window.open_path(photo_file)
     c = window.canvas

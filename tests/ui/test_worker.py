@@ -59,8 +59,11 @@ def test_a_task_thread_keeps_every_task_in_order_and_answers_on_the_gui_thread(q
     errors: list[BaseException] = []
     try:
         for i in range(5):  # not latest wins: none is dropped
-            tasks.call("task", lambda i=i: (time.sleep(0.01), i)[1],
-                        on_done=lambda v: got.append((v, threading.current_thread().name)))
+            tasks.call(
+                "task",
+                lambda i=i: (time.sleep(0.01), i)[1],
+                on_done=lambda v: got.append((v, threading.current_thread().name)),
+            )
         tasks.call("broken", lambda: 1 / 0, on_error=errors.append)
         assert tasks.wait(10)
         qtbot.waitUntil(lambda: not tasks.busy, timeout=10000)

@@ -9,7 +9,9 @@ def view_pos(canvas: object, x: float, y: float) -> QPoint:
     return canvas.mapFromScene(QPointF(x, y))  # type: ignore[attr-defined]
 
 
-def drag(qtbot: object, canvas: object, pts: list[tuple[float, float]], button: Qt.MouseButton = Qt.MouseButton.LeftButton) -> None:
+def drag(
+    qtbot: object, canvas: object, pts: list[tuple[float, float]], button: Qt.MouseButton = Qt.MouseButton.LeftButton
+) -> None:
     vp = canvas.viewport()  # type: ignore[attr-defined]
     qtbot.mousePress(vp, button, pos=view_pos(canvas, *pts[0]))  # type: ignore[attr-defined]
     for p in pts[1:]:

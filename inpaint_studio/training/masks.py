@@ -62,3 +62,47 @@ def free_form_mask(h: int, w: int, rng: np.random.Generator, box_prob: float = 0
         ratio = m.mean()
         if 0.005 < ratio < 0.8:
             return m
+
+
+def irregular_mask(h: int, w: int, rng: np.random.Generator, parts: int = 6) -> np.ndarray:
+    """Bool (h, w) mask in the style of the NVIDIA irregular masks (Liu et al. 2018).
+
+    Those come from occlusion maps between video frames: ribbons that thin and thicken,
+    rows of specks, ragged blobs, scattered over a 512 px square and stretched to the
+    photo.  Free-form brush strokes are one thick line each; a fill tuned on them sees
+    wide, simple holes only, so a validation set needs these as well.  Drawn at 512 px
+    and resized with nearest neighbour, as the eval resizes its masks.
+    """
+    s = 512
+    m = np.zeros((s, s), np.uint8)
+    for _ in range(int(rng.integers(1, parts + 1))):
+        kind = rng.choice(3, p=[0.5, 0.25, 0.25])
+        x, y = rng.uniform(0, s, 2)
+        angle = rng.uniform(0, 2 * math.pi)
+        if kind == 0:  # a ribbon whose width wanders
+            width = rng.uniform(4, 30)
+            for _ in range(int(rng.integers(8, 40))):
+                angle += rng.normal(0, 0.35)
+                step = rng.uniform(6, 16)
+                nx_, ny_ = x + step * math.cos(angle), y + step * math.sin(angle)
+                width = float(np.clip(width * rng.uniform(0.8, 1.25), 2, 40))
+                cv2.line(m, (int(x), int(y)), (int(nx_), int(ny_)), 1, max(1, int(width)))
+                x, y = nx_, ny_
+        elif kind == 1:  # a row of specks along a gentle curve
+            r = rng.uniform(3, 10)
+            for _ in range(int(rng.integers(5, 20))):
+                angle += rng.normal(0, 0.15)
+                x, y = x + 2.6 * r * math.cos(angle), y + 2.6 * r * math.sin(angle)
+                ax = max(1, int(r * rng.uniform(0.7, 1.6)))
+                cv2.ellipse(m, (int(x), int(y)), (ax, max(1, int(r))), math.degrees(angle), 0, 360, 1, -1)
+        else:  # a ragged blob: overlapping ellipses around one centre
+            size = rng.uniform(15, 70)
+            for _ in range(int(rng.integers(3, 9))):
+                cx, cy = x + rng.normal(0, size / 2), y + rng.normal(0, size / 2)
+                axes = (max(2, int(size * rng.uniform(0.2, 0.7))), max(2, int(size * rng.uniform(0.2, 0.7))))
+                cv2.ellipse(m, (int(cx), int(cy)), axes, rng.uniform(0, 180), 0, 360, 1, -1)
+    margin = int(rng.integers(0, 48))
+    if margin:
+        m[:margin] = m[-margin:] = 0
+        m[:, :margin] = m[:, -margin:] = 0
+    return cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST) > 0

@@ -4,7 +4,8 @@ Choices made while training (which checkpoint, which schedule) must not be tuned
 the eval set that reports the result; this writes ``(image, mask)`` pairs in the eval
 set's layout (``images/``, ``masks/``, ``pairs.csv`` with hole-ratio bins) from the
 held-out photos, so ``inpaint-studio eval`` runs on it unchanged.  Masks are free-form
-(the training sampler) at the photo's own size, one per photo, bins in rotation.
+(the training sampler) or irregular (NVIDIA-style: ribbons, specks, blobs), at the
+photo's own size, one per photo, bins in rotation.
 
     python -m inpaint_studio.training.valset --data DIR --every 20 --out runs/val
 """
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..core.atomic import atomic_path
 from .data import list_images, read_rgb, split_holdout
-from .masks import free_form_mask
+from .masks import free_form_mask, irregular_mask
 
 BINS = [(0.01, 0.10), (0.10, 0.20), (0.20, 0.30), (0.30, 0.40), (0.40, 0.50), (0.50, 0.60)]
 
@@ -29,16 +30,25 @@ def bin_name(lo: float, hi: float) -> str:
     return f"{round(lo * 100):02d}-{round(hi * 100)}%"
 
 
-def mask_in_bin(h: int, w: int, lo: float, hi: float, rng: np.random.Generator, tries: int = 3000) -> np.ndarray | None:
-    """A free-form mask whose hole ratio is in ``[lo, hi)``, or None if none was drawn."""
+#: Mask styles: the training sampler's free-form strokes, or NVIDIA-style irregular masks.
+MASK_KINDS = ("free-form", "irregular")
+
+
+def mask_in_bin(
+    h: int, w: int, lo: float, hi: float, rng: np.random.Generator, tries: int = 3000, kind: str = "free-form"
+) -> np.ndarray | None:
+    """A mask of ``kind`` whose hole ratio is in ``[lo, hi)``, or None if none was drawn."""
     for _ in range(tries):
-        m = free_form_mask(h, w, rng, box_prob=0.5 if hi > 0.3 else 0.2, max_strokes=12 if hi > 0.3 else 6)
+        if kind == "irregular":
+            m = irregular_mask(h, w, rng, parts=4 + int(hi * 40))
+        else:
+            m = free_form_mask(h, w, rng, box_prob=0.5 if hi > 0.3 else 0.2, max_strokes=12 if hi > 0.3 else 6)
         if lo <= m.mean() < hi:
             return m
     return None
 
 
-def make_valset(data: str | Path, out: str | Path, every: int, seed: int = 1234) -> int:
+def make_valset(data: str | Path, out: str | Path, every: int, seed: int = 1234, kind: str = "free-form") -> int:
     """Write the pairs; returns how many."""
     out = Path(out)
     (out / "images").mkdir(parents=True, exist_ok=True)
@@ -51,7 +61,7 @@ def make_valset(data: str | Path, out: str | Path, every: int, seed: int = 1234)
         if img is None:
             continue
         lo, hi = BINS[i % len(BINS)]
-        m = mask_in_bin(img.shape[0], img.shape[1], lo, hi, rng)
+        m = mask_in_bin(img.shape[0], img.shape[1], lo, hi, rng, kind=kind)
         if m is None:
             continue
         name = f"{i:04d}_{path.stem}"
@@ -71,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--every", type=int, required=True, help="the trainer's --holdout-every")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--masks", choices=MASK_KINDS, default="free-form", help="mask style (default free-form)")
     args = ap.parse_args(argv)
-    n = make_valset(args.data, args.out, args.every, args.seed)
+    n = make_valset(args.data, args.out, args.every, args.seed, args.masks)
     print(f"{n} pairs in {args.out}/pairs.csv")
     return 0
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from inpaint_studio.engine.edges import canny_edges, known_edges
 from inpaint_studio.training.data import InpaintDataset, list_images
-from inpaint_studio.training.masks import box_mask, brush_stroke_mask, free_form_mask
+from inpaint_studio.training.masks import box_mask, brush_stroke_mask, free_form_mask, irregular_mask
 from tests.helpers import photo
 
 
@@ -20,6 +20,22 @@ def test_free_form_hole_ratios_cover_the_eval_range() -> None:
     assert np.mean(ratios < 0.1) > 0.02  # small holes occur
     assert np.mean(ratios > 0.4) > 0.05  # and large ones
     assert 0.15 < np.median(ratios) < 0.5
+
+
+def test_irregular_masks_are_scattered_and_land_in_every_bin() -> None:
+    from inpaint_studio.training.valset import mask_in_bin
+
+    rng = np.random.default_rng(3)
+    m = irregular_mask(321, 481, rng, parts=12)
+    assert m.shape == (321, 481) and m.dtype == bool and 0 < m.mean() < 0.9
+    # Scattered: several separate pieces, unlike one brush stroke.
+    n, _ = cv2.connectedComponents(irregular_mask(321, 481, np.random.default_rng(5), parts=10).astype(np.uint8))
+    assert n - 1 >= 2
+    for lo in (0.1, 0.2, 0.3, 0.4):
+        got = mask_in_bin(321, 481, lo, lo + 0.1, rng, kind="irregular")
+        assert got is not None and lo <= got.mean() < lo + 0.1
+    same = irregular_mask(64, 64, np.random.default_rng(9)), irregular_mask(64, 64, np.random.default_rng(9))
+    assert np.array_equal(*same)
 
 
 def test_strokes_and_box_shapes() -> None:

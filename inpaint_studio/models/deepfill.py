@@ -113,7 +113,8 @@ class DeepFillGenerator(nn.Module):
     input holds a pull-push fill instead of zeros, and each stage outputs a correction
     added to its input (last layers start at zero, so the untrained net returns the
     pull-push fill).  Same layers, same attention; only the starting point differs.
-    It exists because a from-scratch net trained on 2 CPU cores only tied Telea.
+    It exists because a from-scratch net trained on a few CPU cores did no better than
+    Telea (docs/BENCHMARKS.md).
 
     ``prefill="blend"`` also takes ``guide``, a classical fill of the hole (the
     engine and the trainer pass OpenCV Telea, radius 5), as three more input channels
@@ -124,9 +125,9 @@ class DeepFillGenerator(nn.Module):
     ``prefill="harmonic"`` starts from the harmonic (smoothest) fill instead, which
     alone beats that mean, and also sees the Telea guide.
 
-    ``prefill="harmonic_plain"`` is the harmonic start without the Telea guide: on the
-    held-out eval the harmonic fill alone is +0.8 dB over Telea on the 10–50 % bins,
-    and Telea cost 80 % of the trainer's data time (and a pass per fill at run time).
+    ``prefill="harmonic_plain"`` is the harmonic start without the Telea guide: the
+    harmonic fill alone already scores above Telea, and Telea was most of the trainer's
+    data time (and a pass per fill at run time); docs/BENCHMARKS.md has the numbers.
     """
 
     IN_CHANNELS = 6

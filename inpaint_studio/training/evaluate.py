@@ -126,8 +126,8 @@ def evaluate(
     The result's ``methods`` are the contenders' labels, the first the one measured.
 
     ``jobs`` > 1 scores the pairs in that many processes (CPU only): one torch process
-    with two threads leaves a 2-core machine half idle in the single-threaded parts of a
-    fill (Telea, compositing, the metrics).  The numbers are the same either way (every
+    leaves cores idle in the single-threaded parts of a fill (Telea, compositing, the
+    metrics).  The numbers are the same either way (every
     fill is deterministic); the seconds per pair are then each process's own, under the
     other's load.
 

@@ -105,9 +105,5 @@ def _readable(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "request"
-        msg = err["msg"]
-        cause = err.get("ctx", {}).get("error")
-        if cause is not None:  # a validator's own error (e.g. an unknown method) says it best
-            msg = str(cause)
-        parts.append(f"{where}: {msg} (got {err.get('input')!r})")
+        parts.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
     return "invalid fill request: " + "; ".join(parts)

@@ -332,56 +332,16 @@ def test_eval_scores_fills_made_elsewhere(tmp_path: Path, monkeypatch: pytest.Mo
         fill = cv2.inpaint(blank, mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
         cv2.imwrite(str(saved / f"{pair.image.stem}__{pair.mask.stem}.png"), cv2.cvtColor(fill, cv2.COLOR_RGB2BGR))
     out = tmp_path / "r"
-    assert (
-        main(
-            [
-                "eval",
-                "--data",
-                str(data),
-                "--pairs",
-                str(pairs),
-                "--model",
-                f"files:{saved}",
-                "--baseline",
-                "telea",
-                "--out",
-                str(out),
-                "--device",
-                "cpu",
-                "--samples",
-                "0",
-            ]
-        )
-        == 0
-    )
+    args = ["eval", "--data", str(data), "--pairs", str(pairs), "--model", f"files:{saved}", "--baseline", "telea"]
+    args += ["--out", str(out), "--device", "cpu", "--samples", "0"]
+    assert main(args) == 0
     res = json.loads((out / "eval.json").read_text())
     mine, telea = res["metrics"][saved.name]["all"], res["metrics"]["telea"]["all"]
     for k in ("psnr", "ssim", "l1", "detail", "swd"):
         assert mine[k] == pytest.approx(telea[k]), k
     # A missing fill is an error, not a silent skip.
     next(saved.iterdir()).unlink()
-    assert (
-        main(
-            [
-                "eval",
-                "--data",
-                str(data),
-                "--pairs",
-                str(pairs),
-                "--model",
-                f"files:{saved}",
-                "--baseline",
-                "telea",
-                "--out",
-                str(out),
-                "--device",
-                "cpu",
-                "--samples",
-                "0",
-            ]
-        )
-        == 1
-    )
+    assert main(args) == 1
 
 
 def test_eval_refuses_unknown_methods(tmp_path: Path) -> None:

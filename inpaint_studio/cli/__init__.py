@@ -20,7 +20,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("inpaint_studio.cli.batch", "fill a folder of photos with per-image or template masks"),
     "edges": ("inpaint_studio.cli.edges", "the structure inside each hole as strokes (edge map PNG + strokes JSON)"),
     "train": ("inpaint_studio.cli.train", "train the generator or the edge model on your photos"),
-    "eval": ("inpaint_studio.cli.eval", "PSNR/SSIM/L1 of a model vs. the Telea baseline"),
+    "eval": (
+        "inpaint_studio.cli.eval",
+        "a fill method against baselines on held-out pairs: SWD, hole detail, PSNR/SSIM/L1",
+    ),
     "models": ("inpaint_studio.cli.models", "list fill and edge methods and their weights"),
 }
 

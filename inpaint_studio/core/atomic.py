@@ -76,6 +76,35 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iter
             tmp.unlink()
 
 
+def remove_orphan_temps(dests: list[Path]) -> int:
+    """Delete the temporary files :func:`atomic_path` left beside ``dests``.
+
+    A writer killed outright (SIGKILL, a dead worker process) never reaches its own
+    clean-up; whoever started it calls this once the writer is gone.  One folder
+    listing per distinct folder, so it stays cheap for long batches.  Returns how many
+    files went.
+    """
+    by_folder: dict[Path, set[str]] = {}
+    for d in dests:
+        by_folder.setdefault(d.parent, set()).add(d.name)
+    gone = 0
+    for folder, names in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for e in entries:
+            n = e.name
+            if not (n.startswith(".") and n.endswith(".tmp")) or not e.is_file(follow_symlinks=False):
+                continue
+            stem = n[1:-4].rpartition(".")[0]  # ".{name}.{random}.tmp" -> name
+            if stem in names:
+                with contextlib.suppress(OSError):
+                    os.unlink(e.path)
+                    gone += 1
+    return gone
+
+
 def atomic_write_bytes(
     path: str | os.PathLike[str], data: bytes | memoryview | list[bytes], *, overwrite: bool = True
 ) -> Path:

@@ -60,13 +60,24 @@ def _dist(feat: np.ndarray, ty: int, tx: int, sy: int, sx: int, p: int, step: in
 
 
 @nb.njit(cache=True, inline="always")
-def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty):  # noqa: ANN001, ANN202
+def _far(ty: int, tx: int, sy: int, sx: int, loc: float, cap: float) -> float:
+    """The locality cost of copying from ``(sy, sx)`` to ``(ty, tx)``: ``loc`` per pixel
+    of distance, at most ``cap``.  Nearby sources are likelier to hold what the hole
+    hid; the cap keeps a source far away that matches the guide clearly better
+    (what the network or a sketch asked for) within reach."""
+    return min(cap, loc * np.sqrt(float((ty - sy) * (ty - sy) + (tx - sx) * (tx - sx))))
+
+
+@nb.njit(cache=True, inline="always")
+def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty, loc, cap):  # noqa: ANN001, ANN202
     h, w = src_ok.shape
     if cy < 0 or cy >= h or cx < 0 or cx >= w or not src_ok[cy, cx]:
         return
     if cy == ny[ty, tx] and cx == nx[ty, tx]:
         return
     best = nd[ty, tx]
+    if loc > 0.0:
+        penalty += _far(ty, tx, cy, cx, loc, cap)
     d = _dist(feat, ty, tx, cy, cx, p, step, best - penalty) + penalty
     if d < best:
         ny[ty, tx] = cy
@@ -102,11 +113,11 @@ def random_field(ty, tx, src_y, src_x, ny, nx, state):  # noqa: ANN001, ANN201
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def measure(feat, ty, tx, ny, nx, nd, p, step):  # noqa: ANN001, ANN201
+def measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap):  # noqa: ANN001, ANN201
     """Distance of every target to its current source (after the features changed)."""
     for i in nb.prange(len(ty)):
         y, x = ty[i], tx[i]
-        nd[y, x] = _dist(feat, y, x, ny[y, x], nx[y, x], p, step, np.inf)
+        nd[y, x] = _dist(feat, y, x, ny[y, x], nx[y, x], p, step, np.inf) + _far(y, x, ny[y, x], nx[y, x], loc, cap)
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
@@ -129,6 +140,8 @@ def field_pass(
     backward,
     state,
     coherence,
+    loc,
+    cap,
 ):  # noqa: ANN001, ANN201
     """One PatchMatch sweep over the targets (in scan order, or reversed).
 
@@ -152,19 +165,19 @@ def field_pass(
             # (``band_map`` is the band of each target, -1 elsewhere)
             xx = x - d
             if 0 <= xx < band_map.shape[1] and band_map[y, xx] == b:
-                _try(feat, y, x, ny[y, xx], nx[y, xx] + d, src_ok, ny, nx, nd, p, step, 0.0)
+                _try(feat, y, x, ny[y, xx], nx[y, xx] + d, src_ok, ny, nx, nd, p, step, 0.0, loc, cap)
             yy = y - d
             if 0 <= yy < band_map.shape[0] and band_map[yy, x] == b:
-                _try(feat, y, x, ny[yy, x] + d, nx[yy, x], src_ok, ny, nx, nd, p, step, 0.0)
+                _try(feat, y, x, ny[yy, x] + d, nx[yy, x], src_ok, ny, nx, nd, p, step, 0.0, loc, cap)
             r = radius
             while r >= min_radius:
                 cy = ny[y, x] + _next(state, b) % (2 * r + 1) - r
                 cx = nx[y, x] + _next(state, b) % (2 * r + 1) - r
-                _try(feat, y, x, cy, cx, src_ok, ny, nx, nd, p, step, coherence)
+                _try(feat, y, x, cy, cx, src_ok, ny, nx, nd, p, step, coherence, loc, cap)
                 r //= 2
             for _ in range(jumps):
                 j = _next(state, b) % m
-                _try(feat, y, x, src_y[j], src_x[j], src_ok, ny, nx, nd, p, step, coherence)
+                _try(feat, y, x, src_y[j], src_x[j], src_ok, ny, nx, nd, p, step, coherence, loc, cap)
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
@@ -379,7 +392,7 @@ def _masked_dist(feat, filled, ty, tx, sy, sx, p, content, gm, limit):  # noqa: 
 
 @nb.njit(cache=True, nogil=True)
 def onion_fill(
-    feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, content, gm, candidates, coherence, state
+    feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, content, gm, candidates, coherence, state, loc, cap
 ):  # noqa: ANN001, ANN201
     """Fill the hole from its border inwards, one pixel at a time (onion peel), each
     copied from the source whose patch best matches what is already there.
@@ -409,13 +422,17 @@ def onion_fill(
                 cy, cx = ny[qy, qx] - dy, nx[qy, qx] - dx
                 if cy < 0 or cy >= h or cx < 0 or cx >= w or not src_ok[cy, cx]:
                     continue
-                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best)
+                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best) + _far(y, x, cy, cx, loc, cap)
                 if d < best:
                     best, by, bx = d, cy, cx
         for _ in range(candidates):
             j = _next(state, 0) % m
             cy, cx = src_y[j], src_x[j]
-            d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence) + coherence
+            d = (
+                _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence)
+                + coherence
+                + _far(y, x, cy, cx, loc, cap)
+            )
             if d < best:
                 best, by, bx = d, cy, cx
         rad = max(h, w) // 4
@@ -423,7 +440,11 @@ def onion_fill(
             cy = by + _next(state, 0) % (2 * rad + 1) - rad
             cx = bx + _next(state, 0) % (2 * rad + 1) - rad
             if 0 <= cy < h and 0 <= cx < w and src_ok[cy, cx]:
-                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence) + coherence
+                d = (
+                    _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence)
+                    + coherence
+                    + _far(y, x, cy, cx, loc, cap)
+                )
                 if d < best:
                     best, by, bx = d, cy, cx
             rad //= 2
@@ -435,7 +456,9 @@ def onion_fill(
             for sy in range(by - 1, by + 2):
                 for sx in range(bx - 1, bx + 2):
                     if (sy != by or sx != bx) and 0 <= sy < h and 0 <= sx < w and src_ok[sy, sx]:
-                        d = _masked_dist(feat, filled, y, x, sy, sx, p, content, gm, best)
+                        d = _masked_dist(feat, filled, y, x, sy, sx, p, content, gm, best) + _far(
+                            y, x, sy, sx, loc, cap
+                        )
                         if d < best:
                             best, by, bx = d, sy, sx
                             moved = True

@@ -21,7 +21,8 @@ which photo goes to which worker and what a death costs.
   photos queued behind it go back to the queue at no cost (a worker runs its queue
   in order, so the first photo neither reported nor written is the one it died on).
 - **Resume** comes from the plan: outputs that exist are skipped, as locally.  Writes
-  are atomic, so a worker killed mid-write leaves no partial output.
+  are atomic, so a worker killed mid-write leaves no partial output, and the driver
+  removes the temporary file such a worker leaves when the run ends.
 - **Per-run shared state** (``shared``): something computed once on the driver for
   the whole batch, e.g. the watermark mode's estimated mark, is put into Ray's object
   store once; each worker receives it when it starts and passes it to ``process``
@@ -46,6 +47,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
+from ..core.atomic import remove_orphan_temps
 from .batch import BatchItem, BatchSummary, ItemOutcome
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .engine import InpaintOptions
@@ -384,6 +386,9 @@ def run_batch_ray(
         if started_here:
             with contextlib.suppress(Exception):
                 ray.shutdown()
+        # A worker killed mid-write (by Ctrl+C here or by its node) cannot remove its own
+        # temporary file.
+        remove_orphan_temps([absolute[i].dest for i in todo])
     order = {id(item): k for k, item in enumerate(items)}
     summary.ok.sort(key=lambda it: order[id(it)])
     summary.failed.sort(key=lambda p: order[id(p[0])])

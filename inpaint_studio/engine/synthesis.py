@@ -10,10 +10,14 @@ Modern Camera Resolution by Guided PatchMatch with Auto-Curation" (ECCV 2022):
   starting from the network's fill at the coarsest scale;
 * patch distances on the current estimate plus a guide term on the network's low band
   (and on an edge map, where strokes are given), so texture is taken from where the
-  photo looks like what the network put there;
+  photo looks like what the network put there, and a capped cost for the distance
+  between a pixel and its source, so of two sources that fit, the nearer one is used
+  (what the hole hid is likelier to look like its surroundings than like the far side
+  of the photo);
 * a weighted vote at the coarse scales, where averaging is the point, and at the
   finest scale each pixel copied from its best patch and the seams removed in the
-  gradient domain (a screened Poisson solve, as in "Image Melding", Darabi et al. 2012).
+  gradient domain (a screened Poisson solve, as in "Image Melding", Darabi et al. 2012),
+  the copy's own finest detail put back afterwards.
 
 The kernels are compiled (``engine.patchmatch``); this module plans the scales.
 """
@@ -84,7 +88,17 @@ class SynthesisParams:
     #: Screened Poisson: pull towards the copy, SOR factor, sweeps.
     screen: float = 0.05
     omega: float = 1.8
-    sweeps: int = 0
+    sweeps: int = 30
+    #: After the melt, the copy's own detail finer than this blur (px; 0: the melt's)
+    #: put back: the melt is for the seams' colour steps, not for the texture.
+    melt_detail_sigma: float = 1.0
+    #: Locality: the extra distance of a source a whole diagonal of the scale away from
+    #: its target, in proportion for nearer ones, and never more than ``locality_cap``
+    #: (so a far source that fits the guide clearly better still wins).
+    locality: float = 256.0
+    locality_cap: float = 16.0
+    #: Outside the hole, only long (structural) edges in the edge channel.
+    structure_edges: bool = False
 
 
 DEFAULT = SynthesisParams()
@@ -359,11 +373,13 @@ def synthesize(
             radius = params.fine_radius
             jumps = params.fine_jumps
         step = 2 if max(h, w) > params.sparse_side else 1
+        loc = np.float32(params.locality / math.hypot(h, w))
+        cap = np.float32(params.locality_cap)
         for it in range(iterations):
             if stop():
                 return result
             feat = refreshed(cur)
-            pm.measure(feat, ty, tx, ny, nx, nd, p, step)
+            pm.measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap)
             for backward in (False, True):
                 pm.field_pass(
                     feat,
@@ -384,6 +400,8 @@ def synthesize(
                     backward,
                     pm.seed_state(seed, level * 1000 + 10 + 2 * it + backward),
                     np.float32(params.coherence),
+                    loc,
+                    cap,
                 )
             last = it == iterations - 1
             if level == 0 and last and params.final == "best":
@@ -448,6 +466,8 @@ def _onion(
         params.onion_candidates,
         np.float32(params.coherence),
         state,
+        np.float32(params.locality / math.hypot(*hole.shape)),
+        np.float32(params.locality_cap),
     )
     ny[hy, hx] = oy[hy, hx]
     nx[hy, hx] = ox[hy, hx]
@@ -481,7 +501,11 @@ def _copy_and_melt(
     rhs, cnt = pm.guidance(photo, known, out, fy, fx, hole, hy, hx)
     target = out[hy, hx].copy()
     parity = ((hy + hx) & 1).astype(np.int8)
+    copy = out.copy()
     pm.poisson_sweeps(
         out, hy, hx, parity, rhs, cnt, target, np.float32(params.screen), np.float32(params.omega), params.sweeps
     )
+    if params.melt_detail_sigma > 0:
+        s = params.melt_detail_sigma
+        out[hy, hx] = (_blur(out, s) + copy - _blur(copy, s))[hy, hx]
     return out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inpaint_studio.core.atomic import atomic_path, atomic_write_bytes, current_umask
+from inpaint_studio.core.atomic import atomic_path, atomic_write_bytes, current_umask, remove_orphan_temps
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -54,3 +54,26 @@ def test_without_overwrite_a_file_that_appears_meanwhile_is_not_replaced(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin"]
     with pytest.raises(FileExistsError), atomic_path(target, overwrite=False):
         pass
+
+
+def test_the_temporary_of_a_killed_writer_is_removed_and_nothing_else(tmp_path: Path) -> None:
+    """A writer killed outright leaves mkstemp's file; its owner cleans up after it."""
+    import multiprocessing as mp
+
+    target = tmp_path / "p.png"
+    ctx = mp.get_context("fork")
+    proc = ctx.Process(target=_write_and_die, args=(target,))
+    proc.start()
+    proc.join(30)
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".p.png.") and left[0].endswith(".tmp")
+    (tmp_path / ".q.png.abc.tmp").write_bytes(b"another photo's")  # not one of ours
+    (tmp_path / "p.png.tmp").write_bytes(b"the user's file")
+    assert remove_orphan_temps([target, tmp_path / "r.png"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".q.png.abc.tmp", "p.png.tmp"]
+
+
+def _write_and_die(target: Path) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        os._exit(9)  # no finally runs, as under SIGKILL

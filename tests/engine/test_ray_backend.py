@@ -339,10 +339,11 @@ def test_sigint_to_the_command_stops_its_cluster_and_exits_1(tmp_path: Path) -> 
 
     d = tmp_path / "photos"
     d.mkdir()
-    for k in range(80):
-        Image.fromarray(photo(240, 320, seed=k)).save(d / f"p{k:02d}.png")
-    m = np.zeros((240, 320), np.uint8)
-    m[100:160, 100:220] = 255
+    n = 120  # enough work that the batch is still running when the signal comes
+    for k in range(n):
+        Image.fromarray(photo(480, 640, seed=k)).save(d / f"p{k:03d}.png", compress_level=1)
+    m = np.zeros((480, 640), np.uint8)
+    m[200:320, 200:440] = 255
     Image.fromarray(m).save(tmp_path / "m.png")
     before = _raylets()
     proc = subprocess.Popen(
@@ -382,7 +383,7 @@ def test_sigint_to_the_command_stops_its_cluster_and_exits_1(tmp_path: Path) -> 
     text = "".join(err) + rest
     assert proc.returncode == 1, text
     assert "interrupted: re-run the same command to resume" in text
-    assert len(list((tmp_path / "out").glob("*.png"))) < 80
+    assert len(list((tmp_path / "out").glob("*.png"))) < n
     assert not list((tmp_path / "out").glob(".*"))  # no half-written file, no marker
     end = time.monotonic() + 20
     while theirs & _raylets() and time.monotonic() < end:

@@ -51,7 +51,10 @@ def test_diagonal_stripes_continue_with_their_phase() -> None:
 
 
 def test_the_guide_picks_which_texture_goes_where() -> None:
-    """Two textures in the photo; the guide's colour says which one the hole gets."""
+    """Two textures in the photo; the guide's colour says which one the hole gets.
+
+    Both are next to the hole, so the nearness prior (``SynthesisParams.locality``)
+    pulls towards both: the fill is mostly, not only, the guide's texture."""
     rng = np.random.default_rng(0)
     h, w = 120, 160
     img = np.empty((h, w, 3), np.float32)
@@ -64,7 +67,7 @@ def test_the_guide_picks_which_texture_goes_where() -> None:
         guide[hole] = colour
         out = synthesize(_blank(img, hole), hole, guide)
         got = out[hole].mean(axis=0)
-        assert np.abs(got - colour).sum() < 0.1 < np.abs(got - other).sum(), (colour, got)
+        assert np.abs(got - colour).sum() < 0.2 < 0.8 < np.abs(got - other).sum(), (colour, got)
         # ...and with the texture of that region, not the guide's flat colour.
         assert out[hole][:, 1].std() > 0.05
 

@@ -129,10 +129,6 @@ class GuidedFill:
     ) -> np.ndarray:
         """The hole re-made at the crop's full resolution, guided by ``make_layout``'s output."""
         guide, scale = self.guide_from_layout(rgb, hole, layout, scale)
-        if edges is not None and self.params.structure_edges:
-            from .strokes import structure_only
-
-            edges = structure_only(edges, hole)
         return synthesize(
             rgb,
             hole,

@@ -187,6 +187,12 @@ def vote(values, hy, hx, is_target, ny, nx, nd, r, bandwidth, out):  # noqa: ANN
     channel of ``values`` (colours, and the texture features voted along with them)."""
     h, w = is_target.shape
     k = values.shape[2]
+    weight = np.zeros((h, w), np.float64)  # once per patch, not once per pixel it covers
+    for y in nb.prange(h):
+        for x in range(w):
+            if is_target[y, x]:
+                wt = np.exp(-max(nd[y, x], 0.0) / bandwidth)
+                weight[y, x] = wt if wt >= 1e-30 else 1e-30
     for i in nb.prange(len(hy)):
         py, px = hy[i], hx[i]
         acc = np.zeros(k, np.float64)
@@ -199,9 +205,7 @@ def vote(values, hy, hx, is_target, ny, nx, nd, r, bandwidth, out):  # noqa: ANN
                 qx = px + dx
                 if qx < 0 or qx >= w or not is_target[qy, qx]:
                     continue
-                wt = np.exp(-max(nd[qy, qx], 0.0) / bandwidth)
-                if wt < 1e-30:
-                    wt = 1e-30
+                wt = weight[qy, qx]
                 sy = ny[qy, qx] - dy
                 sx = nx[qy, qx] - dx
                 for c in range(k):
@@ -273,7 +277,7 @@ def _guided_gradient(img, known, copy, fy, fx, hole, y, x, yy, xx, c):  # noqa: 
     return g / n
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def guidance(img, known, copy, fy, fx, hole, hy, hx):  # noqa: ANN001, ANN201
     """Per hole pixel, the sum over its 4 neighbours of the asked-for gradients and
     the neighbour count: the right-hand side of the Poisson equation, computed once."""
@@ -281,7 +285,7 @@ def guidance(img, known, copy, fy, fx, hole, hy, hx):  # noqa: ANN001, ANN201
     rhs = np.zeros((n, 3), np.float32)
     cnt = np.zeros(n, np.float32)
     h, w = hole.shape
-    for i in range(n):
+    for i in nb.prange(n):
         y, x = hy[i], hx[i]
         for k in range(4):
             yy = y + (1 if k == 0 else (-1 if k == 1 else 0))
@@ -303,12 +307,12 @@ def poisson_sweeps(f, hy, hx, parity, rhs, cnt, target, screen, omega, sweeps): 
     seams and the border move, not the overall colour of a large fill.
     """
     h, w = f.shape[0], f.shape[1]
-    n = len(hy)
+    by_colour = (np.nonzero(parity == 0)[0], np.nonzero(parity == 1)[0])
     for _ in range(sweeps):
         for colour in range(2):
-            for i in nb.prange(n):
-                if parity[i] != colour:
-                    continue
+            idx = by_colour[colour]
+            for j in nb.prange(len(idx)):
+                i = idx[j]
                 y, x = hy[i], hx[i]
                 for c in range(3):
                     s = 0.0

@@ -109,22 +109,6 @@ def structural_known_edges(
     return _drop_small(e, min_size)
 
 
-#: Outside the hole, the synthesis' edge channel keeps edges in components at least this
-#: long (px): the strokes inside draw structure only, so the sources must too.
-MIN_STRUCTURE = 40
-
-
-def structure_only(edges: np.ndarray, hole: np.ndarray, min_size: int = MIN_STRUCTURE) -> np.ndarray:
-    """``edges`` with the short (texture) edges outside the hole dropped.
-
-    The strokes in the hole are structure only; a source patch whose texture edges are
-    in the channel would look unlike every stroke-free target, and the synthesis would
-    pick flat sources for them."""
-    near = cv2.dilate(hole.astype(np.uint8), np.ones((2 * END_BAND + 3,) * 2, np.uint8)) > 0
-    keep = _drop_small(edges > 0.5, min_size)
-    return np.where(near | keep, edges, 0.0).astype(np.float32)
-
-
 def _drop_small(binary: np.ndarray, min_size: int) -> np.ndarray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)

@@ -97,8 +97,6 @@ class SynthesisParams:
     #: (so a far source that fits the guide clearly better still wins).
     locality: float = 256.0
     locality_cap: float = 16.0
-    #: Outside the hole, only long (structural) edges in the edge channel.
-    structure_edges: bool = False
 
 
 DEFAULT = SynthesisParams()

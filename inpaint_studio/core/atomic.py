@@ -16,6 +16,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+#: ``atomic_path``'s temporary for ``name`` is ``.{name}.{random}`` + this, beside it.
+_TEMP_SUFFIX = ".tmp"
+
 
 def current_umask() -> int:
     """The process umask, read without changing it.
@@ -59,7 +62,7 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iter
     if not overwrite and dest.exists():
         raise FileExistsError(f"{dest}: already exists")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=_TEMP_SUFFIX, dir=dest.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -95,9 +98,9 @@ def remove_orphan_temps(dests: list[Path]) -> int:
             continue
         for e in entries:
             n = e.name
-            if not (n.startswith(".") and n.endswith(".tmp")) or not e.is_file(follow_symlinks=False):
+            if not (n.startswith(".") and n.endswith(_TEMP_SUFFIX)) or not e.is_file(follow_symlinks=False):
                 continue
-            stem = n[1:-4].rpartition(".")[0]  # ".{name}.{random}.tmp" -> name
+            stem = n[1 : -len(_TEMP_SUFFIX)].rpartition(".")[0]  # mkstemp's random part has no dot
             if stem in names:
                 with contextlib.suppress(OSError):
                     os.unlink(e.path)

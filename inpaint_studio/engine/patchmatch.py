@@ -65,6 +65,8 @@ def _far(ty: int, tx: int, sy: int, sx: int, loc: float, cap: float) -> float:
     of distance, at most ``cap``.  Nearby sources are likelier to hold what the hole
     hid; the cap keeps a source far away that matches the guide clearly better
     (what the network or a sketch asked for) within reach."""
+    if loc <= 0.0:
+        return 0.0
     return min(cap, loc * np.sqrt(float((ty - sy) * (ty - sy) + (tx - sx) * (tx - sx))))
 
 
@@ -76,8 +78,7 @@ def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty, loc, cap): 
     if cy == ny[ty, tx] and cx == nx[ty, tx]:
         return
     best = nd[ty, tx]
-    if loc > 0.0:
-        penalty += _far(ty, tx, cy, cx, loc, cap)
+    penalty += _far(ty, tx, cy, cx, loc, cap)
     d = _dist(feat, ty, tx, cy, cx, p, step, best - penalty) + penalty
     if d < best:
         ny[ty, tx] = cy
@@ -187,12 +188,18 @@ def vote(values, hy, hx, is_target, ny, nx, nd, r, bandwidth, out):  # noqa: ANN
     channel of ``values`` (colours, and the texture features voted along with them)."""
     h, w = is_target.shape
     k = values.shape[2]
-    weight = np.zeros((h, w), np.float64)  # once per patch, not once per pixel it covers
-    for y in nb.prange(h):
-        for x in range(w):
+    if len(hy) == 0:
+        return
+    # Each patch's weight once, not once per pixel it covers; only the patches within
+    # ``r`` of a voted pixel count, so only that box is kept.
+    y0, y1 = max(0, hy.min() - r), min(h, hy.max() + r + 1)
+    x0, x1 = max(0, hx.min() - r), min(w, hx.max() + r + 1)
+    weight = np.zeros((y1 - y0, x1 - x0), np.float64)
+    for y in nb.prange(y0, y1):
+        for x in range(x0, x1):
             if is_target[y, x]:
                 wt = np.exp(-max(nd[y, x], 0.0) / bandwidth)
-                weight[y, x] = wt if wt >= 1e-30 else 1e-30
+                weight[y - y0, x - x0] = wt if wt >= 1e-30 else 1e-30
     for i in nb.prange(len(hy)):
         py, px = hy[i], hx[i]
         acc = np.zeros(k, np.float64)
@@ -205,7 +212,7 @@ def vote(values, hy, hx, is_target, ny, nx, nd, r, bandwidth, out):  # noqa: ANN
                 qx = px + dx
                 if qx < 0 or qx >= w or not is_target[qy, qx]:
                     continue
-                wt = weight[qy, qx]
+                wt = weight[qy - y0, qx - x0]
                 sy = ny[qy, qx] - dy
                 sx = nx[qy, qx] - dx
                 for c in range(k):

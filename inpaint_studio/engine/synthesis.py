@@ -499,11 +499,11 @@ def _copy_and_melt(
     rhs, cnt = pm.guidance(photo, known, out, fy, fx, hole, hy, hx)
     target = out[hy, hx].copy()
     parity = ((hy + hx) & 1).astype(np.int8)
-    copy = out.copy()
+    s = params.melt_detail_sigma
+    copy_low = _blur(out, s)[hy, hx] if s > 0 else None  # the copy's own low band, hole pixels only
     pm.poisson_sweeps(
         out, hy, hx, parity, rhs, cnt, target, np.float32(params.screen), np.float32(params.omega), params.sweeps
     )
-    if params.melt_detail_sigma > 0:
-        s = params.melt_detail_sigma
-        out[hy, hx] = (_blur(out, s) + copy - _blur(copy, s))[hy, hx]
+    if copy_low is not None:
+        out[hy, hx] = _blur(out, s)[hy, hx] + target - copy_low
     return out

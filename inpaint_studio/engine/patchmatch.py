@@ -101,6 +101,39 @@ def seed_state(seed: int, salt: int) -> np.ndarray:
     return state
 
 
+@nb.njit(cache=True, nogil=True)
+def where(mask):  # noqa: ANN001, ANN201
+    """``np.nonzero`` of a 2-D mask as int32 (the kernels' index type) in one pass."""
+    h, w = mask.shape
+    n = 0
+    for y in range(h):
+        for x in range(w):
+            if mask[y, x]:
+                n += 1
+    ys = np.empty(n, np.int32)
+    xs = np.empty(n, np.int32)
+    i = 0
+    for y in range(h):
+        for x in range(w):
+            if mask[y, x]:
+                ys[i] = y
+                xs[i] = x
+                i += 1
+    return ys, xs
+
+
+@nb.njit(cache=True, nogil=True)
+def band_map(ty, tx, h, w):  # noqa: ANN001, ANN201
+    """The band of each target (-1 elsewhere), split exactly as the passes split them:
+    a neighbour that another band's thread is rewriting is never propagated from."""
+    out = np.full((h, w), -1, np.int32)
+    n = len(ty)
+    for b in range(BANDS):
+        for i in range(b * n // BANDS, (b + 1) * n // BANDS):
+            out[ty[i], tx[i]] = b
+    return out
+
+
 @nb.njit(cache=True, parallel=True, nogil=True)
 def random_field(ty, tx, src_y, src_x, ny, nx, state):  # noqa: ANN001, ANN201
     """Each target gets a random valid source (the start of the coarsest scale)."""

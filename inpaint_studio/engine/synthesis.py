@@ -10,10 +10,10 @@ Modern Camera Resolution by Guided PatchMatch with Auto-Curation" (ECCV 2022):
   starting from the network's fill at the coarsest scale;
 * patch distances on the current estimate plus a guide term on the network's low band
   (and on an edge map, where strokes are given), so texture is taken from where the
-  photo looks like what the network put there, and a capped cost for the distance
-  between a pixel and its source, so of two sources that fit, the nearer one is used
-  (what the hole hid is likelier to look like its surroundings than like the far side
-  of the photo);
+  photo looks like what the network put there, and at the coarsest scale a capped
+  cost for the distance between a pixel and its source, so of two sources that fit,
+  the nearer one is used (what the hole hid is likelier to look like its surroundings
+  than like the far side of the photo);
 * a weighted vote at the coarse scales, where averaging is the point, and at the
   finest scale each pixel copied from its best patch and the seams removed in the
   gradient domain (a screened Poisson solve, as in "Image Melding", Darabi et al. 2012),
@@ -89,12 +89,14 @@ class SynthesisParams:
     screen: float = 0.05
     omega: float = 1.8
     sweeps: int = 30
-    #: After the melt, the copy's own detail finer than this blur (px; 0: the melt's)
-    #: put back: the melt is for the seams' colour steps, not for the texture.
-    melt_detail_sigma: float = 1.0
-    #: Locality: the extra distance of a source a whole diagonal of the scale away from
-    #: its target, in proportion for nearer ones, and never more than ``locality_cap``
-    #: (so a far source that fits the guide clearly better still wins).
+    #: After the melt, the detail finer than this blur (px; 0: the melt's), taken from
+    #: each pixel's source in the photo, put back: the melt is for the seams' colour
+    #: steps, not for the texture, and the source's detail has no seam in it.
+    melt_detail_sigma: float = 1.5
+    #: Locality, where the coarsest scale chooses its sources: the extra distance of a
+    #: source a whole diagonal of the scale away from its target, in proportion for
+    #: nearer ones, and never more than ``locality_cap`` (so a far source that fits the
+    #: guide clearly better still wins).
     locality: float = 256.0
     locality_cap: float = 16.0
 
@@ -102,18 +104,14 @@ class SynthesisParams:
 DEFAULT = SynthesisParams()
 
 
-def _shrink_known(img: np.ndarray, known: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``img`` at ``size`` (w, h) averaging known pixels only, so the pixels being
-    removed never darken the border of the known region."""
-    k = known.astype(np.float32)
-    num = cv2.resize(img * k[..., None], size, interpolation=cv2.INTER_AREA)
-    den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
+def _area(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return cv2.resize(x, size, interpolation=cv2.INTER_AREA)
+
+
+def _known_mean(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Colours from a pyramid level's known-weighted sums: the pixels being removed
+    never darken the border of the known region."""
     return (num / np.maximum(den, 1e-6)[..., None]).astype(np.float32)
-
-
-def _shrink_any(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A boolean map at ``size``: true where any pixel under it was."""
-    return cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 1e-6
 
 
 def _grow(m: np.ndarray, r: int) -> np.ndarray:
@@ -200,27 +198,34 @@ def _pyramid(
     window: int,
 ) -> list[_Scale]:
     """Finest first; halving until the hole is at most ``coarse_depth`` deep (never
-    below ``min_side``, where a patch would no longer fit)."""
+    below ``min_side``, where a patch would no longer fit).  Each level is the area
+    average of the one before (a full-size pass per level would cost a 24 MP photo's
+    crop most of the pyramid's time)."""
     known = ~avoid
     tex = texture_features(photo, known, window)
     scales = [_Scale(photo, hole, avoid, guide, edges, tex)]
     h, w = hole.shape
     depth = hole_depth(hole)
+    den = known.astype(np.float32)
+    num_p, num_t = photo * den[..., None], tex * den[..., None]  # known-weighted sums
+    hole_f, avoid_f, g, e_mean = hole.astype(np.float32), avoid.astype(np.float32), guide, edges
     k = 1
     while min(h, w) / 2**k >= min_side and depth / 2 ** (k - 1) > coarse_depth:
         size = (max(1, math.ceil(w / 2**k)), max(1, math.ceil(h / 2**k)))
+        num_p, num_t, den, hole_f, avoid_f, g = (_area(a, size) for a in (num_p, num_t, den, hole_f, avoid_f, g))
         e = None
-        if edges is not None:
+        if e_mean is not None:
+            e_mean = _area(e_mean, size)
             # keep thin strokes: the area average of a 1-px line halves at every scale
-            e = np.clip(cv2.resize(edges, size, interpolation=cv2.INTER_AREA) * 2.0**k, 0.0, 1.0)
+            e = np.clip(e_mean * 2.0**k, 0.0, 1.0)
         scales.append(
             _Scale(
-                _shrink_known(photo, known, size),
-                _shrink_any(hole, size),
-                _shrink_any(avoid, size),
-                cv2.resize(guide, size, interpolation=cv2.INTER_AREA),
+                _known_mean(num_p, den),
+                hole_f > 1e-6,  # any pixel under it
+                avoid_f > 1e-6,
+                g,
                 e,
-                _shrink_known(tex, known, size),
+                _known_mean(num_t, den),
             )
         )
         k += 1
@@ -257,10 +262,15 @@ def synthesize(
     photo = np.ascontiguousarray(photo, np.float32)
     guide = np.ascontiguousarray(guide, np.float32)
     hole = np.ascontiguousarray(hole, bool)
-    result = photo.copy()
-    result[hole] = guide[hole]
+
+    def result(fill: np.ndarray | None = None) -> np.ndarray:
+        # made only at the end: a 24 MP photo's crop is tens of megabytes a copy
+        out = photo.copy()
+        out[hole] = guide[hole] if fill is None else fill
+        return out
+
     if not hole.any():
-        return result
+        return result()
     p = params.patch | 1
     r = p // 2
     avoid = hole if unknown is None else (hole | unknown)
@@ -276,10 +286,10 @@ def synthesize(
     work = [float(s.hole.sum()) * (params.coarse_iterations if i == n - 1 else 1) for i, s in enumerate(scales)]
     done = 0.0
     for level in range(n - 1, -1, -1):
-        sc = scales[level]
+        sc = scales.pop()  # coarsest first; a finished scale's arrays are let go
         h, w = sc.shape
         if stop():
-            return result
+            return result()
         frac = level / max(1, n - 1)  # 1 at the coarsest scale, 0 at the finest
         gw = params.guide_weight_fine * (params.guide_weight_coarse / params.guide_weight_fine) ** frac
         src_ok = ~_grow(sc.avoid, r)
@@ -287,54 +297,47 @@ def synthesize(
         src_ok[h - r :] = False
         src_ok[:, :r] = False
         src_ok[:, w - r :] = False
-        src_y, src_x = (a.astype(np.int32) for a in np.nonzero(src_ok))
+        src_y, src_x = pm.where(src_ok)
         is_target = _grow(sc.hole, r)
-        ty, tx = (a.astype(np.int32) for a in np.nonzero(is_target))
-        hy, hx = (a.astype(np.int32) for a in np.nonzero(sc.hole))
+        ty, tx = pm.where(is_target)
+        hy, hx = pm.where(sc.hole)
         if len(src_y) == 0 or len(ty) == 0:
             # nothing to copy from at this scale: keep the guide (or the coarser estimate)
             est = None
             prev = None
             continue
-        band_map = np.full((h, w), -1, np.int32)
-        band_map[ty, tx] = (np.arange(len(ty), dtype=np.int64) * pm.BANDS // len(ty)).astype(np.int32)
+        band_map = pm.band_map(ty, tx, h, w)
 
         # The estimate, colours and texture features: the guide at the coarsest scale
-        # (texture unknown until the first vote), the coarser result above it.
-        known_vals = np.concatenate([sc.photo, sc.texture], axis=-1)
-        cur = known_vals.copy()
+        # (texture unknown until the first vote), the coarser result above it.  Its
+        # known pixels never change, so it is also what the copies are taken from.
+        cur = np.concatenate([sc.photo, sc.texture], axis=-1)
         if est is None:
             cur[sc.hole, :3] = sc.guide[sc.hole]
             cur[..., 3:] = _spread_into(sc.texture, sc.avoid)
         else:
-            up = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
-            cur[sc.hole] = up[sc.hole]
-        glow = _blur(sc.guide, max(params.guide_min_sigma, guide_sigma * w / photo.shape[1])) * np.float32(gw)
+            cur[sc.hole] = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)[sc.hole]
         tw = np.float32(params.texture_weight)
-        edge_part = None
+        # Built once per scale, in place (a big crop's features are most of a round's
+        # time and the largest array): between EM rounds only the hole's pixels change,
+        # so only they are written again, and the padding where the hole meets the edge.
+        feat_cache = np.empty((h + 2 * r, w + 2 * r, 8 if sc.edges is None else 9), np.float32)
+        inner = feat_cache[r : r + h, r : r + w]
+        inner[..., :3] = cur[..., :3]
+        np.multiply(cur[..., 3:], tw, out=inner[..., 3:5])
+        glow_sigma = max(params.guide_min_sigma, guide_sigma * w / photo.shape[1])
+        for c in range(3):  # a channel at a time: one temporary a third the size
+            np.multiply(_blur(sc.guide[..., c], glow_sigma), np.float32(gw), out=inner[..., 5 + c])
         if sc.edges is not None:
-            edge_part = (_blur(sc.edges, 1.0) * np.float32(params.edge_weight))[..., None]
-
-        def features(vals: np.ndarray) -> np.ndarray:
-            parts = [vals[..., :3], vals[..., 3:] * tw, glow]
-            if edge_part is not None:
-                parts.append(edge_part)
-            return np.pad(np.concatenate(parts, axis=-1), ((r, r), (r, r), (0, 0)), mode="edge")
-
-        # Built once per scale: between EM rounds only the hole's pixels change, so only
-        # they are written again (a big crop's features are most of a round's time).
-        # Where the hole touches the crop's edge, the padding copies them: rebuild.
-        feat_cache = features(cur)
+            np.multiply(_blur(sc.edges, 1.0), np.float32(params.edge_weight), out=inner[..., 8])
+        _pad_edges(feat_cache, r)
         on_edge = bool(sc.hole[0].any() or sc.hole[-1].any() or sc.hole[:, 0].any() or sc.hole[:, -1].any())
 
         def refreshed(vals: np.ndarray) -> np.ndarray:
-            nonlocal feat_cache
+            inner[hy, hx, :3] = vals[hy, hx, :3]
+            inner[hy, hx, 3:5] = vals[hy, hx, 3:] * tw
             if on_edge:
-                feat_cache = features(vals)
-            else:
-                inner = feat_cache[r : r + h, r : r + w]
-                inner[hy, hx, :3] = vals[hy, hx, :3]
-                inner[hy, hx, 3:5] = vals[hy, hx, 3:] * tw
+                _pad_edges(feat_cache, r)
             return feat_cache
 
         ny = np.zeros((h, w), np.int32)
@@ -343,10 +346,9 @@ def synthesize(
         if prev is None:
             pm.random_field(ty, tx, src_y, src_x, ny, nx, pm.seed_state(seed, level * 1000))
             if params.onion_candidates > 0:
-                cur = _onion(
+                _onion(
                     feat_cache,
                     cur,
-                    known_vals,
                     sc.hole,
                     hy,
                     hx,
@@ -371,11 +373,14 @@ def synthesize(
             radius = params.fine_radius
             jumps = params.fine_jumps
         step = 2 if max(h, w) > params.sparse_side else 1
-        loc = np.float32(params.locality / math.hypot(h, w))
+        # The locality only where sources are chosen from anywhere (the coarsest scale);
+        # below it the field is inherited and only refined nearby, and a pull towards
+        # the nearest known pixels there stretches copies of the hole's border inwards.
+        loc = np.float32(params.locality / math.hypot(h, w) if prev is None else 0.0)
         cap = np.float32(params.locality_cap)
         for it in range(iterations):
             if stop():
-                return result
+                return result()
             feat = refreshed(cur)
             pm.measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap)
             for backward in (False, True):
@@ -403,28 +408,39 @@ def synthesize(
                 )
             last = it == iterations - 1
             if level == 0 and last and params.final == "best":
+                del feat, inner, feat_cache  # not needed again; the melt's arrays are as large
                 cur = _copy_and_melt(
                     sc.photo, cur[..., :3], hy, hx, is_target, ny, nx, nd, r, sc.hole, ~sc.avoid, params
                 )
             else:
                 d = nd[ty, tx]
                 bandwidth = float(np.percentile(d[np.isfinite(d)], 75)) + 1e-9 if np.isfinite(d).any() else 1.0
-                out = cur.copy()
-                pm.vote(known_vals, hy, hx, is_target, ny, nx, nd, r, np.float32(bandwidth), out)
-                cur = out
+                # in place: the copies are read from known pixels, written to hole pixels
+                pm.vote(cur, hy, hx, is_target, ny, nx, nd, r, np.float32(bandwidth), cur)
         done += work[level]
         report(done / sum(work))
         est = cur
         prev = (ny, nx, is_target)
     if est is not None and est.shape[:2] == hole.shape:
-        result[hole] = np.clip(est[hole][:, :3], 0.0, 1.0)
-    return result
+        return result(np.clip(est[hole][:, :3], 0.0, 1.0))
+    return result()
+
+
+def _pad_edges(padded: np.ndarray, r: int) -> None:
+    """The ``r``-px frame of ``padded`` set to its inner image's nearest edge pixels
+    (``np.pad``'s "edge" mode, without a second copy of the features)."""
+    if r <= 0:
+        return
+    h, w = padded.shape[0] - 2 * r, padded.shape[1] - 2 * r
+    padded[:r, r : r + w] = padded[r : r + 1, r : r + w]
+    padded[r + h :, r : r + w] = padded[r + h - 1 : r + h, r : r + w]
+    padded[:, :r] = padded[:, r : r + 1]
+    padded[:, r + w :] = padded[:, r + w - 1 : r + w]
 
 
 def _onion(
     feat: np.ndarray,
     cur: np.ndarray,
-    known_vals: np.ndarray,
     hole: np.ndarray,
     hy: np.ndarray,
     hx: np.ndarray,
@@ -436,11 +452,12 @@ def _onion(
     p: int,
     params: SynthesisParams,
     state: np.ndarray,
-) -> np.ndarray:
+) -> None:
     """The coarsest scale's start: the hole peeled from its border inwards, each pixel
     copied from the source that best continues what is around it (see
     ``patchmatch.onion_fill``).  Starting from the guide alone, EM settles on patches
-    that match the guide's blur, and a regular pattern loses its phase."""
+    that match the guide's blur, and a regular pattern loses its phase.  ``cur``'s hole
+    pixels are set to their copies' values (its known pixels are the sources)."""
     r = p // 2
     depth = depth_map(hole)
     order = np.argsort(depth[hy, hx], kind="stable")
@@ -469,9 +486,7 @@ def _onion(
     )
     ny[hy, hx] = oy[hy, hx]
     nx[hy, hx] = ox[hy, hx]
-    out = cur.copy()
-    out[hy, hx] = known_vals[oy[hy, hx], ox[hy, hx]]
-    return out
+    cur[hy, hx] = cur[oy[hy, hx], ox[hy, hx]]
 
 
 def _copy_and_melt(
@@ -490,7 +505,7 @@ def _copy_and_melt(
 ) -> np.ndarray:
     """The finest scale: each pixel from its best patch, then the seams removed."""
     h, w = hole.shape
-    out = np.ascontiguousarray(cur, np.float32).copy()
+    out = np.array(cur, np.float32, order="C")  # one copy, whatever ``cur``'s layout
     fy = np.zeros((h, w), np.int32)
     fx = np.zeros((h, w), np.int32)
     pm.best_patch(photo, hy, hx, is_target, ny, nx, nd, r, out, fy, fx)
@@ -500,10 +515,25 @@ def _copy_and_melt(
     target = out[hy, hx].copy()
     parity = ((hy + hx) & 1).astype(np.int8)
     s = params.melt_detail_sigma
-    copy_low = _blur(out, s)[hy, hx] if s > 0 else None  # the copy's own low band, hole pixels only
+    put_back = s > 0
     pm.poisson_sweeps(
         out, hy, hx, parity, rhs, cnt, target, np.float32(params.screen), np.float32(params.omega), params.sweeps
     )
-    if copy_low is not None:
-        out[hy, hx] = _blur(out, s)[hy, hx] + target - copy_low
+    if put_back:
+        # the detail as it is at each pixel's source, so a seam's step is not put back
+        fyh, fxh = fy[hy, hx], fx[hy, hx]
+        k = known.astype(np.float32)
+        low = _blur_at(photo * k[..., None], fyh, fxh, s) / np.maximum(_blur_at(k, fyh, fxh, s), 1e-6)[:, None]
+        out[hy, hx] = _blur_at(out, hy, hx, s) + photo[fyh, fxh] - low
     return out
+
+
+def _blur_at(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, sigma: float) -> np.ndarray:
+    """``_blur(img, sigma)[ys, xs]``, blurring only the box around those pixels that
+    the kernel reaches (the same values: the box's edges are the image's or lie beyond
+    the kernel's reach)."""
+    h, w = img.shape[:2]
+    m = math.ceil(3 * sigma) + 1
+    y0, y1 = max(0, int(ys.min()) - m), min(h, int(ys.max()) + m + 1)
+    x0, x1 = max(0, int(xs.min()) - m), min(w, int(xs.max()) + m + 1)
+    return _blur(img[y0:y1, x0:x1], sigma)[ys - y0, xs - x0]

@@ -18,8 +18,7 @@ def _mean_source_distance(loc: float) -> float:
     src_ok[:r], src_ok[h - r :], src_ok[:, :r], src_ok[:, w - r :] = False, False, False, False
     ty, tx = (a.astype(np.int32) for a in np.nonzero(target))
     sy, sx = (a.astype(np.int32) for a in np.nonzero(src_ok))
-    band = np.full((h, w), -1, np.int32)
-    band[ty, tx] = (np.arange(len(ty)) * pm.BANDS // len(ty)).astype(np.int32)
+    band = pm.band_map(ty, tx, h, w)
     ny, nx = np.zeros((h, w), np.int32), np.zeros((h, w), np.int32)
     nd = np.zeros((h, w), np.float32)
     pm.random_field(ty, tx, sy, sx, ny, nx, pm.seed_state(3, 0))
@@ -39,3 +38,16 @@ def test_locality_draws_copies_from_near_the_target() -> None:
     far, near = _mean_source_distance(0.0), _mean_source_distance(0.01)
     assert far > 40.0, far
     assert near < 0.3 * far, (near, far)
+
+
+def test_band_map_matches_the_passes_split() -> None:
+    # A target marked with another band than the one whose thread rewrites it would be
+    # propagated from while it changes: results would depend on thread timing.
+    for n in (5, 100, 1001):
+        ty = np.arange(n, dtype=np.int32) // 37
+        tx = np.arange(n, dtype=np.int32) % 37
+        band = pm.band_map(ty, tx, int(ty.max()) + 1, 37)
+        for b in range(pm.BANDS):
+            lo, hi = b * n // pm.BANDS, (b + 1) * n // pm.BANDS
+            assert (band[ty[lo:hi], tx[lo:hi]] == b).all(), (n, b)
+        assert (band >= 0).sum() == n

@@ -515,25 +515,28 @@ def _copy_and_melt(
     target = out[hy, hx].copy()
     parity = ((hy + hx) & 1).astype(np.int8)
     s = params.melt_detail_sigma
-    put_back = s > 0
     pm.poisson_sweeps(
         out, hy, hx, parity, rhs, cnt, target, np.float32(params.screen), np.float32(params.omega), params.sweeps
     )
-    if put_back:
+    if s > 0:
         # the detail as it is at each pixel's source, so a seam's step is not put back
         fyh, fxh = fy[hy, hx], fx[hy, hx]
-        k = known.astype(np.float32)
-        low = _blur_at(photo * k[..., None], fyh, fxh, s) / np.maximum(_blur_at(k, fyh, fxh, s), 1e-6)[:, None]
-        out[hy, hx] = _blur_at(out, hy, hx, s) + photo[fyh, fxh] - low
+        out[hy, hx] = _blur_at(out, hy, hx, s) + photo[fyh, fxh] - _blur_at(photo, fyh, fxh, s, known)
     return out
 
 
-def _blur_at(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, sigma: float) -> np.ndarray:
+def _blur_at(
+    img: np.ndarray, ys: np.ndarray, xs: np.ndarray, sigma: float, known: np.ndarray | None = None
+) -> np.ndarray:
     """``_blur(img, sigma)[ys, xs]``, blurring only the box around those pixels that
     the kernel reaches (the same values: the box's edges are the image's or lie beyond
-    the kernel's reach)."""
+    the kernel's reach); with ``known``, a mean over known pixels only."""
     h, w = img.shape[:2]
     m = math.ceil(3 * sigma) + 1
     y0, y1 = max(0, int(ys.min()) - m), min(h, int(ys.max()) + m + 1)
     x0, x1 = max(0, int(xs.min()) - m), min(w, int(xs.max()) + m + 1)
-    return _blur(img[y0:y1, x0:x1], sigma)[ys - y0, xs - x0]
+    box, at = img[y0:y1, x0:x1], (ys - y0, xs - x0)
+    if known is None:
+        return _blur(box, sigma)[at]
+    k = known[y0:y1, x0:x1].astype(np.float32)
+    return _blur(box * k[..., None], sigma)[at] / np.maximum(_blur(k, sigma)[at], 1e-6)[:, None]

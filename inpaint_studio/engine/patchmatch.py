@@ -60,25 +60,29 @@ def _dist(feat: np.ndarray, ty: int, tx: int, sy: int, sx: int, p: int, step: in
 
 
 @nb.njit(cache=True, inline="always")
-def _far(ty: int, tx: int, sy: int, sx: int, loc: float, cap: float) -> float:
+def _far(ty: int, tx: int, sy: int, sx: int, loc: float, cap: float, free: np.ndarray) -> float:
     """The locality cost of copying from ``(sy, sx)`` to ``(ty, tx)``: ``loc`` per pixel
-    of distance, at most ``cap``.  Nearby sources are likelier to hold what the hole
-    hid; the cap keeps a source far away that matches the guide clearly better
-    (what the network or a sketch asked for) within reach."""
+    of distance beyond ``free[ty, tx]``, at most ``cap``.  Nearby sources are likelier to
+    hold what the hole hid; the cap keeps a source far away that matches the guide
+    clearly better (what the network or a sketch asked for) within reach.  ``free``
+    reaches past the nearest known pixels: were they always the cheapest, every target
+    where the texture gives no reason to prefer another source (grain, noise) would
+    copy the few pixels nearest to it, and those would repeat as streaks."""
     if loc <= 0.0:
         return 0.0
-    return min(cap, loc * np.sqrt(float((ty - sy) * (ty - sy) + (tx - sx) * (tx - sx))))
+    d = np.sqrt(float((ty - sy) * (ty - sy) + (tx - sx) * (tx - sx)))
+    return min(cap, loc * max(0.0, d - free[ty, tx]))
 
 
 @nb.njit(cache=True, inline="always")
-def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty, loc, cap):  # noqa: ANN001, ANN202
+def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty, loc, cap, free):  # noqa: ANN001, ANN202
     h, w = src_ok.shape
     if cy < 0 or cy >= h or cx < 0 or cx >= w or not src_ok[cy, cx]:
         return
     if cy == ny[ty, tx] and cx == nx[ty, tx]:
         return
     best = nd[ty, tx]
-    penalty += _far(ty, tx, cy, cx, loc, cap)
+    penalty += _far(ty, tx, cy, cx, loc, cap, free)
     d = _dist(feat, ty, tx, cy, cx, p, step, best - penalty) + penalty
     if d < best:
         ny[ty, tx] = cy
@@ -147,11 +151,13 @@ def random_field(ty, tx, src_y, src_x, ny, nx, state):  # noqa: ANN001, ANN201
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap):  # noqa: ANN001, ANN201
+def measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap, free):  # noqa: ANN001, ANN201
     """Distance of every target to its current source (after the features changed)."""
     for i in nb.prange(len(ty)):
         y, x = ty[i], tx[i]
-        nd[y, x] = _dist(feat, y, x, ny[y, x], nx[y, x], p, step, np.inf) + _far(y, x, ny[y, x], nx[y, x], loc, cap)
+        nd[y, x] = _dist(feat, y, x, ny[y, x], nx[y, x], p, step, np.inf) + _far(
+            y, x, ny[y, x], nx[y, x], loc, cap, free
+        )
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
@@ -176,6 +182,7 @@ def field_pass(
     coherence,
     loc,
     cap,
+    free,
 ):  # noqa: ANN001, ANN201
     """One PatchMatch sweep over the targets (in scan order, or reversed).
 
@@ -199,19 +206,19 @@ def field_pass(
             # (``band_map`` is the band of each target, -1 elsewhere)
             xx = x - d
             if 0 <= xx < band_map.shape[1] and band_map[y, xx] == b:
-                _try(feat, y, x, ny[y, xx], nx[y, xx] + d, src_ok, ny, nx, nd, p, step, 0.0, loc, cap)
+                _try(feat, y, x, ny[y, xx], nx[y, xx] + d, src_ok, ny, nx, nd, p, step, 0.0, loc, cap, free)
             yy = y - d
             if 0 <= yy < band_map.shape[0] and band_map[yy, x] == b:
-                _try(feat, y, x, ny[yy, x] + d, nx[yy, x], src_ok, ny, nx, nd, p, step, 0.0, loc, cap)
+                _try(feat, y, x, ny[yy, x] + d, nx[yy, x], src_ok, ny, nx, nd, p, step, 0.0, loc, cap, free)
             r = radius
             while r >= min_radius:
                 cy = ny[y, x] + _next(state, b) % (2 * r + 1) - r
                 cx = nx[y, x] + _next(state, b) % (2 * r + 1) - r
-                _try(feat, y, x, cy, cx, src_ok, ny, nx, nd, p, step, coherence, loc, cap)
+                _try(feat, y, x, cy, cx, src_ok, ny, nx, nd, p, step, coherence, loc, cap, free)
                 r //= 2
             for _ in range(jumps):
                 j = _next(state, b) % m
-                _try(feat, y, x, src_y[j], src_x[j], src_ok, ny, nx, nd, p, step, coherence, loc, cap)
+                _try(feat, y, x, src_y[j], src_x[j], src_ok, ny, nx, nd, p, step, coherence, loc, cap, free)
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
@@ -436,7 +443,24 @@ def _masked_dist(feat, filled, ty, tx, sy, sx, p, content, gm, limit):  # noqa: 
 
 @nb.njit(cache=True, nogil=True)
 def onion_fill(
-    feat, filled, order_y, order_x, src_ok, src_y, src_x, ny, nx, p, content, gm, candidates, coherence, state, loc, cap
+    feat,
+    filled,
+    order_y,
+    order_x,
+    src_ok,
+    src_y,
+    src_x,
+    ny,
+    nx,
+    p,
+    content,
+    gm,
+    candidates,
+    coherence,
+    state,
+    loc,
+    cap,
+    free,
 ):  # noqa: ANN001, ANN201
     """Fill the hole from its border inwards, one pixel at a time (onion peel), each
     copied from the source whose patch best matches what is already there.
@@ -466,7 +490,7 @@ def onion_fill(
                 cy, cx = ny[qy, qx] - dy, nx[qy, qx] - dx
                 if cy < 0 or cy >= h or cx < 0 or cx >= w or not src_ok[cy, cx]:
                     continue
-                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best) + _far(y, x, cy, cx, loc, cap)
+                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best) + _far(y, x, cy, cx, loc, cap, free)
                 if d < best:
                     best, by, bx = d, cy, cx
         for _ in range(candidates):
@@ -475,7 +499,7 @@ def onion_fill(
             d = (
                 _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence)
                 + coherence
-                + _far(y, x, cy, cx, loc, cap)
+                + _far(y, x, cy, cx, loc, cap, free)
             )
             if d < best:
                 best, by, bx = d, cy, cx
@@ -487,7 +511,7 @@ def onion_fill(
                 d = (
                     _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence)
                     + coherence
-                    + _far(y, x, cy, cx, loc, cap)
+                    + _far(y, x, cy, cx, loc, cap, free)
                 )
                 if d < best:
                     best, by, bx = d, cy, cx
@@ -501,7 +525,7 @@ def onion_fill(
                 for sx in range(bx - 1, bx + 2):
                     if (sy != by or sx != bx) and 0 <= sy < h and 0 <= sx < w and src_ok[sy, sx]:
                         d = _masked_dist(feat, filled, y, x, sy, sx, p, content, gm, best) + _far(
-                            y, x, sy, sx, loc, cap
+                            y, x, sy, sx, loc, cap, free
                         )
                         if d < best:
                             best, by, bx = d, sy, sx

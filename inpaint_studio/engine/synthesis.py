@@ -11,9 +11,10 @@ Modern Camera Resolution by Guided PatchMatch with Auto-Curation" (ECCV 2022):
 * patch distances on the current estimate plus a guide term on the network's low band
   (and on an edge map, where strokes are given), so texture is taken from where the
   photo looks like what the network put there, and at the coarsest scale a capped
-  cost for the distance between a pixel and its source, so of two sources that fit,
-  the nearer one is used (what the hole hid is likelier to look like its surroundings
-  than like the far side of the photo);
+  cost for the distance between a pixel and its source beyond its nearest known
+  pixels, so of two sources that fit, the nearer one is used (what the hole hid is
+  likelier to look like its surroundings than like the far side of the photo), but
+  the few pixels nearest to the border are not copied over and over;
 * a weighted vote at the coarse scales, where averaging is the point, and at the
   finest scale each pixel copied from its best patch and the seams removed in the
   gradient domain (a screened Poisson solve, as in "Image Melding", Darabi et al. 2012),
@@ -99,6 +100,9 @@ class SynthesisParams:
     #: guide clearly better still wins).
     locality: float = 256.0
     locality_cap: float = 16.0
+    #: Sources no farther from a target than its nearest known pixel plus this many of
+    #: the scale's pixels all cost the same (see ``patchmatch._far``).
+    locality_free: float = 14.0
 
 
 DEFAULT = SynthesisParams()
@@ -173,6 +177,11 @@ def _spread_into(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
         f = cv2.inpaint(q, unknown.astype(np.uint8), 3, cv2.INPAINT_TELEA)
         out[..., c] = np.where(unknown, f.astype(np.float32) * (hi / 255.0), values[..., c])
     return out
+
+
+def _free_map(hole: np.ndarray, margin: float) -> np.ndarray:
+    """The radius within which the locality costs nothing, per target pixel."""
+    return depth_map(hole) + np.float32(margin)
 
 
 def depth_map(hole: np.ndarray) -> np.ndarray:
@@ -378,11 +387,13 @@ def synthesize(
         # the nearest known pixels there stretches copies of the hole's border inwards.
         loc = np.float32(params.locality / math.hypot(h, w) if prev is None else 0.0)
         cap = np.float32(params.locality_cap)
+        # (below the coarsest scale the locality is off and the map is never read)
+        free = _free_map(sc.hole, params.locality_free) if prev is None else np.zeros((1, 1), np.float32)
         for it in range(iterations):
             if stop():
                 return result()
             feat = refreshed(cur)
-            pm.measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap)
+            pm.measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap, free)
             for backward in (False, True):
                 pm.field_pass(
                     feat,
@@ -405,6 +416,7 @@ def synthesize(
                     np.float32(params.coherence),
                     loc,
                     cap,
+                    free,
                 )
             last = it == iterations - 1
             if level == 0 and last and params.final == "best":
@@ -483,6 +495,7 @@ def _onion(
         state,
         np.float32(params.locality / math.hypot(*hole.shape)),
         np.float32(params.locality_cap),
+        depth + np.float32(params.locality_free),
     )
     ny[hy, hx] = oy[hy, hx]
     nx[hy, hx] = ox[hy, hx]

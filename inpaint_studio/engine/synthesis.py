@@ -179,11 +179,6 @@ def _spread_into(values: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     return out
 
 
-def _free_map(hole: np.ndarray, margin: float) -> np.ndarray:
-    """The radius within which the locality costs nothing, per target pixel."""
-    return depth_map(hole) + np.float32(margin)
-
-
 def depth_map(hole: np.ndarray) -> np.ndarray:
     """Each hole pixel's distance to the nearest known one (px; 0 outside the hole).
     The crop's edge counts as known: a hole running off it is shallow there."""
@@ -349,12 +344,14 @@ def synthesize(
                 _pad_edges(feat_cache, r)
             return feat_cache
 
+        depth = depth_map(sc.hole) if prev is None else None  # the onion's order and the locality's free radius
         ny = np.zeros((h, w), np.int32)
         nx = np.zeros((h, w), np.int32)
         nd = np.full((h, w), np.inf, np.float32)
         if prev is None:
             pm.random_field(ty, tx, src_y, src_x, ny, nx, pm.seed_state(seed, level * 1000))
             if params.onion_candidates > 0:
+                assert depth is not None  # made for the coarsest scale, this one
                 _onion(
                     feat_cache,
                     cur,
@@ -367,6 +364,7 @@ def synthesize(
                     ny,
                     nx,
                     p,
+                    depth,
                     params,
                     pm.seed_state(seed, level * 1000 + 2),
                 )
@@ -387,8 +385,9 @@ def synthesize(
         # the nearest known pixels there stretches copies of the hole's border inwards.
         loc = np.float32(params.locality / math.hypot(h, w) if prev is None else 0.0)
         cap = np.float32(params.locality_cap)
-        # (below the coarsest scale the locality is off and the map is never read)
-        free = _free_map(sc.hole, params.locality_free) if prev is None else np.zeros((1, 1), np.float32)
+        # The radius within which the locality costs nothing, per target (below the
+        # coarsest scale the locality is off and the map is never read).
+        free = depth + np.float32(params.locality_free) if depth is not None else np.zeros((1, 1), np.float32)
         for it in range(iterations):
             if stop():
                 return result()
@@ -462,6 +461,7 @@ def _onion(
     ny: np.ndarray,
     nx: np.ndarray,
     p: int,
+    depth: np.ndarray,
     params: SynthesisParams,
     state: np.ndarray,
 ) -> None:
@@ -471,7 +471,6 @@ def _onion(
     that match the guide's blur, and a regular pattern loses its phase.  ``cur``'s hole
     pixels are set to their copies' values (its known pixels are the sources)."""
     r = p // 2
-    depth = depth_map(hole)
     order = np.argsort(depth[hy, hx], kind="stable")
     oy = np.full(hole.shape, -1, np.int32)
     ox = np.full(hole.shape, -1, np.int32)

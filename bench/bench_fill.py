@@ -166,6 +166,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=4, help="photos for the 1024-px section")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--skip-24mp", action="store_true")
+    ap.add_argument("--skip-1024", action="store_true", help="only the 24 MP section")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     files = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
@@ -177,10 +178,13 @@ def main() -> int:
             "python": platform.python_version(),
         }
     }
-    rows = bench_1024(picked, args.repeats)
-    ratios = [r["ratio"] for r in rows]
-    print(f"\n1024 px: guided / PyPatchMatch median {np.median(ratios):.2f}, worst {max(ratios):.2f} (target <= 0.5)")
-    result["1024"] = rows
+    if not args.skip_1024:
+        rows = bench_1024(picked, args.repeats)
+        ratios = [r["ratio"] for r in rows]
+        print(
+            f"\n1024 px: guided / PyPatchMatch median {np.median(ratios):.2f}, worst {max(ratios):.2f} (target <= 0.5)"
+        )
+        result["1024"] = rows
     if not args.skip_24mp:
         result["24mp"] = bench_24mp(picked[0], max(2, args.repeats))
     if args.json:

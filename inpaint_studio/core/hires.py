@@ -9,7 +9,7 @@ mask the output is the input array itself, bit for bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -39,6 +39,11 @@ class Region:
             max(1, int(round(self.box.width * self.scale))),
             max(1, int(round(self.box.height * self.scale))),
         )
+
+    def at_most(self, side: int) -> Region:
+        """The same crop scaled so its longer side is at most ``side`` working pixels."""
+        scale = min(self.scale, side / max(self.box.width, self.box.height))
+        return self if scale == self.scale else replace(self, scale=scale)
 
 
 def plan_regions(

@@ -213,11 +213,12 @@ class Engine:
     ) -> tuple[np.ndarray, object, str, int]:
         """Crop, fill (batched where the method allows) and paste every hole region.
 
-        With ``on_guide`` and a ``guide_first`` method, every region's layout is made and
-        handed over (pasted into a copy of the photo) before any region is refined.
+        A ``guide_first`` method lays out every region before any is refined; with
+        ``on_guide`` the layouts are handed over first, pasted into a copy of the photo.
         """
         regions = hires.plan_regions(mask, working_size=working, context=opts.context)
-        if on_guide is not None and fill_info(name).guide_first:
+        if fill_info(name).guide_first:
+            # With or without a preview, so the editor's fill and batch's are the same pixels.
             try:
                 out = self._fill_guide_first(
                     image, mask, edges, opts, regions, method, name, progress, cancel, on_guide
@@ -265,33 +266,40 @@ class Engine:
         name: str,
         progress: ProgressCallback,
         cancel: CancelToken,
-        on_guide: Callable[[np.ndarray], None],
+        on_guide: Callable[[np.ndarray], None] | None,
     ) -> np.ndarray:
-        """Every region's layout first (one preview of the whole hole), then each refined.
+        """Every region's layout first (with ``on_guide``, one preview of the whole hole),
+        then each refined: the refinement starts from the very layout that was shown.
 
-        The same pixels as ``method.fill`` region by region: the refinement starts from
-        the very layout that was shown.  The preview pastes the layout at the network's
-        own size straight into the photo (``_paste_preview``, one scaling), so it does
-        not wait for the crop-size guide the refinement builds.  Crops are
-        extracted again for the second pass instead of being held: a layout is small,
-        a float crop of a big photo is not.
+        A method with a ``layout_size`` gets its layout's input cropped at that size from
+        the photo's own integer pixels: the preview then never waits for a full-size
+        float crop, which on a big region costs as much as the network.  The preview
+        pastes the layout at the network's own size straight into the photo
+        (``_paste_preview``, one scaling), so it does not wait for the crop-size guide
+        the refinement builds.  Crops are extracted again for the second pass instead
+        of being held: a layout is small, a float crop of a big photo is not.
         """
         n = len(regions)
-        preview = image.copy()
+        preview = image.copy() if on_guide is not None else None
+        side = getattr(method, "layout_size", None)
         layouts: list[tuple[np.ndarray, float] | None] = []
         for i, region in enumerate(regions):
             cancel.raise_if_cancelled()
             progress(GUIDE_SHARE * i / n, f"laying out region {i + 1}/{n} with {name}")
-            rgb, hole, e = hires.extract_crop(image, mask, region, edges)
+            small = region if side is None else region.at_most(int(side))
+            rgb, hole, e = hires.extract_crop(image, mask, small, edges)
             layout, scale = method.make_layout(rgb, hole, e)  # type: ignore[attr-defined]
-            if opts.feather > 0:
+            # the layout's scale against the crop the refinement gets
+            scale *= small.scale / region.scale
+            if preview is not None and opts.feather > 0:
                 hires.paste_fill(preview, image, mask, region, layout, feather_px=opts.feather)
-            else:
+            elif preview is not None:
                 _paste_preview(preview, image, mask, region, layout)
             layouts.append((layout, scale))
         cancel.raise_if_cancelled()
-        on_guide(preview)
-        del preview  # the receiver owns it now; the final is written into its own copy
+        if on_guide is not None and preview is not None:
+            on_guide(preview)
+            del preview  # the receiver owns it now; the final is written into its own copy
         out = image.copy()
         for i, region in enumerate(regions):
             cancel.raise_if_cancelled()

@@ -62,13 +62,19 @@ class GuidedFill:
         self.guide_name = guide_name
         self.params = params
 
+    @property
+    def layout_size(self) -> int:
+        """Longest side ``make_layout`` works at: the engine can hand it the crop already
+        that small, made from the photo's integer pixels, instead of a full-size float crop."""
+        return int(getattr(self.guide_method, "working_size", GUIDE_SIZE))
+
     def make_guide(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
         """The guide's fill of the crop at the crop's size, and the scale it was made at."""
         return self.guide_from_layout(rgb, hole, *self.make_layout(rgb, hole, edges))
 
     def make_layout(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
         """The guide method's fill of the crop at its own working size, and that size's scale."""
-        small, small_hole, scale = _shrink(rgb, hole, int(getattr(self.guide_method, "working_size", GUIDE_SIZE)))
+        small, small_hole, scale = _shrink(rgb, hole, self.layout_size)
         small_edges = None
         if edges is not None:
             small_edges = (

@@ -169,3 +169,46 @@ def test_a_layout_made_smaller_than_the_crop_is_scaled_into_the_preview(guided_t
     np.testing.assert_array_equal(res.pixels[~mask], img[~mask])
     inner = np.median(pv[mask].astype(float) / 255, axis=0)
     assert np.abs(inner - GUIDE_RGB).max() < 0.05, inner
+
+
+def test_the_layout_is_made_from_a_crop_at_its_own_size_and_scaled_against_the_full_one(guided_test: str) -> None:
+    """The engine hands the layout step a crop already at the network's size (no full-size
+    float crop for the preview to wait for), and the refinement the crop at its own size
+    with the layout's scale against that crop."""
+    img, mask = _two_holes()
+    seen: list[tuple[str, tuple[int, ...], float]] = []
+
+    class Sizes(Recording):
+        def make_layout(self, rgb: np.ndarray, hole: np.ndarray, edges: np.ndarray | None) -> tuple[np.ndarray, float]:
+            seen.append(("layout", rgb.shape, 0.0))
+            return super().make_layout(rgb, hole, edges)
+
+        def refine(self, rgb: np.ndarray, hole: np.ndarray, *a: object, **kw: object) -> np.ndarray:
+            seen.append(("refine", rgb.shape, float(a[2])))  # type: ignore[arg-type]
+            return super().refine(rgb, hole, *a, **kw)  # type: ignore[arg-type]
+
+    FlatGuide.working_size = 40
+    try:
+        registry._FILLS.pop(guided_test)
+        register_fill(
+            MethodInfo(
+                guided_test,
+                "test only",
+                "classical",
+                lambda d: Sizes(FlatGuide(), "flat"),
+                seeds=True,
+                edges=True,
+                guide_first=True,
+                priority=-100,
+            )
+        )
+        res = Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160))
+    finally:
+        FlatGuide.working_size = 512
+    layouts = [s for s in seen if s[0] == "layout"]
+    refines = [s for s in seen if s[0] == "refine"]
+    assert len(layouts) == len(refines) == 2
+    for (_, small, _), (_, full, scale) in zip(layouts, refines):
+        assert max(small[:2]) <= 40 < max(full[:2])
+        assert scale == pytest.approx(small[1] / full[1], abs=0.02)
+    np.testing.assert_array_equal(res.pixels[~mask], img[~mask])

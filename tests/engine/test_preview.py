@@ -60,6 +60,23 @@ def guided_test() -> Iterator[str]:
     registry._FILLS.pop("test-guided", None)
 
 
+def _replace(name: str, method: Recording) -> None:
+    """The test method ``name`` re-registered to build ``method``."""
+    registry._FILLS.pop(name)
+    register_fill(
+        MethodInfo(
+            name,
+            "test only",
+            "classical",
+            lambda d: method,
+            seeds=True,
+            edges=True,
+            guide_first=True,
+            priority=-100,
+        )
+    )
+
+
 def _two_holes() -> tuple[np.ndarray, np.ndarray]:
     img = photo(160, 480)
     mask = box_mask(160, 480, 40, 90, 30, 90) | box_mask(160, 480, 60, 120, 380, 440)
@@ -145,19 +162,7 @@ def test_a_layout_made_smaller_than_the_crop_is_scaled_into_the_preview(guided_t
     small = Recording(FlatGuide(), "flat")
     FlatGuide.working_size = 40  # the crops are ~120-180 px: a third of that
     try:
-        registry._FILLS.pop(guided_test)
-        register_fill(
-            MethodInfo(
-                guided_test,
-                "test only",
-                "classical",
-                lambda d: small,
-                seeds=True,
-                edges=True,
-                guide_first=True,
-                priority=-100,
-            )
-        )
+        _replace(guided_test, small)
         previews: list[object] = []
         res = Engine().inpaint(
             img, mask, options=InpaintOptions(method=guided_test, working_size=160), on_preview=previews.append
@@ -189,19 +194,7 @@ def test_the_layout_is_made_from_a_crop_at_its_own_size_and_scaled_against_the_f
 
     FlatGuide.working_size = 40
     try:
-        registry._FILLS.pop(guided_test)
-        register_fill(
-            MethodInfo(
-                guided_test,
-                "test only",
-                "classical",
-                lambda d: Sizes(FlatGuide(), "flat"),
-                seeds=True,
-                edges=True,
-                guide_first=True,
-                priority=-100,
-            )
-        )
+        _replace(guided_test, Sizes(FlatGuide(), "flat"))
         res = Engine().inpaint(img, mask, options=InpaintOptions(method=guided_test, working_size=160))
     finally:
         FlatGuide.working_size = 512

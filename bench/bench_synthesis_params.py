@@ -43,7 +43,8 @@ def parse_variant(spec: str) -> tuple[str, dict[str, object]]:
         key, _, value = item.partition("=")
         if key not in types:
             raise SystemExit(f"unknown SynthesisParams field {key!r}")
-        changes[key] = types[key](value)
+        # a pair as "a;b" (the comma separates fields)
+        changes[key] = tuple(float(v) for v in value.split(";")) if types[key] is tuple else types[key](value)
     return name, changes
 
 

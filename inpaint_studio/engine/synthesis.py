@@ -101,8 +101,16 @@ class SynthesisParams:
     locality: float = 256.0
     locality_cap: float = 16.0
     #: Sources no farther from a target than its nearest known pixel plus this many of
-    #: the scale's pixels all cost the same (see ``patchmatch._far``).
+    #: the scale's pixels all cost the same (see ``patchmatch._far``), where the photo
+    #: around the hole is grain: there every source fits alike, and a pull towards the
+    #: nearest ones repeats them in streaks along the border.  Where it has texture or
+    #: structure, the nearest sources are the likelier ones and the cost starts at 0.
     locality_free: float = 14.0
+    #: How grain is told from texture: the correlation of horizontally and vertically
+    #: adjacent pixels of the finest band (the luminance less its 1-px blur) next to the
+    #: hole, at the coarsest scale: white noise's is negative, a texture's positive;
+    #: the free radius is all there at ``grain_corr[0]`` and below, none at ``[1]`` and above.
+    grain_corr: tuple[float, float] = (-0.1, 0.1)
 
 
 DEFAULT = SynthesisParams()
@@ -345,6 +353,9 @@ def synthesize(
             return feat_cache
 
         depth = depth_map(sc.hole) if prev is None else None  # the onion's order and the locality's free radius
+        # The radius within which the locality costs nothing, per target (below the
+        # coarsest scale the locality is off and the map is never read).
+        free = _free_radius(sc.photo, sc.hole, depth, params) if depth is not None else np.zeros((1, 1), np.float32)
         ny = np.zeros((h, w), np.int32)
         nx = np.zeros((h, w), np.int32)
         nd = np.full((h, w), np.inf, np.float32)
@@ -365,6 +376,7 @@ def synthesize(
                     nx,
                     p,
                     depth,
+                    free,
                     params,
                     pm.seed_state(seed, level * 1000 + 2),
                 )
@@ -385,9 +397,6 @@ def synthesize(
         # the nearest known pixels there stretches copies of the hole's border inwards.
         loc = np.float32(params.locality / math.hypot(h, w) if prev is None else 0.0)
         cap = np.float32(params.locality_cap)
-        # The radius within which the locality costs nothing, per target (below the
-        # coarsest scale the locality is off and the map is never read).
-        free = depth + np.float32(params.locality_free) if depth is not None else np.zeros((1, 1), np.float32)
         for it in range(iterations):
             if stop():
                 return result()
@@ -437,6 +446,33 @@ def synthesize(
     return result()
 
 
+def _grain(photo: np.ndarray, hole: np.ndarray, band: int, lo: float, hi: float) -> float:
+    """1 where the photo next to ``hole`` is grain (its finest band as uncorrelated
+    between neighbours as white noise is), 0 where it has texture or structure."""
+    lum = photo.mean(axis=2, dtype=np.float32)
+    fine = lum - _blur(lum, 1.0)
+    near = _grow(hole, band) & ~_grow(hole, 3)
+    corr = []
+    for a, b, m in (
+        (fine[:, :-1], fine[:, 1:], near[:, :-1] & near[:, 1:]),
+        (fine[:-1], fine[1:], near[:-1] & near[1:]),
+    ):
+        u, v = a[m], b[m]
+        if u.size < 16 or u.std() < 1e-6 or v.std() < 1e-6:
+            continue  # too few pixels, or a flat area: no evidence either way
+        corr.append(float(np.corrcoef(u, v)[0, 1]))
+    if not corr:
+        return 0.0
+    return float(np.clip((hi - np.mean(corr)) / max(hi - lo, 1e-6), 0.0, 1.0))
+
+
+def _free_radius(photo: np.ndarray, hole: np.ndarray, depth: np.ndarray, params: SynthesisParams) -> np.ndarray:
+    """Per target, the locality's free radius (``SynthesisParams.locality_free``)."""
+    lo, hi = params.grain_corr
+    g = _grain(photo, hole, 3 * params.patch, lo, hi)
+    return (np.float32(g) * (depth + np.float32(params.locality_free))).astype(np.float32)
+
+
 def _pad_edges(padded: np.ndarray, r: int) -> None:
     """The ``r``-px frame of ``padded`` set to its inner image's nearest edge pixels
     (``np.pad``'s "edge" mode, without a second copy of the features)."""
@@ -462,6 +498,7 @@ def _onion(
     nx: np.ndarray,
     p: int,
     depth: np.ndarray,
+    free: np.ndarray,
     params: SynthesisParams,
     state: np.ndarray,
 ) -> None:
@@ -494,7 +531,7 @@ def _onion(
         state,
         np.float32(params.locality / math.hypot(*hole.shape)),
         np.float32(params.locality_cap),
-        depth + np.float32(params.locality_free),
+        free,
     )
     ny[hy, hx] = oy[hy, hx]
     nx[hy, hx] = ox[hy, hx]

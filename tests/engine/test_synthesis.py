@@ -8,7 +8,7 @@ import pytest
 
 from inpaint_studio.core.errors import CancelledError
 from inpaint_studio.engine import CancelToken, Engine, InpaintOptions
-from inpaint_studio.engine.synthesis import depth_map, synthesize
+from inpaint_studio.engine.synthesis import SynthesisParams, _free_radius, depth_map, synthesize
 from tests.helpers import box_mask, photo
 
 
@@ -223,3 +223,20 @@ def test_grain_next_to_the_border_is_not_repeated_in_streaks() -> None:
         out = synthesize(_blank(img, hole), hole, _flat_guide(img, hole), seed=seed)
         for step, ref in zip(_neighbour_steps(out, inner), grain):
             assert step > 0.94 * ref, (seed, step / ref)
+
+
+def test_the_free_radius_is_given_on_grain_and_not_on_texture() -> None:
+    # Grain: any source fits, so the nearest must not be the cheapest (streaks).  Texture
+    # (here noise blurred into blobs): the nearest sources are the likelier ones.
+    rng = np.random.default_rng(3)
+    h, w = 120, 160
+    noise = rng.normal(0, 0.06, (h, w, 3)).astype(np.float32)
+    grain = 0.5 + noise
+    blobs = 0.5 + np.stack([cv2.GaussianBlur(noise[..., c], (0, 0), 2.0) * 4 for c in range(3)], axis=2)
+    hole = box_mask(h, w, 30, 90, 50, 110)
+    depth = depth_map(hole)
+    params = SynthesisParams()
+    on_grain = _free_radius(grain, hole, depth, params)
+    on_blobs = _free_radius(blobs, hole, depth, params)
+    np.testing.assert_allclose(on_grain[hole], depth[hole] + params.locality_free, rtol=1e-6)
+    assert not on_blobs.any()

@@ -470,7 +470,7 @@ def _free_radius(photo: np.ndarray, hole: np.ndarray, depth: np.ndarray, params:
     """Per target, the locality's free radius (``SynthesisParams.locality_free``)."""
     lo, hi = params.grain_corr
     g = _grain(photo, hole, 3 * params.patch, lo, hi)
-    return (np.float32(g) * (depth + np.float32(params.locality_free))).astype(np.float32)
+    return np.float32(g) * (depth + np.float32(params.locality_free))
 
 
 def _pad_edges(padded: np.ndarray, r: int) -> None:

@@ -28,7 +28,7 @@ from ..core.image_formats import (
 )
 from ..core.image_io import load_image, save_image
 from ..core.image_probe import animation_message, sniff
-from ..core.masks import aspect_warning, dilate, hole_ratio, load_mask, mask_size
+from ..core.masks import aspect_warning, dilate, hole_ratio, load_mask, resize_mask
 from .cancel import CancelToken, ProgressCallback, no_progress
 from .engine import Engine, InpaintOptions
 
@@ -359,10 +359,13 @@ def process_item(
         pixels, mask, changed, note = prep.pixels, prep.mask, prep.changed, prep.note
     else:
         assert item.mask is not None
-        stretched = aspect_warning(mask_size(item.mask), (img.width, img.height), item.mask)
+        # Read once, at its own size: the shape it is shown at says whether it must be
+        # stretched (a PNG's header alone cannot say, its EXIF may follow the pixels).
+        mask = load_mask(item.mask, max_pixels=max_pixels)
+        stretched = aspect_warning((mask.shape[1], mask.shape[0]), (img.width, img.height), item.mask)
         if stretched:
             notes.append(f"{item.source}: {stretched}")
-        mask = load_mask(item.mask, size=(img.width, img.height), max_pixels=max_pixels)
+        mask = resize_mask(mask, (img.width, img.height))
         if invert_masks:
             mask = ~mask
     if options.dilate > 0:

@@ -132,6 +132,21 @@ def _grow(m: np.ndarray, r: int) -> np.ndarray:
     return cv2.dilate(m.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
 
 
+def _low_band(x: np.ndarray, sigma: float) -> np.ndarray:
+    """``_blur(x, sigma)`` for the guide's wide blurs of a big crop: blurred on a grid
+    ``f`` times coarser and interpolated back, a few percent of the full-size cost.
+    The area average and the interpolation are blurs themselves (variances of about
+    f²/12 and f²/6 in full-size pixels), so the coarse blur is what is left of
+    ``sigma``.  Below a blur of 8 px the full-size one is used (the same pixels)."""
+    f = int(sigma // 2.0)
+    if f < 4:
+        return _blur(x, sigma)
+    h, w = x.shape[:2]
+    small = cv2.resize(x, (math.ceil(w / f), math.ceil(h / f)), interpolation=cv2.INTER_AREA)
+    rest = math.sqrt(max(sigma * sigma - f * f / 4.0, 1.0)) / f
+    return cv2.resize(_blur(small, rest), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 @dataclass
 class _Scale:
     """One scale of the pyramid."""
@@ -320,37 +335,31 @@ def synthesize(
             continue
         band_map = pm.band_map(ty, tx, h, w)
 
-        # The estimate, colours and texture features: the guide at the coarsest scale
-        # (texture unknown until the first vote), the coarser result above it.  Its
-        # known pixels never change, so it is also what the copies are taken from.
-        cur = np.concatenate([sc.photo, sc.texture], axis=-1)
-        if est is None:
-            cur[sc.hole, :3] = sc.guide[sc.hole]
-            cur[..., 3:] = _spread_into(sc.texture, sc.avoid)
-        else:
-            cur[sc.hole] = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)[sc.hole]
+        # The estimate (colours, and texture features times their weight) lives in the
+        # padded feature image itself, beside the guide and edge channels: between EM
+        # rounds only the hole's pixels change, and the vote writes them there in place
+        # (a big crop's features are the largest array and most of a round's time).
+        # Its known pixels never change, so it is also what the copies are taken from.
+        # At the coarsest scale the hole starts as the guide (texture unknown until the
+        # first vote), below it as the coarser result.
         tw = np.float32(params.texture_weight)
-        # Built once per scale, in place (a big crop's features are most of a round's
-        # time and the largest array): between EM rounds only the hole's pixels change,
-        # so only they are written again, and the padding where the hole meets the edge.
         feat_cache = np.empty((h + 2 * r, w + 2 * r, 8 if sc.edges is None else 9), np.float32)
         inner = feat_cache[r : r + h, r : r + w]
-        inner[..., :3] = cur[..., :3]
-        np.multiply(cur[..., 3:], tw, out=inner[..., 3:5])
+        estimate = inner[..., :5]
+        inner[..., :3] = sc.photo
+        if est is None:
+            inner[hy, hx, :3] = sc.guide[hy, hx]
+            np.multiply(_spread_into(sc.texture, sc.avoid), tw, out=inner[..., 3:5])
+        else:
+            np.multiply(sc.texture, tw, out=inner[..., 3:5])
+            inner[hy, hx, :5] = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)[hy, hx]
         glow_sigma = max(params.guide_min_sigma, guide_sigma * w / photo.shape[1])
         for c in range(3):  # a channel at a time: one temporary a third the size
-            np.multiply(_blur(sc.guide[..., c], glow_sigma), np.float32(gw), out=inner[..., 5 + c])
+            np.multiply(_low_band(sc.guide[..., c], glow_sigma), np.float32(gw), out=inner[..., 5 + c])
         if sc.edges is not None:
             np.multiply(_blur(sc.edges, 1.0), np.float32(params.edge_weight), out=inner[..., 8])
         _pad_edges(feat_cache, r)
         on_edge = bool(sc.hole[0].any() or sc.hole[-1].any() or sc.hole[:, 0].any() or sc.hole[:, -1].any())
-
-        def refreshed(vals: np.ndarray) -> np.ndarray:
-            inner[hy, hx, :3] = vals[hy, hx, :3]
-            inner[hy, hx, 3:5] = vals[hy, hx, 3:] * tw
-            if on_edge:
-                _pad_edges(feat_cache, r)
-            return feat_cache
 
         depth = depth_map(sc.hole) if prev is None else None  # the onion's order and the locality's free radius
         # The radius within which the locality costs nothing, per target (below the
@@ -365,7 +374,6 @@ def synthesize(
                 assert depth is not None  # made for the coarsest scale, this one
                 _onion(
                     feat_cache,
-                    cur,
                     sc.hole,
                     hy,
                     hx,
@@ -380,6 +388,8 @@ def synthesize(
                     params,
                     pm.seed_state(seed, level * 1000 + 2),
                 )
+                if on_edge:
+                    _pad_edges(feat_cache, r)
             iterations = params.coarse_iterations
             radius = max(h, w)
             jumps = params.jumps
@@ -400,7 +410,7 @@ def synthesize(
         for it in range(iterations):
             if stop():
                 return result()
-            feat = refreshed(cur)
+            feat = feat_cache
             pm.measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap, free)
             for backward in (False, True):
                 pm.field_pass(
@@ -428,18 +438,20 @@ def synthesize(
                 )
             last = it == iterations - 1
             if level == 0 and last and params.final == "best":
-                del feat, inner, feat_cache  # not needed again; the melt's arrays are as large
-                cur = _copy_and_melt(
-                    sc.photo, cur[..., :3], hy, hx, is_target, ny, nx, nd, r, sc.hole, ~sc.avoid, params
-                )
-            else:
-                d = nd[ty, tx]
-                bandwidth = float(np.percentile(d[np.isfinite(d)], 75)) + 1e-9 if np.isfinite(d).any() else 1.0
-                # in place: the copies are read from known pixels, written to hole pixels
-                pm.vote(cur, hy, hx, is_target, ny, nx, nd, r, np.float32(bandwidth), cur)
+                colours = np.array(inner[..., :3])
+                del feat, inner, estimate, feat_cache  # not needed again; the melt's arrays are as large
+                est = _copy_and_melt(sc.photo, colours, hy, hx, is_target, ny, nx, nd, r, sc.hole, ~sc.avoid, params)
+                break
+            d = nd[ty, tx]
+            bandwidth = float(np.percentile(d[np.isfinite(d)], 75)) + 1e-9 if np.isfinite(d).any() else 1.0
+            # in place: the copies are read from known pixels, written to hole pixels
+            pm.vote(estimate, hy, hx, is_target, ny, nx, nd, r, np.float32(bandwidth), estimate)
+            if on_edge:
+                _pad_edges(feat_cache, r)
+        else:
+            est = np.ascontiguousarray(estimate)
         done += work[level]
         report(done / sum(work))
-        est = cur
         prev = (ny, nx, is_target)
     if est is not None and est.shape[:2] == hole.shape:
         return result(np.clip(est[hole][:, :3], 0.0, 1.0))
@@ -487,7 +499,6 @@ def _pad_edges(padded: np.ndarray, r: int) -> None:
 
 def _onion(
     feat: np.ndarray,
-    cur: np.ndarray,
     hole: np.ndarray,
     hy: np.ndarray,
     hx: np.ndarray,
@@ -535,7 +546,6 @@ def _onion(
     )
     ny[hy, hx] = oy[hy, hx]
     nx[hy, hx] = ox[hy, hx]
-    cur[hy, hx] = cur[oy[hy, hx], ox[hy, hx]]
 
 
 def _copy_and_melt(
@@ -554,7 +564,7 @@ def _copy_and_melt(
 ) -> np.ndarray:
     """The finest scale: each pixel from its best patch, then the seams removed."""
     h, w = hole.shape
-    out = np.array(cur, np.float32, order="C")  # one copy, whatever ``cur``'s layout
+    out = np.ascontiguousarray(cur, np.float32)  # written in place
     fy = np.zeros((h, w), np.int32)
     fx = np.zeros((h, w), np.int32)
     pm.best_patch(photo, hy, hx, is_target, ny, nx, nd, r, out, fy, fx)

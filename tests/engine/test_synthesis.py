@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from inpaint_studio.core.errors import CancelledError
+from inpaint_studio.core.filters import gaussian_blur
 from inpaint_studio.engine import CancelToken, Engine, InpaintOptions
-from inpaint_studio.engine.synthesis import SynthesisParams, _free_radius, depth_map, synthesize
+from inpaint_studio.engine.synthesis import SynthesisParams, _free_radius, _low_band, depth_map, synthesize
 from tests.helpers import box_mask, photo
 
 
@@ -240,3 +241,31 @@ def test_the_free_radius_is_given_on_grain_and_not_on_texture() -> None:
     on_blobs = _free_radius(blobs, hole, depth, params)
     np.testing.assert_allclose(on_grain[hole], depth[hole] + params.locality_free, rtol=1e-6)
     assert not on_blobs.any()
+
+
+def test_the_guides_wide_blur_on_a_coarse_grid_is_the_blur_it_stands_for() -> None:
+    rng = np.random.default_rng(3)
+    x = cv2.resize(rng.random((40, 60), dtype=np.float32), (600, 400), interpolation=cv2.INTER_CUBIC)
+    x += 0.2 * rng.random(x.shape, dtype=np.float32)  # detail the blur must remove
+    assert np.array_equal(_low_band(x, 4.0), gaussian_blur(x, 4.0))  # small blurs: the very pixels
+    for sigma in (10.0, 20.0):
+        exact, fast = gaussian_blur(x, sigma), _low_band(x, sigma)
+        assert fast.shape == x.shape
+        spread = np.abs(exact - exact.mean()).mean()
+        inside = np.abs(fast - exact)[40:-40, 40:-40].mean()
+        assert inside < 0.03 * spread, (sigma, inside, spread)
+        assert np.abs(fast - exact).mean() < 0.1 * spread
+
+
+def test_the_vote_as_the_last_step_fills_the_hole_too() -> None:
+    img = photo(160, 200, seed=5).astype(np.float32) / 255.0
+    hole = box_mask(160, 200, 40, 120, 50, 150)
+    guide = img.copy()
+    guide[hole] = gaussian_blur(img, 4.0)[hole]  # the layout, without the detail
+    err = {}
+    for final in ("vote", "best"):
+        out = synthesize(_blank(img, hole), hole, guide, params=SynthesisParams(final=final, coarse_depth=10.0))
+        np.testing.assert_array_equal(out[~hole], img[~hole])
+        err[final] = np.abs(out[hole] - img[hole]).mean()
+        assert out[hole].std(axis=0).mean() > 0.5 * img[~hole].std(axis=0).mean()  # not a flat blob
+    assert err["vote"] < 1.5 * err["best"], err

@@ -55,8 +55,16 @@ class SynthesisParams:
     #: and finest scale (geometric in between): the layout is decided coarse.
     guide_weight_coarse: float = 2.0
     guide_weight_fine: float = 0.5
-    #: Weight of the edge channel (only where an edge map is given).
-    edge_weight: float = 0.6
+    #: The finest scale's guide weight where strokes are drawn in the hole: the
+    #: network laid the hole out along them, so its layout is worth more there.
+    guide_weight_fine_strokes: float = 1.0
+    #: Weight of the edge channel (only where an edge map is given), at the coarsest
+    #: scale, and at the finest (``None``: the same; linear in between).  Off: the
+    #: strokes reach the fill through the network's layout, which follows them; as a
+    #: cost on which sources are copied they made real fills worse (docs/EVAL.md,
+    #: "Strokes to the network only").
+    edge_weight: float = 0.0
+    edge_weight_fine: float | None = None
     #: Weight of the texture features (Newson et al. 2014: the photo's mean absolute
     #: derivatives around each pixel, voted into the hole along with the colours), and
     #: the side of the window they are averaged over, in full-size pixels.  Without
@@ -277,8 +285,9 @@ def synthesize(
     ``guide`` is a fill of the hole (the network's), equal to ``photo`` elsewhere; its
     low band (Gaussian ``guide_sigma`` px at full size: the detail the network can
     resolve) says what should go where.  ``edges`` (H, W) in [0, 1], where given, is a
-    structure map: strokes inside the hole, the photo's own edges outside; texture is
-    copied so that its edges fall on them.  ``unknown`` marks further pixels never to
+    structure map: strokes inside the hole, the photo's own edges outside; with an
+    edge weight in ``params``, texture is copied so that its edges fall on them (the
+    default leaves the strokes to the guide, whose network drew them).  ``unknown`` marks further pixels never to
     copy from (other holes).  Pixels outside ``hole`` come back as in ``photo``.
 
     The same ``seed`` gives the same pixels; another seed another plausible fill.
@@ -301,8 +310,11 @@ def synthesize(
     p = params.patch | 1
     r = p // 2
     avoid = hole if unknown is None else (hole | unknown)
+    gw_fine = params.guide_weight_fine
     if edges is not None:
         edges = np.ascontiguousarray(edges, np.float32)
+        if edges[hole].any():
+            gw_fine = params.guide_weight_fine_strokes
     scales = _pyramid(photo, hole, avoid, guide, edges, params.coarse_depth, 3 * p, params.texture_window)
     n = len(scales)
     stop = should_stop or (lambda: False)
@@ -318,7 +330,9 @@ def synthesize(
         if stop():
             return result()
         frac = level / max(1, n - 1)  # 1 at the coarsest scale, 0 at the finest
-        gw = params.guide_weight_fine * (params.guide_weight_coarse / params.guide_weight_fine) ** frac
+        gw = gw_fine * (params.guide_weight_coarse / gw_fine) ** frac
+        ew_fine = params.edge_weight if params.edge_weight_fine is None else params.edge_weight_fine
+        ew = ew_fine + (params.edge_weight - ew_fine) * (1.0 if n == 1 else frac)
         src_ok = ~_grow(sc.avoid, r)
         src_ok[:r] = False
         src_ok[h - r :] = False
@@ -343,7 +357,8 @@ def synthesize(
         # At the coarsest scale the hole starts as the guide (texture unknown until the
         # first vote), below it as the coarser result.
         tw = np.float32(params.texture_weight)
-        feat_cache = np.empty((h + 2 * r, w + 2 * r, 8 if sc.edges is None else 9), np.float32)
+        edge_on = sc.edges is not None and ew > 0  # a channel of zeros would only cost time
+        feat_cache = np.empty((h + 2 * r, w + 2 * r, 9 if edge_on else 8), np.float32)
         inner = feat_cache[r : r + h, r : r + w]
         estimate = inner[..., :5]
         inner[..., :3] = sc.photo
@@ -356,8 +371,9 @@ def synthesize(
         glow_sigma = max(params.guide_min_sigma, guide_sigma * w / photo.shape[1])
         for c in range(3):  # a channel at a time: one temporary a third the size
             np.multiply(_low_band(sc.guide[..., c], glow_sigma), np.float32(gw), out=inner[..., 5 + c])
-        if sc.edges is not None:
-            np.multiply(_blur(sc.edges, 1.0), np.float32(params.edge_weight), out=inner[..., 8])
+        if edge_on:
+            assert sc.edges is not None
+            np.multiply(_blur(sc.edges, 1.0), np.float32(ew), out=inner[..., 8])
         _pad_edges(feat_cache, r)
         on_edge = bool(sc.hole[0].any() or sc.hole[-1].any() or sc.hole[:, 0].any() or sc.hole[:, -1].any())
 

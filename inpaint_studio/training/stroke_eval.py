@@ -148,12 +148,15 @@ def oracle_strokes(img: np.ndarray, hole: np.ndarray) -> list:
     return network_strokes(truth, grown, min_length=4)
 
 
-def evaluate_oracle(pairs: list, device: str = "cpu", edge_weight: float | None = None) -> dict:
+def evaluate_oracle(
+    pairs: list, device: str = "cpu", edge_weight: float | None = None, edge_weight_fine: float | None = None
+) -> dict:
     """SWD of the default fill with oracle strokes vs with no edges.
 
     ``edge_weight`` replaces the synthesis' weight of the edge channel for this run
     (``engine.synthesis.SynthesisParams.edge_weight``): how much a stronger pull of
-    the strokes would change the fill.
+    the strokes would change the fill; ``edge_weight_fine`` the weight at the finest
+    scale (``SynthesisParams.edge_weight_fine``).
     """
     from dataclasses import replace
 
@@ -162,9 +165,14 @@ def evaluate_oracle(pairs: list, device: str = "cpu", edge_weight: float | None 
     from .metrics import swd
 
     engine = Engine()
+    changes: dict[str, float] = {}
     if edge_weight is not None:
+        changes["edge_weight"] = float(edge_weight)
+    if edge_weight_fine is not None:
+        changes["edge_weight_fine"] = float(edge_weight_fine)
+    if changes:
         guided = engine.load("fill", "guided", device)
-        guided.params = replace(guided.params, edge_weight=float(edge_weight))  # type: ignore[attr-defined]
+        guided.params = replace(guided.params, **changes)  # type: ignore[attr-defined]
     opts = InpaintOptions(device=device, use_edges=True)
     with_e, without = [], []
     for k, pair in enumerate(pairs):
@@ -182,6 +190,7 @@ def evaluate_oracle(pairs: list, device: str = "cpu", edge_weight: float | None 
     return {
         "pairs": len(pairs),
         "edge_weight": edge_weight,
+        "edge_weight_fine": edge_weight_fine,
         "swd_oracle_strokes": m_with,
         "swd_no_edges": m_without,
         "improvement": 1.0 - m_with / max(1e-12, m_without),
@@ -201,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--oracle", type=int, default=0, metavar="N", help="also the oracle SWD test on N pairs")
     ap.add_argument("--oracle-only", action="store_true")
     ap.add_argument("--edge-weight", type=float, help="oracle: the synthesis' edge weight for this run")
+    ap.add_argument("--edge-weight-fine", type=float, help="oracle: that weight at the finest scale")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     res: dict = {}
@@ -212,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(res["edges"], indent=1))
     if args.oracle:
         pairs = read_pairs(args.data, Path(args.data) / "pairs.csv", args.oracle)
-        res["oracle"] = evaluate_oracle(pairs, args.device, args.edge_weight)
+        res["oracle"] = evaluate_oracle(pairs, args.device, args.edge_weight, args.edge_weight_fine)
         print(json.dumps(res["oracle"], indent=1))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

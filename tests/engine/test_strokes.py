@@ -101,3 +101,31 @@ def test_engine_predicts_strokes_and_auto_edges_fill_along_them() -> None:
     eng.inpaint(img, hole, None, InpaintOptions(method="test-stroke-spy", auto_edges=True, edge_method="canny"))
     e = seen["edges"]
     assert e[58:63, 80].max() > 0.9  # the continued edge in the middle of the hole
+
+
+def test_a_stroke_drawn_across_the_hole_moves_the_default_fills_boundary_to_it() -> None:
+    """The user's stroke dips 30 px below the photo's straight edge: the default fill
+    (the network's layout from the strokes, then the synthesis) puts more of the hole
+    on the stroke's side of the boundary than the same fill without it."""
+    import cv2
+
+    h, w = 200, 240
+    top, bottom = np.array((200, 170, 120)), np.array((60, 90, 60))
+    img = np.zeros((h, w, 3), np.int16)
+    img[:100], img[100:] = top, bottom
+    img = np.clip(img + np.random.default_rng(0).integers(-12, 13, img.shape), 0, 255).astype(np.uint8)
+    hole = box_mask(h, w, 50, 150, 70, 170)
+    xs, ys = [60, 120, 180], [100, 130, 100]
+    stroke = np.zeros((h, w), np.float32)
+    cv2.polylines(stroke, [np.array(list(zip(xs, ys)), np.int32).reshape(-1, 1, 2)], False, 1.0, 1)
+    yy, xx = np.mgrid[0:h, 0:w]
+    above = yy < np.interp(xx, xs, ys)
+    eng = Engine()
+
+    def on_its_side(edges: np.ndarray | None) -> float:
+        out = eng.inpaint(img, hole, edges, InpaintOptions(method="guided", use_edges=True)).pixels.astype(int)
+        is_top = np.abs(out - top).sum(-1) < np.abs(out - bottom).sum(-1)
+        return float((is_top == above)[hole].mean())
+
+    without, with_stroke = on_its_side(None), on_its_side(stroke)
+    assert with_stroke > without + 0.015, (without, with_stroke)

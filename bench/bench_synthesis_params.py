@@ -37,7 +37,11 @@ def parse_variant(spec: str) -> tuple[str, dict[str, object]]:
     from inpaint_studio.engine.synthesis import SynthesisParams
 
     name, _, rest = spec.partition(":")
-    types = {f.name: type(getattr(SynthesisParams(), f.name)) for f in dataclasses.fields(SynthesisParams)}
+    # a field whose default is None takes a number
+    types = {
+        f.name: float if getattr(SynthesisParams(), f.name) is None else type(getattr(SynthesisParams(), f.name))
+        for f in dataclasses.fields(SynthesisParams)
+    }
     changes: dict[str, object] = {}
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")

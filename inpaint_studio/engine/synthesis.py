@@ -9,7 +9,7 @@ Modern Camera Resolution by Guided PatchMatch with Auto-Curation" (ECCV 2022):
 * coarse to fine over a pyramid of the crop (Wexler et al. 2007; Newson et al. 2014),
   starting from the network's fill at the coarsest scale;
 * patch distances on the current estimate plus a guide term on the network's low band
-  (and on an edge map, where strokes are given), so texture is taken from where the
+  (and, with an edge weight set, on an edge map), so texture is taken from where the
   photo looks like what the network put there, and at the coarsest scale a capped
   cost for the distance between a pixel and its source beyond its nearest known
   pixels, so of two sources that fit, the nearer one is used (what the hole hid is

@@ -37,9 +37,10 @@ def parse_variant(spec: str) -> tuple[str, dict[str, object]]:
     from inpaint_studio.engine.synthesis import SynthesisParams
 
     name, _, rest = spec.partition(":")
+    defaults = SynthesisParams()
     # a field whose default is None takes a number
     types = {
-        f.name: float if getattr(SynthesisParams(), f.name) is None else type(getattr(SynthesisParams(), f.name))
+        f.name: float if getattr(defaults, f.name) is None else type(getattr(defaults, f.name))
         for f in dataclasses.fields(SynthesisParams)
     }
     changes: dict[str, object] = {}

@@ -312,9 +312,11 @@ def synthesize(
     avoid = hole if unknown is None else (hole | unknown)
     gw_fine = params.guide_weight_fine
     if edges is not None:
-        edges = np.ascontiguousarray(edges, np.float32)
         if edges[hole].any():
             gw_fine = params.guide_weight_fine_strokes
+        # the edge channel's pyramid only where some scale weighs it
+        uses_edges = params.edge_weight > 0 or (params.edge_weight_fine or 0.0) > 0
+        edges = np.ascontiguousarray(edges, np.float32) if uses_edges else None
     scales = _pyramid(photo, hole, avoid, guide, edges, params.coarse_depth, 3 * p, params.texture_window)
     n = len(scales)
     stop = should_stop or (lambda: False)
@@ -426,11 +428,10 @@ def synthesize(
         for it in range(iterations):
             if stop():
                 return result()
-            feat = feat_cache
-            pm.measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap, free)
+            pm.measure(feat_cache, ty, tx, ny, nx, nd, p, step, loc, cap, free)
             for backward in (False, True):
                 pm.field_pass(
-                    feat,
+                    feat_cache,
                     ty,
                     tx,
                     band_map,
@@ -455,7 +456,7 @@ def synthesize(
             last = it == iterations - 1
             if level == 0 and last and params.final == "best":
                 colours = np.array(inner[..., :3])
-                del feat, inner, estimate, feat_cache  # not needed again; the melt's arrays are as large
+                del inner, estimate, feat_cache  # not needed again; the melt's arrays are as large
                 est = _copy_and_melt(sc.photo, colours, hy, hx, is_target, ny, nx, nd, r, sc.hole, ~sc.avoid, params)
                 break
             d = nd[ty, tx]

@@ -47,6 +47,9 @@ class SynthesisParams:
     #: hole in a few EM rounds, and the guide has already put everything in place, so
     #: further (blurrier) scales only lose detail.
     coarse_depth: float = 40.0
+    #: A hole no deeper than this is made at its own scale only: its copies still reach
+    #: across it there, and a coarser scale would only blur what the guide placed.
+    one_scale_depth: float = 60.0
     #: EM rounds at the coarsest scale, then at each finer one down to the finest.
     coarse_iterations: int = 3
     fine_iterations: int = 2
@@ -229,11 +232,13 @@ def _pyramid(
     guide: np.ndarray,
     edges: np.ndarray | None,
     coarse_depth: float,
+    one_scale_depth: float,
     min_side: int,
     window: int,
 ) -> list[_Scale]:
     """Finest first; halving until the hole is at most ``coarse_depth`` deep (never
-    below ``min_side``, where a patch would no longer fit).  Each level is the area
+    below ``min_side``, where a patch would no longer fit), and not at all for a hole
+    at most ``one_scale_depth`` deep.  Each level is the area
     average of the one before (a full-size pass per level would cost a 24 MP photo's
     crop most of the pyramid's time)."""
     known = ~avoid
@@ -241,6 +246,8 @@ def _pyramid(
     scales = [_Scale(photo, hole, avoid, guide, edges, tex)]
     h, w = hole.shape
     depth = hole_depth(hole)
+    if depth <= one_scale_depth:
+        coarse_depth = math.inf
     den = known.astype(np.float32)
     num_p, num_t = photo * den[..., None], tex * den[..., None]  # known-weighted sums
     hole_f, avoid_f, g, e_mean = hole.astype(np.float32), avoid.astype(np.float32), guide, edges
@@ -317,7 +324,9 @@ def synthesize(
         # the edge channel's pyramid only where some scale weighs it
         uses_edges = params.edge_weight > 0 or (params.edge_weight_fine or 0.0) > 0
         edges = np.ascontiguousarray(edges, np.float32) if uses_edges else None
-    scales = _pyramid(photo, hole, avoid, guide, edges, params.coarse_depth, 3 * p, params.texture_window)
+    scales = _pyramid(
+        photo, hole, avoid, guide, edges, params.coarse_depth, params.one_scale_depth, 3 * p, params.texture_window
+    )
     n = len(scales)
     stop = should_stop or (lambda: False)
     report = progress or (lambda _f: None)

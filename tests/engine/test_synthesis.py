@@ -269,3 +269,21 @@ def test_the_vote_as_the_last_step_fills_the_hole_too() -> None:
         err[final] = np.abs(out[hole] - img[hole]).mean()
         assert out[hole].std(axis=0).mean() > 0.5 * img[~hole].std(axis=0).mean()  # not a flat blob
     assert err["vote"] < 1.5 * err["best"], err
+
+
+def test_a_hole_up_to_60_px_deep_is_made_at_one_scale_a_deeper_one_at_several() -> None:
+    from inpaint_studio.engine.synthesis import _pyramid
+
+    img = photo(320, 320).astype(np.float32) / 255.0
+    guide = img.copy()
+
+    def scales(half: int) -> int:
+        hole = box_mask(320, 320, 160 - half, 160 + half, 160 - half, 160 + half)
+        d = SynthesisParams()
+        return len(_pyramid(img, hole, hole, guide, None, d.coarse_depth, d.one_scale_depth, 21, 8))
+
+    # a 100-px box is 50 px deep: copies reach across it at full size, and a coarser
+    # scale there only blurred what the guide had placed (docs/EVAL.md)
+    assert scales(50) == 1
+    # 100 px deep: halved until no more than 40 deep (100, 50, 25)
+    assert scales(100) == 3

@@ -9,7 +9,14 @@ import pytest
 from inpaint_studio.core.errors import CancelledError
 from inpaint_studio.core.filters import gaussian_blur
 from inpaint_studio.engine import CancelToken, Engine, InpaintOptions
-from inpaint_studio.engine.synthesis import SynthesisParams, _free_radius, _low_band, depth_map, synthesize
+from inpaint_studio.engine.synthesis import (
+    SynthesisParams,
+    _free_radius,
+    _low_band,
+    _pyramid,
+    depth_map,
+    synthesize,
+)
 from tests.helpers import box_mask, photo
 
 
@@ -272,8 +279,6 @@ def test_the_vote_as_the_last_step_fills_the_hole_too() -> None:
 
 
 def test_a_hole_up_to_60_px_deep_is_made_at_one_scale_a_deeper_one_at_several() -> None:
-    from inpaint_studio.engine.synthesis import _pyramid
-
     img = photo(320, 320).astype(np.float32) / 255.0
     guide = img.copy()
 

@@ -370,6 +370,9 @@ def test_sigint_to_the_command_stops_its_cluster_and_exits_1(tmp_path: Path) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl+C as a shell delivers it: an ignored SIGINT (which a child inherits through
+        # exec) left over in the test process from an earlier test would swallow it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     ready = 0

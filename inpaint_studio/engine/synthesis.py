@@ -238,9 +238,9 @@ def _pyramid(
 ) -> list[_Scale]:
     """Finest first; halving until the hole is at most ``coarse_depth`` deep (never
     below ``min_side``, where a patch would no longer fit), and not at all for a hole
-    at most ``one_scale_depth`` deep.  Each level is the area
-    average of the one before (a full-size pass per level would cost a 24 MP photo's
-    crop most of the pyramid's time)."""
+    at most ``one_scale_depth`` deep.  Each level is the area average of the one
+    before (a full-size pass per level would cost a 24 MP photo's crop most of the
+    pyramid's time)."""
     known = ~avoid
     tex = texture_features(photo, known, window)
     scales = [_Scale(photo, hole, avoid, guide, edges, tex)]

@@ -281,10 +281,10 @@ def test_the_vote_as_the_last_step_fills_the_hole_too() -> None:
 def test_a_hole_up_to_60_px_deep_is_made_at_one_scale_a_deeper_one_at_several() -> None:
     img = photo(320, 320).astype(np.float32) / 255.0
     guide = img.copy()
+    d = SynthesisParams()
 
     def scales(half: int) -> int:
         hole = box_mask(320, 320, 160 - half, 160 + half, 160 - half, 160 + half)
-        d = SynthesisParams()
         return len(_pyramid(img, hole, hole, guide, None, d.coarse_depth, d.one_scale_depth, 21, 8))
 
     # a 100-px box is 50 px deep: copies reach across it at full size, and a coarser

@@ -368,8 +368,9 @@ def test_sigint_to_the_command_stops_its_cluster_and_exits_1(tmp_path: Path) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # Ctrl+C as a shell delivers it: an ignored SIGINT (which a child inherits through
-        # exec) left over in the test process from an earlier test would swallow it
+        # Ctrl+C as a shell delivers it: a suite started as a background job of a
+        # non-interactive shell (`.ci/run &`) has SIGINT ignored, and a child inherits
+        # that through exec, which would swallow the signal
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None

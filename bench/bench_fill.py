@@ -11,7 +11,9 @@ both alike):
   does it (load, fill, save), in a fresh process for its own peak RSS (imports of torch
   and numba included), then the same photo again in that process (each further photo
   of a batch, or of a running editor), against the same run's decode + encode alone
-  (target: at most 4 s and 1.5 GB on 2 cores).
+  (target: at most 4 s and 1.5 GB on 2 cores); then the command itself
+  (``inpaint-studio batch``, from its process' start), with numpy's huge pages as the
+  command sets them (off) and on, and with Telea.
 A benchmark, not a test: numbers depend on the machine and its load.
 """
 
@@ -166,6 +168,40 @@ def bench_24mp(photo: Path, repeats: int) -> list[dict]:
             again = f", again in the same process {row['warm_seconds']:.2f} s" if row["warm_seconds"] else ""
             print(
                 f"24 MP, 5 % hole, {what:6s} run {k}: {row['seconds']:.2f} s, peak RSS {row['peak_rss_mb']:.0f} MB{again}",
+                flush=True,
+            )
+    rows += bench_24mp_command(src, tmp / "mask.png", float((mask > 0).mean()), repeats)
+    return rows
+
+
+def bench_24mp_command(src: Path, mask: Path, hole: float, repeats: int) -> list[dict]:
+    """The real command, ``inpaint-studio batch PHOTO --masks MASK``, timed from its
+    process' start to its end (interpreter, every import, load, fill, save), alternating
+    with the same command with numpy's huge pages left on and with Telea."""
+    variants = (("command", "guided", None), ("command, huge pages", "guided", "1"), ("command, telea", "telea", None))
+    rows = []
+    for k in range(repeats):
+        for what, model, hugepage in variants:
+            env = dict(os.environ)
+            env.pop("NUMPY_MADVISE_HUGEPAGE", None)
+            if hugepage is not None:
+                env["NUMPY_MADVISE_HUGEPAGE"] = hugepage
+            out = Path(tempfile.mkdtemp(prefix="bench_fill_out_"))
+            cmd = [sys.executable, "-m", "inpaint_studio", "batch", str(src), "--masks", str(mask)]
+            cmd += ["--out", str(out), "--model", model, "-q"]
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            if proc.returncode != 0 or not any(out.iterdir()):
+                rows.append({"what": what, "error": err.strip().splitlines()[-1:]})
+                continue
+            row = {"what": what, "run": k, "hole": hole, "seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
+            rows.append(row)
+            print(
+                f"24 MP, 5 % hole, {what:20s} run {k}: {seconds:.2f} s, peak RSS {row['peak_rss_mb']:.0f} MB",
                 flush=True,
             )
     return rows

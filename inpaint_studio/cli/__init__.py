@@ -10,9 +10,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from .. import __version__
+
+# Read by numpy when it is first imported (by a subcommand, below).  numpy asks the
+# kernel for huge pages for every large array; where the kernel then compacts memory
+# on the page fault (transparent_hugepage/defrag "madvise", a common default), a fresh
+# process's first touch of a 24 MP photo's arrays stalls for tenths of a second
+# (docs/BENCHMARKS.md).  A user's own setting wins.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 #: subcommand -> (module, one-line help).  Order is the order in ``--help``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {

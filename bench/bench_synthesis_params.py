@@ -104,11 +104,12 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="at most N pairs")
     ap.add_argument("--out", type=Path, default=None, help="write the per-pair numbers here (JSON)")
     ap.add_argument("--all-bins", action="store_true", help="also the 1-10 %% and 50-60 %% holes")
+    ap.add_argument("--bins", nargs="+", choices=ALL_BINS, help="only these bins")
     args = ap.parse_args()
     from inpaint_studio.training.evaluate import read_pairs
 
     variants = [parse_variant(v) for v in (args.variant or ["default:"])]
-    bins = ALL_BINS if args.all_bins else TARGET_BINS
+    bins = tuple(args.bins) if args.bins else ALL_BINS if args.all_bins else TARGET_BINS
     tasks = []
     for folder in args.sets:
         for p in read_pairs(folder, Path(folder) / "pairs.csv"):

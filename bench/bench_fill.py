@@ -189,12 +189,14 @@ def bench_24mp_command(src: Path, mask: Path, hole: float, repeats: int) -> list
             out = Path(tempfile.mkdtemp(prefix="bench_fill_out_"))
             cmd = [sys.executable, "-m", "inpaint_studio", "batch", str(src), "--masks", str(mask)]
             cmd += ["--out", str(out), "--model", model, "-q"]
-            t0 = time.perf_counter()
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            _, status, usage = os.wait4(proc.pid, 0)
-            seconds = time.perf_counter() - t0
+            log = out.with_suffix(".log")
+            with log.open("wb") as err_file:  # a file, not a pipe: nothing reads it until the end
+                t0 = time.perf_counter()
+                proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err_file)
+                _, status, usage = os.wait4(proc.pid, 0)
+                seconds = time.perf_counter() - t0
             proc.returncode = os.waitstatus_to_exitcode(status)
-            err = proc.stderr.read().decode() if proc.stderr else ""
+            err = log.read_text(errors="replace")
             if proc.returncode != 0 or not any(out.iterdir()):
                 rows.append({"what": what, "error": err.strip().splitlines()[-1:]})
                 continue

@@ -64,14 +64,16 @@ def free_form_mask(h: int, w: int, rng: np.random.Generator, box_prob: float = 0
             return m
 
 
-def irregular_mask(h: int, w: int, rng: np.random.Generator, parts: int = 6) -> np.ndarray:
+def irregular_mask(h: int, w: int, rng: np.random.Generator, parts: int = 6, scale: float = 1.0) -> np.ndarray:
     """Bool (h, w) mask in the style of the NVIDIA irregular masks (Liu et al. 2018).
 
     Those come from occlusion maps between video frames: ribbons that thin and thicken,
     rows of specks, ragged blobs, scattered over a 512 px square and stretched to the
     photo.  Free-form brush strokes are one thick line each; a fill tuned on them sees
     wide, simple holes only, so a validation set needs these as well.  Drawn at 512 px
-    and resized with nearest neighbour, as the eval resizes its masks.
+    and resized with nearest neighbour, as the eval resizes its masks.  ``scale``
+    widens every part (ribbons, specks, blobs) by that factor: the NVIDIA masks' large
+    ratios come from wider parts, not from more of them (1: the same masks as before).
     """
     s = 512
     m = np.zeros((s, s), np.uint8)
@@ -80,23 +82,23 @@ def irregular_mask(h: int, w: int, rng: np.random.Generator, parts: int = 6) -> 
         x, y = rng.uniform(0, s, 2)
         angle = rng.uniform(0, 2 * math.pi)
         if kind == 0:  # a ribbon whose width wanders
-            width = rng.uniform(4, 30)
+            width = rng.uniform(4, 30) * scale
             for _ in range(int(rng.integers(8, 40))):
                 angle += rng.normal(0, 0.35)
                 step = rng.uniform(6, 16)
                 nx_, ny_ = x + step * math.cos(angle), y + step * math.sin(angle)
-                width = float(np.clip(width * rng.uniform(0.8, 1.25), 2, 40))
+                width = float(np.clip(width * rng.uniform(0.8, 1.25), 2, 40 * scale))
                 cv2.line(m, (int(x), int(y)), (int(nx_), int(ny_)), 1, max(1, int(width)))
                 x, y = nx_, ny_
         elif kind == 1:  # a row of specks along a gentle curve
-            r = rng.uniform(3, 10)
+            r = rng.uniform(3, 10) * scale
             for _ in range(int(rng.integers(5, 20))):
                 angle += rng.normal(0, 0.15)
                 x, y = x + 2.6 * r * math.cos(angle), y + 2.6 * r * math.sin(angle)
                 ax = max(1, int(r * rng.uniform(0.7, 1.6)))
                 cv2.ellipse(m, (int(x), int(y)), (ax, max(1, int(r))), math.degrees(angle), 0, 360, 1, -1)
         else:  # a ragged blob: overlapping ellipses around one centre
-            size = rng.uniform(15, 70)
+            size = rng.uniform(15, 70) * scale
             for _ in range(int(rng.integers(3, 9))):
                 cx, cy = x + rng.normal(0, size / 2), y + rng.normal(0, size / 2)
                 axes = (max(2, int(size * rng.uniform(0.2, 0.7))), max(2, int(size * rng.uniform(0.2, 0.7))))

@@ -30,8 +30,10 @@ def bin_name(lo: float, hi: float) -> str:
     return f"{round(lo * 100):02d}-{round(hi * 100)}%"
 
 
-#: Mask styles: the training sampler's free-form strokes, or NVIDIA-style irregular masks.
-MASK_KINDS = ("free-form", "irregular")
+#: Mask styles: the training sampler's free-form strokes, NVIDIA-style irregular masks,
+#: or irregular masks of fewer, wider parts the larger the hole ("irregular-deep": the
+#: NVIDIA masks' large ratios are deep holes, which the plain style rarely makes).
+MASK_KINDS = ("free-form", "irregular", "irregular-deep")
 
 
 def mask_in_bin(
@@ -41,6 +43,8 @@ def mask_in_bin(
     for _ in range(tries):
         if kind == "irregular":
             m = irregular_mask(h, w, rng, parts=4 + int(hi * 40))
+        elif kind == "irregular-deep":
+            m = irregular_mask(h, w, rng, parts=2 + int(hi * 10), scale=1.0 + 3.0 * hi)
         else:
             m = free_form_mask(h, w, rng, box_prob=0.5 if hi > 0.3 else 0.2, max_strokes=12 if hi > 0.3 else 6)
         if lo <= m.mean() < hi:

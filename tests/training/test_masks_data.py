@@ -135,3 +135,20 @@ def test_crop_equals_a_crop_of_the_rescaled_photo_and_the_cache_changes_nothing(
                 off = np.abs(got[:, 8:] - want[:, :-8].astype(np.float32)).mean()  # a crop 8 px off
                 assert err < 1.5 and off > 3 * err, (long_side, seed, err, off)
     assert ds._cache_bytes > 0
+
+
+def test_deep_irregular_masks_make_the_large_ratios_deep_holes() -> None:
+    from inpaint_studio.engine.synthesis import hole_depth
+    from inpaint_studio.training.valset import mask_in_bin
+
+    # scale 1 draws the masks the plain style always drew
+    a = irregular_mask(96, 128, np.random.default_rng(4), parts=8)
+    b = irregular_mask(96, 128, np.random.default_rng(4), parts=8, scale=1.0)
+    assert np.array_equal(a, b)
+    depth = {}
+    for kind in ("irregular", "irregular-deep"):
+        rng = np.random.default_rng(11)
+        got = [mask_in_bin(321, 481, 0.3, 0.4, rng, kind=kind) for _ in range(4)]
+        assert all(m is not None and 0.3 <= m.mean() < 0.4 for m in got)
+        depth[kind] = np.median([hole_depth(m) for m in got])
+    assert depth["irregular-deep"] > 1.3 * depth["irregular"]

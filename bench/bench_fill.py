@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -170,11 +171,11 @@ def bench_24mp(photo: Path, repeats: int) -> list[dict]:
                 f"24 MP, 5 % hole, {what:6s} run {k}: {row['seconds']:.2f} s, peak RSS {row['peak_rss_mb']:.0f} MB{again}",
                 flush=True,
             )
-    rows += bench_24mp_command(src, tmp / "mask.png", float((mask > 0).mean()), repeats)
+    rows += bench_24mp_command(src, tmp, float((mask > 0).mean()), repeats)
     return rows
 
 
-def bench_24mp_command(src: Path, mask: Path, hole: float, repeats: int) -> list[dict]:
+def bench_24mp_command(src: Path, tmp: Path, hole: float, repeats: int) -> list[dict]:
     """The real command, ``inpaint-studio batch PHOTO --masks MASK``, timed from its
     process' start to its end (interpreter, every import, load, fill, save), alternating
     with the same command with numpy's huge pages left on and with Telea."""
@@ -186,19 +187,19 @@ def bench_24mp_command(src: Path, mask: Path, hole: float, repeats: int) -> list
             env.pop("NUMPY_MADVISE_HUGEPAGE", None)
             if hugepage is not None:
                 env["NUMPY_MADVISE_HUGEPAGE"] = hugepage
-            out = Path(tempfile.mkdtemp(prefix="bench_fill_out_"))
-            cmd = [sys.executable, "-m", "inpaint_studio", "batch", str(src), "--masks", str(mask)]
+            out = tmp / "command_out"
+            shutil.rmtree(out, ignore_errors=True)  # so an empty folder means nothing was written
+            cmd = [sys.executable, "-m", "inpaint_studio", "batch", str(src), "--masks", str(tmp / "mask.png")]
             cmd += ["--out", str(out), "--model", model, "-q"]
-            log = out.with_suffix(".log")
+            log = tmp / "command.log"
             with log.open("wb") as err_file:  # a file, not a pipe: nothing reads it until the end
                 t0 = time.perf_counter()
                 proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err_file)
                 _, status, usage = os.wait4(proc.pid, 0)
                 seconds = time.perf_counter() - t0
             proc.returncode = os.waitstatus_to_exitcode(status)
-            err = log.read_text(errors="replace")
-            if proc.returncode != 0 or not any(out.iterdir()):
-                rows.append({"what": what, "error": err.strip().splitlines()[-1:]})
+            if proc.returncode != 0 or not (out.is_dir() and any(out.iterdir())):
+                rows.append({"what": what, "error": log.read_text(errors="replace").strip().splitlines()[-1:]})
                 continue
             row = {"what": what, "run": k, "hole": hole, "seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
             rows.append(row)

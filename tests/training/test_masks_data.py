@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import cv2
@@ -141,10 +142,11 @@ def test_deep_irregular_masks_make_the_large_ratios_deep_holes() -> None:
     from inpaint_studio.engine.synthesis import hole_depth
     from inpaint_studio.training.valset import mask_in_bin
 
-    # scale 1 draws the masks the plain style always drew
-    a = irregular_mask(96, 128, np.random.default_rng(4), parts=8)
-    b = irregular_mask(96, 128, np.random.default_rng(4), parts=8, scale=1.0)
-    assert np.array_equal(a, b)
+    # scale 1 draws the masks the plain style always drew: this one's pixels, as the
+    # function drew them before it had a scale (commit c3d80db)
+    a = irregular_mask(96, 128, np.random.default_rng(4), parts=8, scale=1.0)
+    assert int(a.sum()) == 869
+    assert hashlib.sha256(np.packbits(a).tobytes()).hexdigest()[:16] == "98429715c82be948"
     depth = {}
     for kind in ("irregular", "irregular-deep"):
         rng = np.random.default_rng(11)

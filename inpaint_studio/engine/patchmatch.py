@@ -30,6 +30,9 @@ import numpy as np
 #: Row bands a field pass is split into (the unit of parallel work).  Fixed, so that
 #: results do not depend on the number of threads.
 BANDS = 16
+#: The feature image's channels before this are the estimate (colours, texture), the
+#: rest the guide's (its low band, the edge map).
+GUIDE_CHANNEL = 5
 
 
 @nb.njit(cache=True, inline="always")
@@ -44,19 +47,27 @@ def _next(state: np.ndarray, k: int) -> int:
 
 
 @nb.njit(cache=True, inline="always")
-def _dist(feat: np.ndarray, ty: int, tx: int, sy: int, sx: int, p: int, step: int, limit: float) -> float:
+def _dist(feat: np.ndarray, ty: int, tx: int, sy: int, sx: int, p: int, step: int, limit: float, gwt: np.ndarray) -> float:
     """Squared distance of two patches on every ``step``-th row and column; stops
-    early once past ``limit`` (a candidate that cannot win need not be finished)."""
+    early once past ``limit`` (a candidate that cannot win need not be finished).
+    The guide's channels (from ``GUIDE_CHANNEL`` on) count ``gwt[ty, tx]`` times, where
+    ``gwt`` is a per-target map (a 1×1 one: every target alike, times one)."""
     c = feat.shape[2]
-    d = 0.0
+    g = min(GUIDE_CHANNEL, c)
+    wg = gwt[ty, tx] if gwt.shape[0] > 1 else 1.0
+    dc = 0.0
+    dg = 0.0
     for i in range(0, p, step):
         for j in range(0, p, step):
-            for k in range(c):
+            for k in range(g):
                 v = feat[ty + i, tx + j, k] - feat[sy + i, sx + j, k]
-                d += v * v
-        if d >= limit:
-            return d
-    return d
+                dc += v * v
+            for k in range(g, c):
+                v = feat[ty + i, tx + j, k] - feat[sy + i, sx + j, k]
+                dg += v * v
+        if dc + wg * dg >= limit:
+            return dc + wg * dg
+    return dc + wg * dg
 
 
 @nb.njit(cache=True, inline="always")
@@ -75,7 +86,7 @@ def _far(ty: int, tx: int, sy: int, sx: int, loc: float, cap: float, free: np.nd
 
 
 @nb.njit(cache=True, inline="always")
-def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty, loc, cap, free):  # noqa: ANN001, ANN202
+def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty, loc, cap, free, gwt):  # noqa: ANN001, ANN202
     h, w = src_ok.shape
     if cy < 0 or cy >= h or cx < 0 or cx >= w or not src_ok[cy, cx]:
         return
@@ -83,7 +94,7 @@ def _try(feat, ty, tx, cy, cx, src_ok, ny, nx, nd, p, step, penalty, loc, cap, f
         return
     best = nd[ty, tx]
     penalty += _far(ty, tx, cy, cx, loc, cap, free)
-    d = _dist(feat, ty, tx, cy, cx, p, step, best - penalty) + penalty
+    d = _dist(feat, ty, tx, cy, cx, p, step, best - penalty, gwt) + penalty
     if d < best:
         ny[ty, tx] = cy
         nx[ty, tx] = cx
@@ -151,11 +162,11 @@ def random_field(ty, tx, src_y, src_x, ny, nx, state):  # noqa: ANN001, ANN201
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap, free):  # noqa: ANN001, ANN201
+def measure(feat, ty, tx, ny, nx, nd, p, step, loc, cap, free, gwt):  # noqa: ANN001, ANN201
     """Distance of every target to its current source (after the features changed)."""
     for i in nb.prange(len(ty)):
         y, x = ty[i], tx[i]
-        nd[y, x] = _dist(feat, y, x, ny[y, x], nx[y, x], p, step, np.inf) + _far(
+        nd[y, x] = _dist(feat, y, x, ny[y, x], nx[y, x], p, step, np.inf, gwt) + _far(
             y, x, ny[y, x], nx[y, x], loc, cap, free
         )
 
@@ -183,6 +194,7 @@ def field_pass(
     loc,
     cap,
     free,
+    gwt,
 ):  # noqa: ANN001, ANN201
     """One PatchMatch sweep over the targets (in scan order, or reversed).
 
@@ -206,19 +218,19 @@ def field_pass(
             # (``band_map`` is the band of each target, -1 elsewhere)
             xx = x - d
             if 0 <= xx < band_map.shape[1] and band_map[y, xx] == b:
-                _try(feat, y, x, ny[y, xx], nx[y, xx] + d, src_ok, ny, nx, nd, p, step, 0.0, loc, cap, free)
+                _try(feat, y, x, ny[y, xx], nx[y, xx] + d, src_ok, ny, nx, nd, p, step, 0.0, loc, cap, free, gwt)
             yy = y - d
             if 0 <= yy < band_map.shape[0] and band_map[yy, x] == b:
-                _try(feat, y, x, ny[yy, x] + d, nx[yy, x], src_ok, ny, nx, nd, p, step, 0.0, loc, cap, free)
+                _try(feat, y, x, ny[yy, x] + d, nx[yy, x], src_ok, ny, nx, nd, p, step, 0.0, loc, cap, free, gwt)
             r = radius
             while r >= min_radius:
                 cy = ny[y, x] + _next(state, b) % (2 * r + 1) - r
                 cx = nx[y, x] + _next(state, b) % (2 * r + 1) - r
-                _try(feat, y, x, cy, cx, src_ok, ny, nx, nd, p, step, coherence, loc, cap, free)
+                _try(feat, y, x, cy, cx, src_ok, ny, nx, nd, p, step, coherence, loc, cap, free, gwt)
                 r //= 2
             for _ in range(jumps):
                 j = _next(state, b) % m
-                _try(feat, y, x, src_y[j], src_x[j], src_ok, ny, nx, nd, p, step, coherence, loc, cap, free)
+                _try(feat, y, x, src_y[j], src_x[j], src_ok, ny, nx, nd, p, step, coherence, loc, cap, free, gwt)
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
@@ -461,6 +473,7 @@ def onion_fill(
     loc,
     cap,
     free,
+    gwt,
 ):  # noqa: ANN001, ANN201
     """Fill the hole from its border inwards, one pixel at a time (onion peel), each
     copied from the source whose patch best matches what is already there.
@@ -477,6 +490,7 @@ def onion_fill(
     r = p // 2
     for i in range(len(order_y)):
         y, x = order_y[i], order_x[i]
+        gmt = gm * (gwt[y, x] if gwt.shape[0] > 1 else 1.0)
         best = np.inf
         by = -1
         bx = -1
@@ -490,14 +504,14 @@ def onion_fill(
                 cy, cx = ny[qy, qx] - dy, nx[qy, qx] - dx
                 if cy < 0 or cy >= h or cx < 0 or cx >= w or not src_ok[cy, cx]:
                     continue
-                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best) + _far(y, x, cy, cx, loc, cap, free)
+                d = _masked_dist(feat, filled, y, x, cy, cx, p, content, gmt, best) + _far(y, x, cy, cx, loc, cap, free)
                 if d < best:
                     best, by, bx = d, cy, cx
         for _ in range(candidates):
             j = _next(state, 0) % m
             cy, cx = src_y[j], src_x[j]
             d = (
-                _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence)
+                _masked_dist(feat, filled, y, x, cy, cx, p, content, gmt, best - coherence)
                 + coherence
                 + _far(y, x, cy, cx, loc, cap, free)
             )
@@ -509,7 +523,7 @@ def onion_fill(
             cx = bx + _next(state, 0) % (2 * rad + 1) - rad
             if 0 <= cy < h and 0 <= cx < w and src_ok[cy, cx]:
                 d = (
-                    _masked_dist(feat, filled, y, x, cy, cx, p, content, gm, best - coherence)
+                    _masked_dist(feat, filled, y, x, cy, cx, p, content, gmt, best - coherence)
                     + coherence
                     + _far(y, x, cy, cx, loc, cap, free)
                 )
@@ -524,7 +538,7 @@ def onion_fill(
             for sy in range(by - 1, by + 2):
                 for sx in range(bx - 1, bx + 2):
                     if (sy != by or sx != bx) and 0 <= sy < h and 0 <= sx < w and src_ok[sy, sx]:
-                        d = _masked_dist(feat, filled, y, x, sy, sx, p, content, gm, best) + _far(
+                        d = _masked_dist(feat, filled, y, x, sy, sx, p, content, gmt, best) + _far(
                             y, x, sy, sx, loc, cap, free
                         )
                         if d < best:

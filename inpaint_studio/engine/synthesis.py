@@ -10,7 +10,8 @@ Modern Camera Resolution by Guided PatchMatch with Auto-Curation" (ECCV 2022):
   starting from the network's fill at the coarsest scale;
 * patch distances on the current estimate plus a guide term on the network's low band
   (and, with an edge weight set, on an edge map), so texture is taken from where the
-  photo looks like what the network put there, and at the coarsest scale a capped
+  photo looks like what the network put there, with less weight the deeper a pixel
+  lies in the hole, where the network's fill is a smooth guess, and at the coarsest scale a capped
   cost for the distance between a pixel and its source beyond its nearest known
   pixels, so of two sources that fit, the nearer one is used (what the hole hid is
   likelier to look like its surroundings than like the far side of the photo), but
@@ -54,13 +55,18 @@ class SynthesisParams:
     coarse_iterations: int = 3
     fine_iterations: int = 2
     finest_iterations: int = 2
-    #: Weight of the guide's low band against the patch's own pixels, coarsest scale
-    #: and finest scale (geometric in between): the layout is decided coarse.
-    guide_weight_coarse: float = 2.0
-    guide_weight_fine: float = 0.5
-    #: The finest scale's guide weight where strokes are drawn in the hole: the
-    #: network laid the hole out along them, so its layout is worth more there.
-    guide_weight_fine_strokes: float = 1.0
+    #: Weight of the guide's low band against the patch's own pixels, at every scale,
+    #: where the guide is trusted (``guide_depth``).  Near the border the network's fill
+    #: is close to the truth, so its colour there is worth following closely.
+    guide_weight: float = 2.0
+    #: Trust in the guide by depth: the network's fill of a hole's deep inside is a
+    #: smooth guess of the mean, and following it there closely copies smooth sources
+    #: (a grey fog where the photo has trees).  Full weight up to ``guide_depth[0]`` of
+    #: the guide's blurs (``guide_sigma``) from the border, ``guide_floor`` of it from
+    #: ``guide_depth[1]`` on, linear in between; the rest is left to the border's
+    #: texture growing inwards, as in a PatchMatch fill.
+    guide_depth: tuple[float, float] = (4.0, 16.0)
+    guide_floor: float = 0.35
     #: Weight of the edge channel (only where an edge map is given), at the coarsest
     #: scale, and at the finest (``None``: the same; linear in between).  Off: the
     #: strokes reach the fill through the network's layout, which follows them; as a
@@ -79,7 +85,7 @@ class SynthesisParams:
     onion_candidates: int = 8
     #: The guide's weight there, relative to the EM's: the guide, not only the border,
     #: decides what grows into the hole.
-    onion_guide: float = 20.0
+    onion_guide: float = 10.0
     #: Extra distance for a candidate that does not continue a neighbour's copy.
     coherence: float = 2.0
     #: Random sources tried per target and pass at the coarsest scale.
@@ -104,7 +110,7 @@ class SynthesisParams:
     #: After the melt, the detail finer than this blur (px; 0: the melt's), taken from
     #: each pixel's source in the photo, put back: the melt is for the seams' colour
     #: steps, not for the texture, and the source's detail has no seam in it.
-    melt_detail_sigma: float = 1.5
+    melt_detail_sigma: float = 2.0
     #: Locality, where the coarsest scale chooses its sources: the extra distance of a
     #: source a whole diagonal of the scale away from its target, in proportion for
     #: nearer ones, and never more than ``locality_cap`` (so a far source that fits the
@@ -317,10 +323,7 @@ def synthesize(
     p = params.patch | 1
     r = p // 2
     avoid = hole if unknown is None else (hole | unknown)
-    gw_fine = params.guide_weight_fine
     if edges is not None:
-        if edges[hole].any():
-            gw_fine = params.guide_weight_fine_strokes
         # the edge channel's pyramid only where some scale weighs it
         uses_edges = params.edge_weight > 0 or (params.edge_weight_fine or 0.0) > 0
         edges = np.ascontiguousarray(edges, np.float32) if uses_edges else None
@@ -341,7 +344,7 @@ def synthesize(
         if stop():
             return result()
         frac = level / max(1, n - 1)  # 1 at the coarsest scale, 0 at the finest
-        gw = gw_fine * (params.guide_weight_coarse / gw_fine) ** frac
+        gw = params.guide_weight
         ew_fine = params.edge_weight if params.edge_weight_fine is None else params.edge_weight_fine
         ew = ew_fine + (params.edge_weight - ew_fine) * (1.0 if n == 1 else frac)
         src_ok = ~_grow(sc.avoid, r)
@@ -392,6 +395,7 @@ def synthesize(
         # The radius within which the locality costs nothing, per target (below the
         # coarsest scale the locality is off and the map is never read).
         free = _free_radius(sc.photo, sc.hole, depth, params) if depth is not None else np.zeros((1, 1), np.float32)
+        gwt = _guide_trust(sc.hole, depth, photo.shape[1] / w / guide_sigma, params)
         ny = np.zeros((h, w), np.int32)
         nx = np.zeros((h, w), np.int32)
         nd = np.full((h, w), np.inf, np.float32)
@@ -414,6 +418,7 @@ def synthesize(
                     free,
                     params,
                     pm.seed_state(seed, level * 1000 + 2),
+                    gwt,
                 )
                 if on_edge:
                     _pad_edges(feat_cache, r)
@@ -437,7 +442,7 @@ def synthesize(
         for it in range(iterations):
             if stop():
                 return result()
-            pm.measure(feat_cache, ty, tx, ny, nx, nd, p, step, loc, cap, free)
+            pm.measure(feat_cache, ty, tx, ny, nx, nd, p, step, loc, cap, free, gwt)
             for backward in (False, True):
                 pm.field_pass(
                     feat_cache,
@@ -461,6 +466,7 @@ def synthesize(
                     loc,
                     cap,
                     free,
+                    gwt,
                 )
             last = it == iterations - 1
             if level == 0 and last and params.final == "best":
@@ -511,6 +517,24 @@ def _free_radius(photo: np.ndarray, hole: np.ndarray, depth: np.ndarray, params:
     return np.float32(g) * (depth + np.float32(params.locality_free))
 
 
+def _guide_trust(hole: np.ndarray, depth: np.ndarray | None, units: float, params: SynthesisParams) -> np.ndarray:
+    """Per target, the factor on the guide's squared distance (``SynthesisParams.guide_depth``);
+    a 1×1 map of 1 where the guide is trusted everywhere.  ``units``: the guide's blurs
+    per pixel of this scale; ``depth``: ``depth_map(hole)`` where already made."""
+    d0, d1 = params.guide_depth
+    if not math.isfinite(d0) or params.guide_floor >= 1.0:
+        return np.ones((1, 1), np.float32)
+    c = depth_map(hole) if depth is None else depth.copy()
+    # in place, a crop-sized array at a time: the finest scale of a 24 MP crop is large
+    c *= np.float32(units / max(d1 - d0, 1e-6))
+    c -= np.float32(d0 / max(d1 - d0, 1e-6))
+    np.clip(c, 0.0, 1.0, out=c)
+    c *= np.float32(-(1.0 - params.guide_floor))
+    c += np.float32(1.0)
+    c *= c
+    return c
+
+
 def _pad_edges(padded: np.ndarray, r: int) -> None:
     """The ``r``-px frame of ``padded`` set to its inner image's nearest edge pixels
     (``np.pad``'s "edge" mode, without a second copy of the features)."""
@@ -538,6 +562,7 @@ def _onion(
     free: np.ndarray,
     params: SynthesisParams,
     state: np.ndarray,
+    gwt: np.ndarray,
 ) -> None:
     """The coarsest scale's start: the hole peeled from its border inwards, each pixel
     copied from the source that best continues what is around it (see
@@ -569,6 +594,7 @@ def _onion(
         np.float32(params.locality / math.hypot(*hole.shape)),
         np.float32(params.locality_cap),
         free,
+        gwt,
     )
     ny[hy, hx] = oy[hy, hx]
     nx[hy, hx] = ox[hy, hx]

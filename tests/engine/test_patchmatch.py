@@ -6,6 +6,8 @@ import numpy as np
 
 from inpaint_studio.engine import patchmatch as pm
 
+ONE = np.ones((1, 1), np.float32)  # the guide's channels at their weight for every target
+
 
 def _mean_source_distance(loc: float) -> float:
     """Targets in a flat image (every source matches equally well) after a few passes."""
@@ -22,12 +24,12 @@ def _mean_source_distance(loc: float) -> float:
     ny, nx = np.zeros((h, w), np.int32), np.zeros((h, w), np.int32)
     nd = np.zeros((h, w), np.float32)
     pm.random_field(ty, tx, sy, sx, ny, nx, pm.seed_state(3, 0))
-    pm.measure(feat, ty, tx, ny, nx, nd, p, 1, np.float32(loc), np.float32(1e9), np.zeros((h, w), np.float32))
+    pm.measure(feat, ty, tx, ny, nx, nd, p, 1, np.float32(loc), np.float32(1e9), np.zeros((h, w), np.float32), ONE)
     for it in range(4):
         for backward in (False, True):
             pm.field_pass(
                 feat, ty, tx, band, src_ok, sy, sx, ny, nx, nd, p, 1, max(h, w), 1, 2, backward,
-                pm.seed_state(3, 10 + 2 * it + backward), np.float32(0.0), np.float32(loc), np.float32(1e9), np.zeros((h, w), np.float32),
+                pm.seed_state(3, 10 + 2 * it + backward), np.float32(0.0), np.float32(loc), np.float32(1e9), np.zeros((h, w), np.float32), ONE,
             )  # fmt: skip
     return float(np.hypot(ny[ty, tx] - ty, nx[ty, tx] - tx).mean())
 

@@ -12,6 +12,7 @@ from inpaint_studio.engine import CancelToken, Engine, InpaintOptions
 from inpaint_studio.engine.synthesis import (
     SynthesisParams,
     _free_radius,
+    _guide_trust,
     _low_band,
     _pyramid,
     depth_map,
@@ -292,3 +293,18 @@ def test_a_hole_up_to_60_px_deep_is_made_at_one_scale_a_deeper_one_at_several() 
     assert scales(50) == 1
     # 100 px deep: halved until no more than 40 deep (100, 50, 25)
     assert scales(100) == 3
+
+
+def test_the_guide_is_trusted_less_deep_inside_a_hole() -> None:
+    """Full weight next to the border, ``guide_floor`` of it (squared: the factor is on a
+    squared distance) from ``guide_depth[1]`` blurs in, never more as depth grows."""
+    hole = box_mask(200, 200, 20, 180, 20, 180)
+    params = SynthesisParams(guide_depth=(4.0, 16.0), guide_floor=0.35)
+    trust = _guide_trust(hole, None, 0.5, params)  # two pixels per blur of the guide
+    depth = depth_map(hole)
+    assert trust.shape == hole.shape
+    assert np.all(trust[hole & (depth <= 8.0)] == 1.0)
+    np.testing.assert_allclose(trust[hole & (depth >= 32.0)], 0.35**2, rtol=1e-5)
+    row = trust[100, 20:100]  # from the border to the centre
+    assert np.all(np.diff(row) <= 0) and row[0] > row[-1]
+    assert _guide_trust(hole, None, 0.5, SynthesisParams(guide_floor=1.0)).shape == (1, 1)

@@ -47,7 +47,9 @@ def _next(state: np.ndarray, k: int) -> int:
 
 
 @nb.njit(cache=True, inline="always")
-def _dist(feat: np.ndarray, ty: int, tx: int, sy: int, sx: int, p: int, step: int, limit: float, gwt: np.ndarray) -> float:
+def _dist(
+    feat: np.ndarray, ty: int, tx: int, sy: int, sx: int, p: int, step: int, limit: float, gwt: np.ndarray
+) -> float:
     """Squared distance of two patches on every ``step``-th row and column; stops
     early once past ``limit`` (a candidate that cannot win need not be finished).
     The guide's channels (from ``GUIDE_CHANNEL`` on) count ``gwt[ty, tx]`` times, where

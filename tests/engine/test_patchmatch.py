@@ -29,7 +29,8 @@ def _mean_source_distance(loc: float) -> float:
         for backward in (False, True):
             pm.field_pass(
                 feat, ty, tx, band, src_ok, sy, sx, ny, nx, nd, p, 1, max(h, w), 1, 2, backward,
-                pm.seed_state(3, 10 + 2 * it + backward), np.float32(0.0), np.float32(loc), np.float32(1e9), np.zeros((h, w), np.float32), ONE,
+                pm.seed_state(3, 10 + 2 * it + backward), np.float32(0.0), np.float32(loc), np.float32(1e9),
+                np.zeros((h, w), np.float32), ONE,
             )  # fmt: skip
     return float(np.hypot(ny[ty, tx] - ty, nx[ty, tx] - tx).mean())
 

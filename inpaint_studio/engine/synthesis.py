@@ -10,9 +10,9 @@ Modern Camera Resolution by Guided PatchMatch with Auto-Curation" (ECCV 2022):
   starting from the network's fill at the coarsest scale;
 * patch distances on the current estimate plus a guide term on the network's low band
   (and, with an edge weight set, on an edge map), so texture is taken from where the
-  photo looks like what the network put there, with less weight the deeper a pixel
-  lies in the hole, where the network's fill is a smooth guess, and at the coarsest scale a capped
-  cost for the distance between a pixel and its source beyond its nearest known
+  photo looks like what the network put there (with less weight the deeper a pixel
+  lies in the hole, where the network's fill is a smooth guess), and at the coarsest
+  scale a capped cost for the distance between a pixel and its source beyond its nearest known
   pixels, so of two sources that fit, the nearer one is used (what the hole hid is
   likelier to look like its surroundings than like the far side of the photo), but
   the few pixels nearest to the border are not copied over and over;
@@ -61,7 +61,7 @@ class SynthesisParams:
     guide_weight: float = 2.0
     #: Trust in the guide by depth: the network's fill of a hole's deep inside is a
     #: smooth guess of the mean, and following it there closely copies smooth sources
-    #: (a grey fog where the photo has trees).  Full weight up to ``guide_depth[0]`` of
+    #: that match its colour.  Full weight up to ``guide_depth[0]`` of
     #: the guide's blurs (``guide_sigma``) from the border, ``guide_floor`` of it from
     #: ``guide_depth[1]`` on, linear in between; the rest is left to the border's
     #: texture growing inwards, as in a PatchMatch fill.
